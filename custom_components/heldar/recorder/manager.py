@@ -1,0 +1,75 @@
+"""The set of camera recorders, with at most one FFmpeg per camera whatever the call order.
+
+Every start, restart and stop of a camera runs under that camera's lock, and a replacement
+recorder is started only after the previous one has stopped and reaped its FFmpeg. Calls for
+different cameras never wait on each other, so editing one camera touches no other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from .supervisor import CameraRecorder, CameraSpec, RecorderStatus, TaskFactory, Timing
+
+
+class RecorderManager:
+    """Own one ``CameraRecorder`` per camera id."""
+
+    def __init__(
+        self,
+        ffmpeg_binary: str,
+        *,
+        timing: Timing | None = None,
+        task_factory: TaskFactory | None = None,
+    ) -> None:
+        """Create an empty manager; recorders it starts use ``ffmpeg_binary``."""
+        self.ffmpeg_binary = ffmpeg_binary
+        self._timing = timing
+        self._task_factory = task_factory
+        self._recorders: dict[str, CameraRecorder] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def get(self, camera_id: str) -> CameraRecorder | None:
+        """Return the camera's current recorder, if it has one."""
+        return self._recorders.get(camera_id)
+
+    @property
+    def camera_ids(self) -> list[str]:
+        """Return the ids of the cameras that have a recorder."""
+        return list(self._recorders)
+
+    async def start(
+        self,
+        spec: CameraSpec,
+        *,
+        enabled: bool = True,
+        listener: Callable[[RecorderStatus], None] | None = None,
+    ) -> CameraRecorder:
+        """Start recording ``spec``, first stopping any recorder the camera already has."""
+        async with self._lock(spec.camera_id):
+            if (old := self._recorders.pop(spec.camera_id, None)) is not None:
+                await old.stop()
+            recorder = CameraRecorder(
+                spec,
+                ffmpeg_binary=self.ffmpeg_binary,
+                listener=listener,
+                timing=self._timing,
+                enabled=enabled,
+            )
+            recorder.start(self._task_factory)
+            self._recorders[spec.camera_id] = recorder
+            return recorder
+
+    async def stop(self, camera_id: str) -> None:
+        """Stop the camera's recorder, if any, and wait until its FFmpeg is gone."""
+        async with self._lock(camera_id):
+            if (recorder := self._recorders.pop(camera_id, None)) is not None:
+                await recorder.stop()
+
+    async def stop_all(self) -> None:
+        """Stop every recorder at once; returns when no FFmpeg of ours remains."""
+        await asyncio.gather(*(self.stop(camera_id) for camera_id in list(self._recorders)))
+
+    def _lock(self, camera_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(camera_id, asyncio.Lock())

@@ -1,0 +1,439 @@
+"""One camera's recorder: a task that keeps exactly one FFmpeg recording while it should.
+
+The semantics are the original Heldar recorder's (states, 1-30 s backoff reset after 30 s of
+healthy recording, a bounded and masked stderr tail, a reconnect counter), with two changes:
+
+- ``recording`` means media is reaching the disk. It is derived from segment files growing,
+  not from the process having started, and a stream that goes silent is detected and
+  restarted instead of waiting for FFmpeg's 15 s socket timeout, or forever on HTTP.
+- stopping is graceful and bounded (see ``FFmpegProcess.stop``), and the stub a stop can
+  leave behind is removed, so every file left on disk plays.
+
+The task owns its FFmpeg: a new one is started only after the previous one was reaped, and
+the task ends only after its FFmpeg has, which is what makes "never two FFmpeg for one
+camera" hold in ``RecorderManager``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+import contextlib
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+import logging
+from pathlib import Path
+import time
+from typing import Any, Protocol, TypedDict, Unpack
+
+from .backoff import Backoff
+from .command import AudioMode, RecordCommand
+from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
+from .segments import SegmentVerdict, SegmentWatcher, segment_start, settle_last_segment
+from .stderr_tail import summarize
+from .urls import mask, url_secrets, with_credentials
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class RecorderState(StrEnum):
+    """What the recorder is really doing."""
+
+    CONNECTING = "connecting"
+    RECORDING = "recording"
+    OFFLINE = "offline"
+    ERROR = "error"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class RecorderStatus:
+    """A snapshot of one camera's recorder, pushed to listeners on every change."""
+
+    state: RecorderState
+    since: datetime
+    reconnects: int = 0
+    last_error: str | None = None
+    last_segment: datetime | None = None
+    pid: int | None = None
+
+
+class SourceUnavailableError(Exception):
+    """The stream URL cannot be had right now; the message is safe to show."""
+
+
+class StreamSource(Protocol):
+    """Where a camera's stream comes from, asked again before every FFmpeg start."""
+
+    async def resolve(self) -> str:
+        """Return the URL to give FFmpeg, credentials included."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StaticSource:
+    """A stream URL from the camera's settings, with credentials kept apart from it."""
+
+    url: str
+    username: str = ""
+    password: str = field(default="", repr=False)
+
+    async def resolve(self) -> str:
+        """Return the URL with the credentials percent-encoded into it."""
+        return with_credentials(self.url, self.username, self.password)
+
+
+@dataclass(frozen=True, slots=True)
+class CameraSpec:
+    """What to record and where: everything that needs an FFmpeg restart to change."""
+
+    camera_id: str
+    name: str
+    source: StreamSource
+    output_dir: Path
+    segment_seconds: int = 60
+    record_audio: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Timeouts and intervals; tests shrink them, users never need to."""
+
+    poll_connecting: float = 1.0
+    poll_recording: float = 2.0
+    connect_timeout: float = 30.0
+    stall_floor: float = 10.0
+    stall_ceiling: float = 60.0
+    stall_factor: float = 3.0
+    stop: StopTimeouts = field(default_factory=StopTimeouts)
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    healthy_after: float = 30.0
+
+
+class _StatusChanges(TypedDict, total=False):
+    reconnects: int
+    last_error: str | None
+    last_segment: datetime | None
+    pid: int | None
+
+
+type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
+
+
+class _End(StrEnum):
+    EXITED = "exited"
+    REQUESTED = "requested"
+    STALLED = "stalled"
+    NO_DATA = "no_data"
+
+
+@dataclass(slots=True)
+class _RunHealth:
+    """Whether one FFmpeg run is delivering media, judged from segment growth."""
+
+    timing: Timing
+    started: float
+    recording_since: float | None = None
+    last_progress: float = 0.0
+    widest_gap: float = 0.0
+
+    @property
+    def poll_interval(self) -> float:
+        """Poll fast until media flows, so ``recording`` shows up quickly."""
+        if self.recording_since is None:
+            return self.timing.poll_connecting
+        return self.timing.poll_recording
+
+    def observe(self, progressed: bool, now: float) -> bool:  # noqa: FBT001
+        """Take one scan's verdict; return True when media just started flowing."""
+        if not progressed:
+            return False
+        if self.recording_since is None:
+            self.recording_since = self.last_progress = now
+            return True
+        self.widest_gap = max(self.widest_gap, now - self.last_progress)
+        self.last_progress = now
+        return False
+
+    def verdict(self, now: float) -> _End | None:
+        """Return why the run must end: silent for too long, or never started."""
+        timing = self.timing
+        if self.recording_since is None:
+            return _End.NO_DATA if now - self.started > timing.connect_timeout else None
+        # A camera with a long GOP writes less often; allow a few of its gaps, within bounds.
+        stall = min(
+            max(timing.stall_floor, timing.stall_factor * self.widest_gap), timing.stall_ceiling
+        )
+        return _End.STALLED if now - self.last_progress > stall else None
+
+    def healthy_seconds(self, now: float) -> float:
+        """Return how long media flowed in this run."""
+        return now - self.recording_since if self.recording_since is not None else 0.0
+
+
+_AUTH_MARKERS = ("401 unauthorized", "403 forbidden", "authorization failed")
+_STORAGE_MARKERS = ("permission denied", "read-only file system", "no space left on device")
+_CONTAINER_MARKERS = ("codec not currently supported in container", "could not find tag for codec")
+
+
+class CameraRecorder:
+    """Supervise one camera's FFmpeg for as long as the recorder is started."""
+
+    def __init__(
+        self,
+        spec: CameraSpec,
+        *,
+        ffmpeg_binary: str,
+        listener: Callable[[RecorderStatus], None] | None = None,
+        timing: Timing | None = None,
+        enabled: bool = True,
+    ) -> None:
+        """Prepare the recorder; nothing runs until ``start``."""
+        self.spec = spec
+        self._binary = ffmpeg_binary
+        self._listener = listener
+        self._timing = timing or Timing()
+        self._enabled = enabled
+        self._closing = False
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._process: FFmpegProcess | None = None
+        self._backoff = Backoff(
+            self._timing.backoff_initial, self._timing.backoff_max, self._timing.healthy_after
+        )
+        self._audio = AudioMode.COPY if spec.record_audio else AudioMode.DROP
+        self._failing = False
+        self._status = RecorderStatus(
+            RecorderState.CONNECTING if enabled else RecorderState.DISABLED, _utcnow()
+        )
+
+    @property
+    def status(self) -> RecorderStatus:
+        """Return the latest status."""
+        return self._status
+
+    @property
+    def pid(self) -> int | None:
+        """Return the pid of the running FFmpeg, if any."""
+        return self._process.pid if self._process else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the supervising task is alive."""
+        return self._task is not None and not self._task.done()
+
+    def start(self, task_factory: TaskFactory | None = None) -> None:
+        """Start supervising; calling it on a started recorder does nothing.
+
+        ``task_factory`` lets the host own the task (Home Assistant ties it to the config
+        entry); plain ``asyncio.create_task`` is used otherwise.
+        """
+        if self._task is not None:
+            return
+        name = f"heldar recorder {self.spec.camera_id}"
+        if task_factory is None:
+            self._task = asyncio.create_task(self._run(), name=name)
+        else:
+            self._task = task_factory(self._run(), name)
+
+    async def stop(self) -> None:
+        """Stop FFmpeg gracefully and end the task; returns once both are gone.
+
+        Cancelling the caller does not cancel the stop: the task still winds down on its own.
+        """
+        self._closing = True
+        self._changed.set()
+        if (task := self._task) is None:
+            return
+        await asyncio.wait([task])
+        if not task.cancelled() and (err := task.exception()) is not None:
+            _LOGGER.error("Recorder for %s failed", self.spec.name, exc_info=err)
+
+    def set_enabled(self, enabled: bool) -> None:  # noqa: FBT001 - mirrors a switch
+        """Turn recording on or off without restarting the task."""
+        if enabled == self._enabled:
+            return
+        self._enabled = enabled
+        self._backoff.reset()
+        self._changed.set()
+
+    # -- the supervising task ---------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            while not self._closing:
+                if not self._enabled:
+                    self._publish(RecorderState.DISABLED, pid=None)
+                    await self._wait_for_change()
+                    continue
+                healthy = await self._attempt()
+                if healthy is None or self._closing or not self._enabled:
+                    continue
+                await self._wait_for_change(self._backoff.failure(healthy))
+        finally:
+            if self._process is not None and self._process.returncode is None:
+                # Only reached when the task itself was cancelled mid-run.
+                self._process.kill()
+
+    async def _attempt(self) -> float | None:
+        """Run FFmpeg once; return the healthy seconds it recorded, or None if asked to stop."""
+        try:
+            url = await self.spec.source.resolve()
+        except SourceUnavailableError as err:
+            self._fail(RecorderState.ERROR, str(err), count=False)
+            return 0.0
+        secrets = url_secrets(url)
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(None, self._prepare_output_dir)
+        except OSError as err:
+            reason = f"cannot create {self.spec.output_dir}: {err.strerror}"
+            self._fail(RecorderState.ERROR, reason, count=False)
+            return 0.0
+
+        argv = RecordCommand(
+            self._binary, url, self.spec.output_dir, self.spec.segment_seconds, self._audio
+        ).argv()
+        self._publish(RecorderState.CONNECTING, pid=None)
+        started_wall = time.time()
+        try:
+            process = await FFmpegProcess.start(argv, env={"TZ": "UTC"})
+        except FFmpegNotFoundError as err:
+            self._fail(RecorderState.ERROR, str(err), count=False)
+            return 0.0
+        self._process = process
+        self._publish(pid=process.pid)
+        watcher = SegmentWatcher(self.spec.output_dir, started_wall)
+        try:
+            return await self._supervise(process, watcher, secrets)
+        finally:
+            self._process = None
+
+    def _prepare_output_dir(self) -> None:
+        self.spec.output_dir.mkdir(parents=True, exist_ok=True)
+
+    async def _supervise(
+        self, process: FFmpegProcess, watcher: SegmentWatcher, secrets: tuple[str, ...]
+    ) -> float | None:
+        loop = asyncio.get_running_loop()
+        exited = asyncio.ensure_future(process.wait())
+        exited.add_done_callback(lambda _: self._changed.set())
+        run = _RunHealth(self._timing, started=loop.time())
+        end = _End.EXITED
+        try:
+            while True:
+                await self._wait_for_change(run.poll_interval)
+                if exited.done():
+                    break
+                if self._closing or not self._enabled:
+                    end = _End.REQUESTED
+                    break
+                scan = await loop.run_in_executor(None, watcher.scan)
+                became_recording = run.observe(scan.progressed, loop.time())
+                self._report_scan(process, scan.opened, became_recording=became_recording)
+                if (verdict := run.verdict(loop.time())) is not None:
+                    end = verdict
+                    break
+            if not exited.done():
+                await process.stop(self._timing.stop)
+            code = await exited
+            # The exit woke the change event; what it reported is handled here, and real
+            # changes (disable, stop) are flags the caller re-reads, so nothing is lost.
+            self._changed.clear()
+        except asyncio.CancelledError:
+            process.kill()
+            raise
+        await self._settle(watcher)
+        if end is _End.REQUESTED:
+            return None
+        self._after_failure(end, code, mask(process.tail.text(), secrets))
+        return run.healthy_seconds(loop.time())
+
+    def _report_scan(
+        self, process: FFmpegProcess, opened: list[Path], *, became_recording: bool
+    ) -> None:
+        changes: _StatusChanges = {}
+        if opened:
+            changes["last_segment"] = segment_start(opened[-1].name)
+        if became_recording:
+            self._recovered()
+            changes["pid"] = process.pid
+            changes["last_error"] = None
+            self._publish(RecorderState.RECORDING, **changes)
+        elif changes:
+            self._publish(**changes)
+
+    async def _settle(self, watcher: SegmentWatcher) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, watcher.scan)
+        if (last := watcher.current) is None:
+            return
+        verdict = await loop.run_in_executor(None, settle_last_segment, last)
+        if verdict is not SegmentVerdict.KEPT and last.name == _name_of(self._status.last_segment):
+            previous = watcher.files[-2].name if len(watcher.files) > 1 else None
+            self._publish(last_segment=segment_start(previous) if previous else None)
+
+    def _after_failure(self, end: _End, code: int, tail: str) -> None:
+        lowered = tail.lower()
+        state = RecorderState.OFFLINE
+        reason = summarize(tail)
+        if end is _End.STALLED:
+            reason = "the stream stopped sending media; restarting FFmpeg"
+        elif end is _End.NO_DATA:
+            reason = "no media arrived after connecting; restarting FFmpeg"
+        elif any(marker in lowered for marker in _AUTH_MARKERS):
+            state = RecorderState.ERROR
+            reason = "the camera refused the username or password (401/403)"
+        elif any(marker in lowered for marker in _STORAGE_MARKERS):
+            state = RecorderState.ERROR
+        elif self._audio is AudioMode.COPY and any(m in lowered for m in _CONTAINER_MARKERS):
+            # MP4 cannot hold this audio codec (G.711 ...): record AAC from now on.
+            self._audio = AudioMode.AAC
+            reason = "the camera's audio codec does not fit in MP4; transcoding audio to AAC"
+        if not reason:
+            reason = f"FFmpeg exited with status {code}"
+        self._fail(state, reason)
+
+    def _fail(self, state: RecorderState, reason: str, *, count: bool = True) -> None:
+        """Record a failed attempt; ``count`` it as a reconnect when an FFmpeg run ended."""
+        reconnects = self._status.reconnects + (1 if count else 0)
+        if not self._failing:
+            _LOGGER.warning("Camera %s is not recording: %s", self.spec.name, reason)
+            self._failing = True
+        else:
+            _LOGGER.debug("Camera %s still not recording: %s", self.spec.name, reason)
+        self._publish(state, pid=None, last_error=reason, reconnects=reconnects)
+
+    def _recovered(self) -> None:
+        if self._failing:
+            _LOGGER.info("Camera %s is recording again", self.spec.name)
+            self._failing = False
+
+    async def _wait_for_change(self, within: float | None = None) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._changed.wait()
+        self._changed.clear()
+
+    def _publish(
+        self, state: RecorderState | None = None, **changes: Unpack[_StatusChanges]
+    ) -> None:
+        updated = dataclasses.replace(self._status, **changes)
+        if state is not None and state is not updated.state:
+            updated = dataclasses.replace(updated, state=state, since=_utcnow())
+        if updated == self._status:
+            return
+        self._status = updated
+        if self._listener is not None:
+            self._listener(updated)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _name_of(start: datetime | None) -> str | None:
+    return start.strftime("%Y%m%d_%H%M%S.mp4") if start else None

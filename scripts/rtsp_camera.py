@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""A local RTSP test camera: GStreamer's gst-rtsp-server serving a live H.264 test pattern.
+
+Runs under the *system* Python 3 (PyGObject is not built for the project's Python 3.14):
+
+    /usr/bin/python3 scripts/rtsp_camera.py --port 0 [--user U --password P]
+
+It prints ``READY <port>`` on stdout once it listens, then serves until SIGTERM/SIGINT. Used by
+the tests, ``scripts/develop`` and the benchmarks so that every one of them records a real stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+AUDIO = {
+    "none": "",
+    "aac": (
+        " audiotestsrc is-live=true wave=sine freq=440 volume=0.2"
+        " ! audio/x-raw,rate=16000,channels=1 ! voaacenc bitrate=32000"
+        " ! rtpmp4apay name=pay1 pt=97"
+    ),
+    "alaw": (
+        " audiotestsrc is-live=true wave=sine freq=440 volume=0.2"
+        " ! audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay name=pay1 pt=8"
+    ),
+}
+
+
+def pipeline(args: argparse.Namespace) -> str:
+    """Describe the live pipeline: a moving test pattern, x264 with a fixed GOP."""
+    video = (
+        f"( videotestsrc is-live=true pattern={args.pattern}"
+        f" ! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
+        f" ! x264enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate}"
+        f" key-int-max={args.gop} bframes=0"
+        " ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1"
+    )
+    return video + AUDIO[args.audio] + " )"
+
+
+def main() -> int:
+    """Serve until told to stop."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--path", default="/stream")
+    parser.add_argument("--user", default="")
+    parser.add_argument("--password", default="")
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--height", type=int, default=360)
+    parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument("--gop", type=int, default=25, help="keyframe interval in frames")
+    parser.add_argument("--bitrate", type=int, default=600, help="kbit/s")
+    parser.add_argument("--pattern", default="ball")
+    parser.add_argument("--audio", choices=sorted(AUDIO), default="none")
+    args = parser.parse_args()
+
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address(args.host)
+    server.set_service(str(args.port))
+
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(pipeline(args))
+    factory.set_shared(True)  # one encoder however many recorders connect
+
+    if args.user:
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "camera")
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
+        server.set_auth(auth)
+        permissions = GstRtspServer.RTSPPermissions()
+        permissions.add_permission_for_role(
+            "camera",
+            GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS,
+            True,  # noqa: FBT003
+        )
+        permissions.add_permission_for_role(
+            "camera",
+            GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+            True,  # noqa: FBT003
+        )
+        factory.set_permissions(permissions)
+
+    server.get_mount_points().add_factory(args.path, factory)
+    if server.attach(None) == 0:
+        print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)
+        return 1
+
+    loop = GLib.MainLoop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_HIGH, signum, loop.quit)
+    print(f"READY {server.get_bound_port()}", flush=True)
+    loop.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

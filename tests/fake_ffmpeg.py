@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""A stand-in for FFmpeg in fast unit tests: it writes MP4-shaped segments, or misbehaves.
+
+It understands just enough of Heldar's command lines (the output pattern, ``-segment_time``,
+``-version``, the probe's ``-f null -``) and takes its behaviour from the environment:
+
+- ``HELDAR_FAKE_MODE``: ``record`` (default), ``exit`` (print ``HELDAR_FAKE_STDERR`` and exit
+  with ``HELDAR_FAKE_CODE`` after ``HELDAR_FAKE_DELAY`` seconds), ``silent`` (write one
+  fragment, then nothing while staying alive) or ``stubborn`` (record and ignore SIGINT and
+  SIGTERM);
+- ``HELDAR_FAKE_PROBE``: ``ok`` (default), ``auth``, ``fail`` or ``hang`` for probe runs;
+- ``HELDAR_FAKE_LOG``: a file to which every start appends its pid and argv.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+import signal
+import struct
+import sys
+import time
+
+
+def box(kind: bytes, payload: bytes = b"") -> bytes:
+    """Return one MP4 box."""
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def log(**record: object) -> None:
+    """Append one JSON line to HELDAR_FAKE_LOG, if set."""
+    if path := os.environ.get("HELDAR_FAKE_LOG"):
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"pid": os.getpid(), "time": time.time(), **record}) + "\n")
+
+
+def main() -> int:  # noqa: C901, PLR0912
+    """Behave as the environment says."""
+    argv = sys.argv[1:]
+    log(argv=argv)
+    if argv == ["-version"]:
+        sys.stdout.write("ffmpeg version 9.9-fake Copyright (c) the fake\n")
+        return 0
+    if argv[-3:] == ["-f", "null", "-"]:
+        probe = os.environ.get("HELDAR_FAKE_PROBE", "ok")
+        if probe == "auth":
+            sys.stderr.write("rtsp://u:secret@cam/s: Server returned 401 Unauthorized\n")
+            return 1
+        if probe == "fail":
+            sys.stderr.write("rtsp://cam/s: Connection refused\n")
+            return 1
+        if probe == "hang":
+            time.sleep(60)
+        return 0
+
+    mode = os.environ.get("HELDAR_FAKE_MODE", "record")
+    if mode == "exit":
+        time.sleep(float(os.environ.get("HELDAR_FAKE_DELAY", "0")))
+        sys.stderr.write(os.environ.get("HELDAR_FAKE_STDERR", ""))
+        return int(os.environ.get("HELDAR_FAKE_CODE", "1"))
+
+    stop = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stop
+        stop = True
+        log(signal=signal.Signals(signum).name)
+
+    if mode == "stubborn":
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    else:
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+
+    pattern = argv[-1]
+    segment = float(argv[argv.index("-segment_time") + 1]) if "-segment_time" in argv else 60
+    opened = 0.0
+    handle = None
+    fragments = 0
+    while not stop:
+        now = time.time()
+        if handle is None or now - opened >= segment:
+            if handle is not None:
+                handle.close()
+            opened = now
+            path = time.strftime(pattern, time.gmtime(now))
+            handle = Path(path).open("ab")  # noqa: SIM115 - rotated by hand
+            handle.write(box(b"ftyp", b"isom") + box(b"moov"))
+        if mode != "silent" or fragments == 0:
+            handle.write(box(b"moof") + box(b"mdat", b"x" * 512))
+            handle.flush()
+            fragments += 1
+        time.sleep(0.05)
+    if handle is not None:
+        handle.close()
+    return 255
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Real media for tests: the GStreamer RTSP camera, ffprobe, and a scan of live processes.
+
+Tests that need these call ``require_media_tools``: outside CI a missing tool skips them, but
+under ``CI=true`` it fails them, so a CI run can never pass without recording for real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+import select
+import shutil
+import subprocess
+import time
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMERA_SCRIPT = ROOT / "scripts" / "rtsp_camera.py"
+SYSTEM_PYTHON = "/usr/bin/python3"
+FAKE_FFMPEG = Path(__file__).resolve().parent / "fake_ffmpeg.py"
+
+
+def _missing_tools() -> list[str]:
+    missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
+    gi_ok = Path(SYSTEM_PYTHON).exists() and (
+        subprocess.run(
+            [
+                SYSTEM_PYTHON,
+                "-c",
+                (
+                    "import gi; gi.require_version('GstRtspServer', '1.0');"
+                    "from gi.repository import GstRtspServer"
+                ),
+            ],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
+    if not gi_ok:
+        missing.append("GStreamer RTSP server for /usr/bin/python3")
+    return missing
+
+
+_MISSING: list[str] | None = None
+
+
+def require_media_tools() -> None:
+    """Fail (under CI) or skip (elsewhere) unless FFmpeg, ffprobe and the RTSP server work."""
+    global _MISSING  # noqa: PLW0603 - checked once per test session
+    if _MISSING is None:
+        _MISSING = _missing_tools()
+    if _MISSING:
+        message = f"real-media tools missing: {', '.join(_MISSING)}; run scripts/setup as root"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class RtspCamera:
+    """The GStreamer test camera, started and stopped by the test that owns it."""
+
+    def __init__(self, *, user: str = "", password: str = "", **options: str | int) -> None:
+        """Describe the camera; ``options`` map to rtsp_camera.py flags (``gop=50``)."""
+        self.user = user
+        self.password = password
+        self.options = options
+        self.port = 0
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        """Return the stream URL without credentials."""
+        return f"rtsp://127.0.0.1:{self.port}/stream"
+
+    def start(self) -> None:
+        """Start serving, on the same port as before when restarted."""
+        argv = [SYSTEM_PYTHON, str(CAMERA_SCRIPT), "--port", str(self.port)]
+        if self.user:
+            argv += ["--user", self.user, "--password", self.password]
+        for key, value in self.options.items():
+            argv += [f"--{key}", str(value)]
+        process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        self._process = process
+        assert process.stdout is not None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([process.stdout], [], [], 0.5)
+            if ready:
+                line = process.stdout.readline()
+                if line.startswith("READY "):
+                    self.port = int(line.split()[1])
+                    return
+                if not line:
+                    break
+            if process.poll() is not None:
+                break
+        self.stop()
+        pytest.fail(f"the RTSP test camera did not start: {argv}")
+
+    def stop(self) -> None:
+        """Stop serving and reap the server."""
+        if (process := self._process) is None:
+            return
+        self._process = None
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def ffprobe(path: Path) -> dict[str, Any]:
+    """Return ffprobe's view of a file; fails the test if the file does not parse."""
+    result = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration,format_name:stream=codec_type,codec_name,nb_read_packets",
+            "-count_packets",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert result.returncode == 0, f"{path.name} does not parse: {result.stderr}"
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def duration(path: Path) -> float:
+    """Return a playable file's duration in seconds."""
+    return float(ffprobe(path)["format"]["duration"])
+
+
+def processes_with(needle: str) -> list[int]:
+    """Return live (non-zombie) processes whose command line contains ``needle``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if needle in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (zombies count as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

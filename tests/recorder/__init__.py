@@ -1,0 +1,1 @@
+"""Tests for the recorder core, which runs without Home Assistant."""
