@@ -1,0 +1,110 @@
+"""Heldar: record IP cameras to disk with FFmpeg, supervised inside Home Assistant."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from homeassistant.components.ffmpeg import get_ffmpeg_manager
+from homeassistant.const import Platform
+from homeassistant.core import HassJob, HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+from .const import CONF_STORAGE_DIR, DOMAIN, SIGNAL_CAMERA_ADDED, SUBENTRY_CAMERA
+from .recorder.manager import RecorderManager
+from .recorder.storage import check_storage
+from .runtime import CameraConfig, CameraHandle, HeldarConfigEntry, HeldarData
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+
+
+def local_roots(hass: HomeAssistant) -> tuple[Path, ...]:
+    """Return the folders inside which a missing storage directory may be created."""
+    return (Path(hass.config.config_dir), *(Path(p) for p in hass.config.media_dirs.values()))
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bool:
+    """Start a recorder for every camera of the hub."""
+    storage = Path(entry.data[CONF_STORAGE_DIR])
+    problem = await hass.async_add_executor_job(
+        lambda: check_storage(storage, create_within=local_roots(hass))
+    )
+    if problem is not None:
+        # Typically a NAS that is not mounted yet at boot: HA retries with backoff.
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key=str(problem),
+            translation_placeholders={"path": str(storage)},
+        )
+
+    manager = RecorderManager(
+        get_ffmpeg_manager(hass).binary,
+        task_factory=lambda coro, name: entry.async_create_background_task(hass, coro, name),
+    )
+    data = HeldarData(storage, manager)
+    entry.runtime_data = data
+    for subentry_id, subentry in entry.subentries.items():
+        if subentry.subentry_type == SUBENTRY_CAMERA:
+            camera = CameraHandle(subentry_id, CameraConfig.from_subentry(subentry), storage)
+            data.cameras[subentry_id] = camera
+            await data.async_start_camera(camera)
+
+    # HA cancels background tasks before it fires the stop event; a shutdown job runs first,
+    # so every FFmpeg gets to finish its segment.
+    entry.async_on_unload(hass.async_add_shutdown_job(HassJob(manager.stop_all)))
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bool:
+    """Stop every recorder gracefully and unload the entities."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.manager.stop_all()
+    return unloaded
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: HeldarConfigEntry) -> None:
+    """Apply hub and camera changes, restarting only the cameras whose recording changed."""
+    data = entry.runtime_data
+    if Path(entry.data[CONF_STORAGE_DIR]) != data.storage:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+        return
+    async with data.update_lock:
+        current = {
+            subentry_id: subentry
+            for subentry_id, subentry in entry.subentries.items()
+            if subentry.subentry_type == SUBENTRY_CAMERA
+        }
+        for subentry_id in set(data.cameras) - set(current):
+            await data.async_stop_camera(data.cameras.pop(subentry_id))
+        for subentry_id, subentry in current.items():
+            config = CameraConfig.from_subentry(subentry)
+            camera = data.cameras.get(subentry_id)
+            if camera is None:
+                camera = CameraHandle(subentry_id, config, data.storage)
+                data.cameras[subentry_id] = camera
+                await data.async_start_camera(camera)
+                async_dispatcher_send(hass, SIGNAL_CAMERA_ADDED.format(entry.entry_id), camera)
+                continue
+            if config == camera.config:
+                continue
+            previous, camera.config = camera.config, config
+            if config.name != previous.name:
+                _rename_device(hass, entry.entry_id, subentry_id, config.name)
+            if config.needs_restart_from(previous):
+                _LOGGER.debug("Restarting the recorder of %s: its settings changed", config.name)
+                await data.async_start_camera(camera)
+            else:
+                data.async_set_record_enabled(camera, config.record_enabled)
+
+
+def _rename_device(hass: HomeAssistant, entry_id: str, subentry_id: str, name: str) -> None:
+    registry = dr.async_get(hass)
+    if device := registry.async_get_device_by_identifier((DOMAIN, subentry_id), entry_id):
+        registry.async_update_device(device.id, name=name)

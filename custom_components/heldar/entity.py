@@ -1,0 +1,66 @@
+"""The base of every Heldar camera entity: one device per camera, pushed state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN, SIGNAL_CAMERA_ADDED
+from .runtime import CameraHandle, HeldarConfigEntry, HeldarData
+
+
+class HeldarCameraEntity(Entity):
+    """An entity of one camera's device, updated whenever its recorder reports."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self, data: HeldarData, camera: CameraHandle, description: EntityDescription
+    ) -> None:
+        """Bind the entity to ``camera`` for its whole life."""
+        self.entity_description = description
+        self._data = data
+        self._camera = camera
+        self._attr_unique_id = f"{camera.subentry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, camera.subentry_id)},
+            name=camera.config.name,
+            manufacturer="Heldar",
+            model="FFmpeg recorder",
+        )
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the camera's recorder is (re)starting."""
+        return self._camera.status is not None
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the camera's status."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._camera.async_add_listener(self.async_write_ha_state))
+
+
+def async_setup_camera_entities(
+    hass: HomeAssistant,
+    entry: HeldarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[HeldarData, CameraHandle], Iterable[Entity]],
+) -> None:
+    """Add ``build``'s entities for every camera now and for every camera added later."""
+    data = entry.runtime_data
+
+    @callback
+    def add_camera(camera: CameraHandle) -> None:
+        async_add_entities(build(data, camera), config_subentry_id=camera.subentry_id)
+
+    for camera in data.cameras.values():
+        add_camera(camera)
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, SIGNAL_CAMERA_ADDED.format(entry.entry_id), add_camera)
+    )

@@ -1,0 +1,403 @@
+"""The hub and camera config flows, every path (the fake FFmpeg answers the stream probe)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from homeassistant import config_entries
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.heldar.const import (
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_RECORD_AUDIO,
+    CONF_RECORD_ENABLED,
+    CONF_SEGMENT_SECONDS,
+    CONF_SLUG,
+    CONF_STORAGE_DIR,
+    CONF_STREAM_URL,
+    CONF_USERNAME,
+    DOMAIN,
+    SUBENTRY_CAMERA,
+)
+
+from .common import camera_subentry, hub_entry
+from .media import RtspCamera
+from .recorder.helpers import fake_starts
+
+CAMERA_INPUT = {
+    CONF_NAME: "Front door",
+    CONF_STREAM_URL: "rtsp://front.local:554/live",
+    CONF_USERNAME: "admin",
+    CONF_PASSWORD: "p@ss/w:rd%21",
+    CONF_SEGMENT_SECONDS: 30.0,
+    CONF_RECORD_AUDIO: False,
+}
+
+
+@pytest.fixture
+def ha_dirs(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """Point HA's config and media folders at the test's own directory."""
+    hass.config.config_dir = str(tmp_path / "config")
+    hass.config.media_dirs = {"local": str(tmp_path / "media")}
+    return tmp_path
+
+
+# -- the hub ----------------------------------------------------------------------------
+
+
+async def test_hub_default_storage_is_created(hass: HomeAssistant, ha_dirs: Path) -> None:
+    """The default is a heldar folder in HA's media directory, created when missing."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    default = str(ha_dirs / "media" / "heldar")
+    schema_default = result["data_schema"].schema  # type: ignore[union-attr]
+    assert any(key.description == {"suggested_value": default} for key in schema_default)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORAGE_DIR: default}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Heldar"
+    assert result["data"] == {CONF_STORAGE_DIR: default}
+    assert Path(default).is_dir()
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        (lambda _: "relative/folder", "storage_not_absolute"),
+        (lambda tmp: str(tmp / "nas" / "heldar"), "storage_missing"),
+        (lambda tmp: str(tmp / "file.txt"), "storage_not_directory"),
+        # /sys refuses new files even to root, so this holds wherever the tests run.
+        (lambda _: "/sys", "storage_not_writable"),
+        (lambda tmp: str(tmp / "media" / "under-a-file" / "x"), "storage_not_writable"),
+    ],
+)
+async def test_hub_storage_errors_keep_the_input(
+    hass: HomeAssistant, ha_dirs: Path, path: Callable[[Path], str], error: str
+) -> None:
+    """Each storage problem is a translated form error, and the typed path is kept."""
+    (ha_dirs / "file.txt").write_text("x")
+    (ha_dirs / "media").mkdir()
+    (ha_dirs / "media" / "under-a-file").write_text("x")
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    typed = path(ha_dirs)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORAGE_DIR: typed}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_STORAGE_DIR: error}
+    keys = result["data_schema"].schema  # type: ignore[union-attr]
+    assert any(key.description == {"suggested_value": typed} for key in keys)
+
+
+async def test_hub_reconfigure(hass: HomeAssistant, ha_dirs: Path, fake_ffmpeg_hass: Path) -> None:
+    """The storage directory can be changed; a bad one is refused first."""
+    old = ha_dirs / "old"
+    old.mkdir()
+    entry = hub_entry(old)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORAGE_DIR: str(ha_dirs / "absent")}
+    )
+    assert result["errors"] == {CONF_STORAGE_DIR: "storage_missing"}
+    new = ha_dirs / "new"
+    new.mkdir()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORAGE_DIR: str(new)}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_STORAGE_DIR] == str(new)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_hub_single_instance(hass: HomeAssistant, ha_dirs: Path) -> None:
+    """Heldar is set up once; cameras are added to that one hub."""
+    MockConfigEntry(domain=DOMAIN, data={CONF_STORAGE_DIR: str(ha_dirs)}).add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "single_instance_allowed"
+
+
+# -- cameras ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def hub(hass: HomeAssistant, ha_dirs: Path, fake_ffmpeg_hass: Path) -> MockConfigEntry:
+    """A loaded hub with one camera already configured."""
+    storage = ha_dirs / "recordings"
+    storage.mkdir()
+    entry = hub_entry(storage, camera_subentry("Back", "rtsp://back.local/s"))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    return entry
+
+
+async def start_camera_flow(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    """Open the Add camera form."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_CAMERA), context={"source": config_entries.SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    return dict(result)
+
+
+async def test_add_camera(hass: HomeAssistant, hub: MockConfigEntry, tmp_path: Path) -> None:
+    """A reachable camera is saved with its credentials apart from the URL, and records."""
+    result = await start_camera_flow(hass, hub)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], CAMERA_INPUT)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Front door"
+    subentry = next(s for s in hub.subentries.values() if s.title == "Front door")
+    assert subentry.unique_id == "rtsp://front.local:554/live"
+    assert subentry.data == {
+        CONF_NAME: "Front door",
+        CONF_STREAM_URL: "rtsp://front.local:554/live",
+        CONF_USERNAME: "admin",
+        CONF_PASSWORD: "p@ss/w:rd%21",
+        CONF_SEGMENT_SECONDS: 30,
+        CONF_RECORD_AUDIO: False,
+        CONF_SLUG: "front_door",
+        CONF_RECORD_ENABLED: True,
+    }
+    probe = fake_starts(tmp_path / "fake_ffmpeg.log")[-1]["argv"]
+    assert isinstance(probe, list)
+    assert "rtsp://admin:p%40ss%2Fw%3Ard%2521@front.local:554/live" in probe
+
+
+async def test_credentials_in_the_url_move_to_the_fields(
+    hass: HomeAssistant, hub: MockConfigEntry
+) -> None:
+    """user:pass@ typed into the URL is split out, so the stored URL holds no secret."""
+    result = await start_camera_flow(hass, hub)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"],
+            {
+                **CAMERA_INPUT,
+                CONF_STREAM_URL: "rtsp://bob:s%40cret@Front.local/live",
+                CONF_USERNAME: "",
+                CONF_PASSWORD: "",
+            },
+        )
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_STREAM_URL] == "rtsp://front.local/live"
+    assert result["data"][CONF_USERNAME] == "bob"
+    assert result["data"][CONF_PASSWORD] == "s@cret"
+
+
+async def test_no_username_means_no_password(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """A password without a username is not stored."""
+    result = await start_camera_flow(hass, hub)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**CAMERA_INPUT, CONF_USERNAME: ""}
+        )
+    )
+    assert result["data"][CONF_PASSWORD] == ""
+
+
+@pytest.mark.parametrize(
+    ("change", "errors"),
+    [
+        ({CONF_NAME: "   "}, {CONF_NAME: "name_required"}),
+        ({CONF_STREAM_URL: "ftp://front.local/x"}, {CONF_STREAM_URL: "invalid_url"}),
+        ({CONF_STREAM_URL: "rtsp://front.local/with space"}, {CONF_STREAM_URL: "invalid_url"}),
+        ({CONF_STREAM_URL: "RTSP://BACK.local/s"}, {CONF_STREAM_URL: "already_configured"}),
+    ],
+)
+async def test_camera_input_errors(
+    hass: HomeAssistant, hub: MockConfigEntry, change: dict[str, str], errors: dict[str, str]
+) -> None:
+    """Bad input is refused in the form, the typed values kept, the password never echoed."""
+    result = await start_camera_flow(hass, hub)
+    typed = {**CAMERA_INPUT, **change}
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], typed))
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested[CONF_STREAM_URL] == typed[CONF_STREAM_URL]
+    assert CONF_PASSWORD not in suggested
+
+
+@pytest.mark.parametrize(("probe", "error"), [("auth", "invalid_auth"), ("fail", "cannot_connect")])
+async def test_stream_probe_errors(
+    hass: HomeAssistant,
+    hub: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    probe: str,
+    error: str,
+) -> None:
+    """The stream is tried first; its failure is shown with FFmpeg's masked words."""
+    monkeypatch.setenv("HELDAR_FAKE_PROBE", probe)
+    result = await start_camera_flow(hass, hub)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], CAMERA_INPUT)
+    )
+    assert result["errors"] == {"base": error}
+    detail = result["description_placeholders"]["detail"]
+    assert detail
+    assert "secret" not in detail
+
+    # Fixed on the camera side: submitting again with the password left empty reuses it.
+    monkeypatch.setenv("HELDAR_FAKE_PROBE", "ok")
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**CAMERA_INPUT, CONF_PASSWORD: ""}
+        )
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PASSWORD] == CAMERA_INPUT[CONF_PASSWORD]
+
+
+async def test_ffmpeg_missing(hass: HomeAssistant, ha_dirs: Path) -> None:
+    """Without a working FFmpeg the camera form says so."""
+    assert await async_setup_component(
+        hass, "ffmpeg", {"ffmpeg": {"ffmpeg_bin": str(ha_dirs / "no-ffmpeg")}}
+    )
+    storage = ha_dirs / "rec"
+    storage.mkdir()
+    entry = hub_entry(storage)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    result = await start_camera_flow(hass, entry)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], CAMERA_INPUT)
+    )
+    assert result["errors"] == {"base": "ffmpeg_missing"}
+
+
+async def test_slugs_stay_unique(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """Two cameras with names that slugify alike get different folders."""
+    result = await start_camera_flow(hass, hub)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**CAMERA_INPUT, CONF_NAME: "Back!"}
+        )
+    )
+    assert result["data"][CONF_SLUG] == "back_2"
+    result = await start_camera_flow(hass, hub)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"],
+            {**CAMERA_INPUT, CONF_NAME: "???", CONF_STREAM_URL: "rtsp://x.local/s"},
+        )
+    )
+    assert result["data"][CONF_SLUG] == "unknown"  # what HA's slugify makes of no letters
+
+
+async def test_reconfigure_camera(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """Editing keeps the password unless a new one is typed, and the folder never moves."""
+    back = next(iter(hub.subentries.values()))
+    hass.config_entries.async_update_subentry(
+        hub, back, data={**back.data, CONF_USERNAME: "admin", CONF_PASSWORD: "old-secret"}
+    )
+    result = await hub.start_subentry_reconfigure_flow(hass, back.subentry_id)
+    assert result["type"] is FlowResultType.FORM
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested[CONF_STREAM_URL] == "rtsp://back.local/s"
+    assert CONF_PASSWORD not in suggested
+
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            CONF_NAME: "Back yard",
+            CONF_STREAM_URL: "rtsp://back.local/s2",
+            CONF_USERNAME: "admin",
+            CONF_SEGMENT_SECONDS: 10,
+            CONF_RECORD_AUDIO: True,
+        },
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    back = hub.subentries[back.subentry_id]
+    assert back.title == "Back yard"
+    assert back.unique_id == "rtsp://back.local/s2"
+    assert back.data[CONF_PASSWORD] == "old-secret"
+    assert back.data[CONF_SLUG] == "back"
+    assert back.data[CONF_RECORD_AUDIO] is True
+
+
+async def test_reconfigure_to_a_taken_url(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """A camera cannot be edited into a duplicate of another, but may keep its own URL."""
+    result = await start_camera_flow(hass, hub)
+    await hass.config_entries.subentries.async_configure(result["flow_id"], CAMERA_INPUT)
+    back = next(s for s in hub.subentries.values() if s.title == "Back")
+    result = await hub.start_subentry_reconfigure_flow(hass, back.subentry_id)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**CAMERA_INPUT, CONF_NAME: "Back", CONF_STREAM_URL: CAMERA_INPUT[CONF_STREAM_URL]},
+    )
+    assert result["errors"] == {CONF_STREAM_URL: "already_configured"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**CAMERA_INPUT, CONF_NAME: "Back", CONF_STREAM_URL: "rtsp://back.local/s"},
+    )
+    assert result["type"] is FlowResultType.ABORT
+
+
+async def test_real_camera_flow(
+    hass: HomeAssistant,
+    ha_dirs: Path,
+    real_ffmpeg_hass: None,
+    rtsp_camera: Callable[..., RtspCamera],
+) -> None:
+    """Against the real RTSP server: a wrong password is invalid_auth, the right one saves."""
+    camera = rtsp_camera(user="admin", password="p@ss/w:rd%21")
+    storage = ha_dirs / "rec"
+    storage.mkdir()
+    entry = hub_entry(storage)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    user_input = {**CAMERA_INPUT, CONF_STREAM_URL: camera.url, CONF_PASSWORD: "wrong"}
+    result = await start_camera_flow(hass, entry)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**user_input, CONF_PASSWORD: "p@ss/w:rd%21"}
+        )
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+    closed = f"rtsp://127.0.0.1:{camera.port + 1}/stream"
+    result = await start_camera_flow(hass, entry)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**user_input, CONF_NAME: "Nowhere", CONF_STREAM_URL: closed}
+        )
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    await hass.config_entries.async_unload(entry.entry_id)
