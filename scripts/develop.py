@@ -1,0 +1,320 @@
+"""scripts/develop: a real Home Assistant with Heldar recording a local demo camera.
+
+Everything is created through supported paths: HA's onboarding API makes the ``dev`` user,
+and the Heldar hub and camera come from HA's REST config-flow API, exactly as the UI would
+make them. Nothing is written into ``config/.storage`` by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from http import HTTPStatus
+import json
+import os
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config"
+HA_URL = "http://127.0.0.1:8123"
+CLIENT_ID = f"{HA_URL}/"
+USERNAME = "dev"
+PASSWORD = "heldar-dev"  # noqa: S105 - a throw-away local development login
+ONBOARDING_STEPS = ("user", "core_config", "analytics", "integration")
+DEMO_PORT = 8554
+DEMO_USER = "demo"
+DEMO_PASSWORD = "p@ss/w:rd%21"  # noqa: S105 - proves nasty passwords work end to end
+CONFIGURATION = """\
+# Written once by scripts/develop; edit freely.
+homeassistant:
+  name: Heldar development
+  media_dirs:
+    local: {media}
+http:
+  server_host: 127.0.0.1
+  server_port: 8123
+frontend:
+config:
+media_source:
+ffmpeg:
+logger:
+  default: warning
+  logs:
+    custom_components.heldar: debug
+"""
+
+
+def main() -> int:
+    """Start the camera and HA, configure Heldar, wait for Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--segment-seconds", type=int, default=10)
+    args = parser.parse_args()
+
+    ensure_frontend()
+    prepare_config()
+    camera = start_camera()
+    hass = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "hass"),
+            "-c",
+            str(CONFIG),
+            # Onboarding sets up a few stock integrations whose voice add-ons need a C++
+            # build; they are not needed here and would only flood the log.
+            "--skip-pip-packages",
+            "pymicro-vad,pyspeex-noise",
+        ],
+        start_new_session=True,
+    )
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # Ctrl-C already raises KeyboardInterrupt
+    try:
+        token = wait_and_log_in(hass)
+        entry_id, cameras = ensure_hub(token)
+        if cameras == 0:
+            add_demo_camera(token, entry_id, args.segment_seconds)
+        recordings = CONFIG / "media" / "heldar"
+        print(
+            f"\nHome Assistant: {HA_URL}  (user {USERNAME!r}, password {PASSWORD!r})\n"
+            f"Demo camera:    rtsp://127.0.0.1:{DEMO_PORT}/stream (user {DEMO_USER!r})\n"
+            f"Recordings:     {recordings}/demo_camera/\n"
+            "Press Ctrl-C to stop Home Assistant and the camera.\n",
+            flush=True,
+        )
+        while hass.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutdown(hass, camera)
+    return 0
+
+
+def ensure_frontend() -> None:
+    """Install the frontend version this HA asks for, once."""
+    manifest = ROOT / ".venv" / "lib"
+    found = next(manifest.glob("python3*/site-packages/homeassistant/components/frontend"))
+    requirement = json.loads((found / "manifest.json").read_text())["requirements"][0]
+    with contextlib.suppress(subprocess.CalledProcessError):
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "python"), "-c", "import hass_frontend"],
+            check=True,
+            capture_output=True,
+        )
+        return
+    print(f"scripts/develop: installing {requirement} (first run only)", flush=True)
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "pip", "install", "-q", requirement],
+        check=True,
+    )
+
+
+def prepare_config() -> None:
+    """Create config/ with Heldar linked in, keeping anything already there."""
+    (CONFIG / "custom_components").mkdir(parents=True, exist_ok=True)
+    (CONFIG / "media").mkdir(exist_ok=True)
+    link = CONFIG / "custom_components" / "heldar"
+    if not link.exists():
+        link.symlink_to(ROOT / "custom_components" / "heldar", target_is_directory=True)
+    configuration = CONFIG / "configuration.yaml"
+    if not configuration.exists():
+        configuration.write_text(CONFIGURATION.format(media=CONFIG / "media"))
+
+
+def start_camera() -> subprocess.Popen[str]:
+    """Start the GStreamer demo camera on a fixed port, so the stored URL stays valid."""
+    camera = subprocess.Popen(
+        [
+            "/usr/bin/python3",
+            str(ROOT / "scripts" / "rtsp_camera.py"),
+            "--port",
+            str(DEMO_PORT),
+            "--user",
+            DEMO_USER,
+            "--password",
+            DEMO_PASSWORD,
+            "--width",
+            "1280",
+            "--height",
+            "720",
+            "--bitrate",
+            "1500",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    line = camera.stdout.readline() if camera.stdout else ""
+    if not line.startswith("READY"):
+        camera.kill()
+        sys.exit(f"scripts/develop: the demo camera did not start (is port {DEMO_PORT} free?)")
+    return camera
+
+
+def request(
+    method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None
+) -> Any:  # noqa: ANN401 - JSON
+    """Call HA's HTTP API and return the decoded JSON answer."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"{HA_URL}{path}", data=data, headers=headers, method=method)  # noqa: S310 - loopback only
+    with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310
+        return json.loads(response.read() or b"null")
+
+
+def form_request(path: str, fields: dict[str, str]) -> Any:  # noqa: ANN401 - JSON
+    """POST a form to HA's auth API."""
+    data = urllib.parse.urlencode(fields).encode()
+    req = urllib.request.Request(f"{HA_URL}{path}", data=data, method="POST")  # noqa: S310
+    with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def wait_and_log_in(hass: subprocess.Popen[bytes]) -> str:
+    """Wait for HA's API, onboard the dev user on the first run, return an access token."""
+    deadline = time.monotonic() + 180
+    while True:
+        if hass.poll() is not None:
+            sys.exit("scripts/develop: Home Assistant exited; see its log above")
+        try:
+            request("GET", "/auth/providers")
+            break
+        except urllib.error.URLError, ConnectionError:
+            if time.monotonic() > deadline:
+                sys.exit("scripts/develop: Home Assistant did not answer in 3 minutes")
+            time.sleep(1)
+    try:
+        steps = request("GET", "/api/onboarding")
+    except urllib.error.HTTPError as err:
+        if err.code != HTTPStatus.NOT_FOUND:  # HA drops the view once onboarding is over
+            raise
+        steps = [{"step": step, "done": True} for step in ONBOARDING_STEPS]
+    done = {step["step"] for step in steps if step["done"]}
+    if "user" not in done:
+        answer = request(
+            "POST",
+            "/api/onboarding/users",
+            {
+                "client_id": CLIENT_ID,
+                "name": "Developer",
+                "username": USERNAME,
+                "password": PASSWORD,
+                "language": "en",
+            },
+        )
+        token = exchange(answer["auth_code"])
+    else:
+        token = log_in()
+    for step, body in (
+        ("core_config", {}),
+        ("analytics", {}),
+        ("integration", {"client_id": CLIENT_ID, "redirect_uri": f"{HA_URL}/?auth_callback=1"}),
+    ):
+        if step not in done:
+            request("POST", f"/api/onboarding/{step}", body, token)
+    return token
+
+
+def exchange(code: str) -> str:
+    """Trade an authorization code for an access token."""
+    answer = form_request(
+        "/auth/token",
+        {"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
+    )
+    return str(answer["access_token"])
+
+
+def log_in() -> str:
+    """Log the dev user in through HA's login flow."""
+    flow = request(
+        "POST",
+        "/auth/login_flow",
+        {"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
+    )
+    result = request(
+        "POST",
+        f"/auth/login_flow/{flow['flow_id']}",
+        {"client_id": CLIENT_ID, "username": USERNAME, "password": PASSWORD},
+    )
+    return exchange(result["result"])
+
+
+def ensure_hub(token: str) -> tuple[str, int]:
+    """Create the Heldar hub through its config flow, unless it exists.
+
+    Returns its entry id and how many cameras it has.
+    """
+    entries = request("GET", "/api/config/config_entries/entry?domain=heldar", token=token)
+    if entries:
+        return str(entries[0]["entry_id"]), int(entries[0]["num_subentries"])
+    flow = request("POST", "/api/config/config_entries/flow", {"handler": "heldar"}, token)
+    result = request(
+        "POST",
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        {"storage_dir": str(CONFIG / "media" / "heldar")},
+        token,
+    )
+    if result.get("type") != "create_entry":
+        sys.exit(f"scripts/develop: the hub flow did not finish: {result}")
+    return str(result["result"]["entry_id"]), 0
+
+
+def add_demo_camera(token: str, entry_id: str, segment_seconds: int) -> None:
+    """Add the demo camera through the camera subentry flow, as the UI would."""
+    flow = request(
+        "POST",
+        "/api/config/config_entries/subentries/flow",
+        {"handler": [entry_id, "camera"]},
+        token,
+    )
+    result = request(
+        "POST",
+        f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
+        {
+            "name": "Demo camera",
+            "stream_url": f"rtsp://127.0.0.1:{DEMO_PORT}/stream",
+            "username": DEMO_USER,
+            "password": DEMO_PASSWORD,
+            "segment_seconds": segment_seconds,
+            "record_audio": False,
+        },
+        token,
+    )
+    if result.get("type") != "create_entry":
+        sys.exit(f"scripts/develop: the camera flow did not finish: {result}")
+
+
+def shutdown(hass: subprocess.Popen[bytes], camera: subprocess.Popen[str]) -> None:
+    """Stop HA first (it stops FFmpeg gracefully), then the camera."""
+    print("\nscripts/develop: stopping Home Assistant ...", flush=True)
+    if hass.poll() is None:
+        hass.send_signal(signal.SIGTERM)
+        try:
+            hass.wait(60)
+        except subprocess.TimeoutExpired:
+            hass.kill()
+            hass.wait()
+    camera.terminate()
+    try:
+        camera.wait(10)
+    except subprocess.TimeoutExpired:
+        camera.kill()
+        camera.wait()
+    print("scripts/develop: stopped", flush=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())
