@@ -15,12 +15,21 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.heldar.const import (
+    CONF_ALL_DAY,
+    CONF_DAYS,
+    CONF_ENABLED,
+    CONF_END,
     CONF_NAME,
     CONF_PASSWORD,
+    CONF_POST_ROLL_SECONDS,
+    CONF_PRE_ROLL_SECONDS,
     CONF_RECORD_AUDIO,
     CONF_RECORD_ENABLED,
+    CONF_RECORD_MODE,
+    CONF_SCHEDULES,
     CONF_SEGMENT_SECONDS,
     CONF_SLUG,
+    CONF_START,
     CONF_STORAGE_DIR,
     CONF_STREAM_URL,
     CONF_USERNAME,
@@ -158,15 +167,53 @@ async def start_camera_flow(hass: HomeAssistant, entry: MockConfigEntry) -> dict
         (entry.entry_id, SUBENTRY_CAMERA), context={"source": config_entries.SOURCE_USER}
     )
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
     return dict(result)
+
+
+async def configure(
+    hass: HomeAssistant, flow_id: str, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Submit one step of a camera flow."""
+    return dict(await hass.config_entries.subentries.async_configure(flow_id, data))
+
+
+async def menu(hass: HomeAssistant, flow_id: str, option: str) -> dict[str, Any]:
+    """Pick a menu option."""
+    return await configure(hass, flow_id, {"next_step_id": option})
+
+
+def suggested(result: dict[str, Any]) -> dict[str, Any]:
+    """Return the values a form shows."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+
+
+async def add_camera(
+    hass: HomeAssistant, entry: MockConfigEntry, connection: dict[str, Any], **recording: object
+) -> dict[str, Any]:
+    """Walk the add flow for a continuous (or given-mode, schedule-free) camera."""
+    result = await start_camera_flow(hass, entry)
+    result = await configure(hass, result["flow_id"], connection)
+    assert result["step_id"] == "recording", result.get("errors")
+    return await configure(
+        hass,
+        result["flow_id"],
+        {
+            CONF_RECORD_MODE: "continuous",
+            CONF_POST_ROLL_SECONDS: 30,
+            CONF_PRE_ROLL_SECONDS: 10,
+            **recording,
+        },
+    )
 
 
 async def test_add_camera(hass: HomeAssistant, hub: MockConfigEntry, tmp_path: Path) -> None:
     """A reachable camera is saved with its credentials apart from the URL, and records."""
-    result = await start_camera_flow(hass, hub)
-    result = dict(
-        await hass.config_entries.subentries.async_configure(result["flow_id"], CAMERA_INPUT)
-    )
+    result = await add_camera(hass, hub, CAMERA_INPUT)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Front door"
     subentry = next(s for s in hub.subentries.values() if s.title == "Front door")
@@ -180,27 +227,43 @@ async def test_add_camera(hass: HomeAssistant, hub: MockConfigEntry, tmp_path: P
         CONF_RECORD_AUDIO: False,
         CONF_SLUG: "front_door",
         CONF_RECORD_ENABLED: True,
+        CONF_RECORD_MODE: "continuous",
+        CONF_SCHEDULES: [],
+        CONF_POST_ROLL_SECONDS: 30,
+        CONF_PRE_ROLL_SECONDS: 10,
     }
     probe = fake_starts(tmp_path / "fake_ffmpeg.log")[-1]["argv"]
     assert isinstance(probe, list)
     assert "rtsp://admin:p%40ss%2Fw%3Ard%2521@front.local:554/live" in probe
 
 
+async def test_add_event_camera(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """An event camera skips the schedule editor and keeps its roll lengths."""
+    result = await add_camera(
+        hass,
+        hub,
+        CAMERA_INPUT,
+        **{CONF_RECORD_MODE: "event", CONF_POST_ROLL_SECONDS: 90, CONF_PRE_ROLL_SECONDS: 0},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_RECORD_MODE] == "event"
+    assert result["data"][CONF_POST_ROLL_SECONDS] == 90
+    assert result["data"][CONF_PRE_ROLL_SECONDS] == 0
+
+
 async def test_credentials_in_the_url_move_to_the_fields(
     hass: HomeAssistant, hub: MockConfigEntry
 ) -> None:
     """user:pass@ typed into the URL is split out, so the stored URL holds no secret."""
-    result = await start_camera_flow(hass, hub)
-    result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"],
-            {
-                **CAMERA_INPUT,
-                CONF_STREAM_URL: "rtsp://bob:s%40cret@Front.local/live",
-                CONF_USERNAME: "",
-                CONF_PASSWORD: "",
-            },
-        )
+    result = await add_camera(
+        hass,
+        hub,
+        {
+            **CAMERA_INPUT,
+            CONF_STREAM_URL: "rtsp://bob:s%40cret@Front.local/live",
+            CONF_USERNAME: "",
+            CONF_PASSWORD: "",
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_STREAM_URL] == "rtsp://front.local/live"
@@ -210,12 +273,7 @@ async def test_credentials_in_the_url_move_to_the_fields(
 
 async def test_no_username_means_no_password(hass: HomeAssistant, hub: MockConfigEntry) -> None:
     """A password without a username is not stored."""
-    result = await start_camera_flow(hass, hub)
-    result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"], {**CAMERA_INPUT, CONF_USERNAME: ""}
-        )
-    )
+    result = await add_camera(hass, hub, {**CAMERA_INPUT, CONF_USERNAME: ""})
     assert result["data"][CONF_PASSWORD] == ""
 
 
@@ -234,16 +292,12 @@ async def test_camera_input_errors(
     """Bad input is refused in the form, the typed values kept, the password never echoed."""
     result = await start_camera_flow(hass, hub)
     typed = {**CAMERA_INPUT, **change}
-    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], typed))
+    result = await configure(hass, result["flow_id"], typed)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description
-    }
-    assert suggested[CONF_STREAM_URL] == typed[CONF_STREAM_URL]
-    assert CONF_PASSWORD not in suggested
+    shown = suggested(result)
+    assert shown[CONF_STREAM_URL] == typed[CONF_STREAM_URL]
+    assert CONF_PASSWORD not in shown
 
 
 @pytest.mark.parametrize(("probe", "error"), [("auth", "invalid_auth"), ("fail", "cannot_connect")])
@@ -257,9 +311,7 @@ async def test_stream_probe_errors(
     """The stream is tried first; its failure is shown with FFmpeg's masked words."""
     monkeypatch.setenv("HELDAR_FAKE_PROBE", probe)
     result = await start_camera_flow(hass, hub)
-    result = dict(
-        await hass.config_entries.subentries.async_configure(result["flow_id"], CAMERA_INPUT)
-    )
+    result = await configure(hass, result["flow_id"], CAMERA_INPUT)
     assert result["errors"] == {"base": error}
     detail = result["description_placeholders"]["detail"]
     assert detail
@@ -267,10 +319,12 @@ async def test_stream_probe_errors(
 
     # Fixed on the camera side: submitting again with the password left empty reuses it.
     monkeypatch.setenv("HELDAR_FAKE_PROBE", "ok")
-    result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"], {**CAMERA_INPUT, CONF_PASSWORD: ""}
-        )
+    result = await configure(hass, result["flow_id"], {**CAMERA_INPUT, CONF_PASSWORD: ""})
+    assert result["step_id"] == "recording"
+    result = await configure(
+        hass,
+        result["flow_id"],
+        {CONF_RECORD_MODE: "continuous", CONF_POST_ROLL_SECONDS: 30, CONF_PRE_ROLL_SECONDS: 10},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_PASSWORD] == CAMERA_INPUT[CONF_PASSWORD]
@@ -287,49 +341,155 @@ async def test_ffmpeg_missing(hass: HomeAssistant, ha_dirs: Path) -> None:
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     result = await start_camera_flow(hass, entry)
-    result = dict(
-        await hass.config_entries.subentries.async_configure(result["flow_id"], CAMERA_INPUT)
-    )
+    result = await configure(hass, result["flow_id"], CAMERA_INPUT)
     assert result["errors"] == {"base": "ffmpeg_missing"}
 
 
 async def test_slugs_stay_unique(hass: HomeAssistant, hub: MockConfigEntry) -> None:
     """Two cameras with names that slugify alike get different folders."""
-    result = await start_camera_flow(hass, hub)
-    result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"], {**CAMERA_INPUT, CONF_NAME: "Back!"}
-        )
-    )
+    result = await add_camera(hass, hub, {**CAMERA_INPUT, CONF_NAME: "Back!"})
     assert result["data"][CONF_SLUG] == "back_2"
-    result = await start_camera_flow(hass, hub)
-    result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"],
-            {**CAMERA_INPUT, CONF_NAME: "???", CONF_STREAM_URL: "rtsp://x.local/s"},
-        )
+    result = await add_camera(
+        hass, hub, {**CAMERA_INPUT, CONF_NAME: "???", CONF_STREAM_URL: "rtsp://x.local/s"}
     )
     assert result["data"][CONF_SLUG] == "unknown"  # what HA's slugify makes of no letters
 
 
-async def test_reconfigure_camera(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+# -- the schedule editor -------------------------------------------------------------------
+
+
+async def test_schedule_editor(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """Add, reject, edit and remove windows, then save a scheduled camera."""
+    result = await start_camera_flow(hass, hub)
+    result = await configure(hass, result["flow_id"], CAMERA_INPUT)
+    flow_id = result["flow_id"]
+    result = await configure(
+        hass,
+        flow_id,
+        {CONF_RECORD_MODE: "scheduled", CONF_POST_ROLL_SECONDS: 30, CONF_PRE_ROLL_SECONDS: 10},
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["add_window", "schedule_done"]
+    assert result["description_placeholders"] == {"windows": "-"}
+
+    result = await menu(hass, flow_id, "add_window")
+    assert result["step_id"] == "add_window"
+    for bad, errors in (
+        (
+            {CONF_DAYS: [], CONF_START: "08:00:00", CONF_END: "17:00:00"},
+            {CONF_DAYS: "days_required"},
+        ),
+        (
+            {CONF_DAYS: ["0"], CONF_START: "08:00:00", CONF_END: "08:00:00"},
+            {"base": "window_empty"},
+        ),
+        ({CONF_DAYS: ["0"], CONF_END: "08:00:00"}, {CONF_START: "time_required"}),
+        ({CONF_DAYS: ["0"], CONF_START: "08:00:00"}, {CONF_END: "time_required"}),
+    ):
+        result = await configure(hass, flow_id, {CONF_ALL_DAY: False, CONF_ENABLED: True, **bad})
+        assert result["errors"] == errors
+        assert suggested(result)[CONF_DAYS] == bad[CONF_DAYS]  # the input is kept
+    result = await configure(
+        hass,
+        flow_id,
+        {
+            CONF_DAYS: ["4", "0"],
+            CONF_ALL_DAY: False,
+            CONF_START: "22:00:00",
+            CONF_END: "06:00:00",
+            CONF_ENABLED: True,
+        },
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == [
+        "add_window",
+        "edit_window",
+        "remove_windows",
+        "schedule_done",
+    ]
+    assert result["description_placeholders"]["windows"] == "1. Mon Fri 22:00-06:00 (next day)"
+
+    result = await menu(hass, flow_id, "add_window")
+    result = await configure(
+        hass, flow_id, {CONF_DAYS: ["6"], CONF_ALL_DAY: True, CONF_ENABLED: True}
+    )
+    result = await menu(hass, flow_id, "add_window")
+    result = await configure(
+        hass,
+        flow_id,
+        {
+            CONF_DAYS: ["2"],
+            CONF_ALL_DAY: False,
+            CONF_START: "12:00:00",
+            CONF_END: "13:00:00",
+            CONF_ENABLED: False,
+        },
+    )
+    assert result["description_placeholders"]["windows"].splitlines() == [
+        "1. Mon Fri 22:00-06:00 (next day)",
+        "2. Sun all day",
+        "3. Wed 12:00-13:00 (off)",
+    ]
+
+    result = await menu(hass, flow_id, "edit_window")
+    result = await configure(hass, flow_id, {"window": "2"})
+    assert result["step_id"] == "window"
+    assert suggested(result) == {
+        CONF_DAYS: ["2"],
+        CONF_ALL_DAY: False,
+        CONF_ENABLED: False,
+        CONF_START: "12:00:00",
+        CONF_END: "13:00:00",
+    }
+    result = await configure(
+        hass,
+        flow_id,
+        {
+            CONF_DAYS: ["2", "3"],
+            CONF_ALL_DAY: False,
+            CONF_START: "12:00:00",
+            CONF_END: "13:30:00",
+            CONF_ENABLED: True,
+        },
+    )
+    result = await menu(hass, flow_id, "edit_window")
+    result = await configure(hass, flow_id, {"window": "1"})
+    assert suggested(result)[CONF_ALL_DAY] is True
+
+    result = await configure(
+        hass, flow_id, {CONF_DAYS: ["6"], CONF_ALL_DAY: True, CONF_ENABLED: True}
+    )
+    result = await menu(hass, flow_id, "remove_windows")
+    result = await configure(hass, flow_id, {"windows": ["0"]})
+    result = await menu(hass, flow_id, "schedule_done")
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SCHEDULES] == [
+        {CONF_DAYS: [6], CONF_START: "00:00", CONF_END: "24:00", CONF_ENABLED: True},
+        {CONF_DAYS: [2, 3], CONF_START: "12:00", CONF_END: "13:30", CONF_ENABLED: True},
+    ]
+
+
+# -- editing a camera ----------------------------------------------------------------------
+
+
+async def test_reconfigure_connection(hass: HomeAssistant, hub: MockConfigEntry) -> None:
     """Editing keeps the password unless a new one is typed, and the folder never moves."""
     back = next(iter(hub.subentries.values()))
     hass.config_entries.async_update_subentry(
         hub, back, data={**back.data, CONF_USERNAME: "admin", CONF_PASSWORD: "old-secret"}
     )
-    result = await hub.start_subentry_reconfigure_flow(hass, back.subentry_id)
-    assert result["type"] is FlowResultType.FORM
-    suggested = {
-        str(key): key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description
-    }
-    assert suggested[CONF_STREAM_URL] == "rtsp://back.local/s"
-    assert CONF_PASSWORD not in suggested
+    result = dict(await hub.start_subentry_reconfigure_flow(hass, back.subentry_id))
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["connection", "recording", "save"]
+    flow_id = result["flow_id"]
+    result = await menu(hass, flow_id, "connection")
+    shown = suggested(result)
+    assert shown[CONF_STREAM_URL] == "rtsp://back.local/s"
+    assert CONF_PASSWORD not in shown
 
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    result = await configure(
+        hass,
+        flow_id,
         {
             CONF_NAME: "Back yard",
             CONF_STREAM_URL: "rtsp://back.local/s2",
@@ -338,6 +498,8 @@ async def test_reconfigure_camera(hass: HomeAssistant, hub: MockConfigEntry) -> 
             CONF_RECORD_AUDIO: True,
         },
     )
+    assert result["type"] is FlowResultType.MENU
+    result = await menu(hass, flow_id, "save")
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     back = hub.subentries[back.subentry_id]
@@ -348,22 +510,56 @@ async def test_reconfigure_camera(hass: HomeAssistant, hub: MockConfigEntry) -> 
     assert back.data[CONF_RECORD_AUDIO] is True
 
 
+async def test_reconfigure_mode_and_schedule(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """Switching to scheduled opens the editor; the schedule entry appears in the menu."""
+    back = next(iter(hub.subentries.values()))
+    result = dict(await hub.start_subentry_reconfigure_flow(hass, back.subentry_id))
+    flow_id = result["flow_id"]
+    result = await menu(hass, flow_id, "recording")
+    assert suggested(result)[CONF_RECORD_MODE] == "continuous"
+    result = await configure(
+        hass,
+        flow_id,
+        {CONF_RECORD_MODE: "scheduled_event", CONF_POST_ROLL_SECONDS: 5, CONF_PRE_ROLL_SECONDS: 3},
+    )
+    assert result["step_id"] == "schedule"
+    result = await menu(hass, flow_id, "add_window")
+    result = await configure(
+        hass, flow_id, {CONF_DAYS: ["0", "1"], CONF_ALL_DAY: True, CONF_ENABLED: True}
+    )
+    result = await menu(hass, flow_id, "schedule_done")
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["connection", "recording", "schedule", "save"]
+    result = await menu(hass, flow_id, "schedule")
+    assert result["description_placeholders"]["windows"] == "1. Mon Tue all day"
+    result = await menu(hass, flow_id, "schedule_done")
+    result = await menu(hass, flow_id, "save")
+    assert result["reason"] == "reconfigure_successful"
+    data = hub.subentries[back.subentry_id].data
+    assert data[CONF_RECORD_MODE] == "scheduled_event"
+    assert data[CONF_POST_ROLL_SECONDS] == 5
+    assert data[CONF_SCHEDULES] == [
+        {CONF_DAYS: [0, 1], CONF_START: "00:00", CONF_END: "24:00", CONF_ENABLED: True}
+    ]
+
+
 async def test_reconfigure_to_a_taken_url(hass: HomeAssistant, hub: MockConfigEntry) -> None:
     """A camera cannot be edited into a duplicate of another, but may keep its own URL."""
-    result = await start_camera_flow(hass, hub)
-    await hass.config_entries.subentries.async_configure(result["flow_id"], CAMERA_INPUT)
+    await add_camera(hass, hub, CAMERA_INPUT)
     back = next(s for s in hub.subentries.values() if s.title == "Back")
-    result = await hub.start_subentry_reconfigure_flow(hass, back.subentry_id)
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
+    result = dict(await hub.start_subentry_reconfigure_flow(hass, back.subentry_id))
+    flow_id = result["flow_id"]
+    await menu(hass, flow_id, "connection")
+    result = await configure(
+        hass,
+        flow_id,
         {**CAMERA_INPUT, CONF_NAME: "Back", CONF_STREAM_URL: CAMERA_INPUT[CONF_STREAM_URL]},
     )
     assert result["errors"] == {CONF_STREAM_URL: "already_configured"}
-    result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"],
-        {**CAMERA_INPUT, CONF_NAME: "Back", CONF_STREAM_URL: "rtsp://back.local/s"},
+    result = await configure(
+        hass, flow_id, {**CAMERA_INPUT, CONF_NAME: "Back", CONF_STREAM_URL: "rtsp://back.local/s"}
     )
-    assert result["type"] is FlowResultType.ABORT
+    assert result["type"] is FlowResultType.MENU
 
 
 async def test_real_camera_flow(
@@ -385,12 +581,8 @@ async def test_real_camera_flow(
         await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
     )
     assert result["errors"] == {"base": "invalid_auth"}
-    result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"], {**user_input, CONF_PASSWORD: "p@ss/w:rd%21"}
-        )
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
+    result = await configure(hass, result["flow_id"], {**user_input, CONF_PASSWORD: "p@ss/w:rd%21"})
+    assert result["step_id"] == "recording"
 
     closed = f"rtsp://127.0.0.1:{camera.port + 1}/stream"
     result = await start_camera_flow(hass, entry)

@@ -70,6 +70,7 @@ async def test_entities_and_unload(
         "offline",
         "error",
         "disabled",
+        "idle",
     ]
     await wait_for_state(hass, FRONT, lambda s: s.attributes.get("last_segment") is not None)
     assert (storage / "front").is_dir()

@@ -6,20 +6,29 @@ import logging
 from pathlib import Path
 
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
-from homeassistant.const import Platform
-from homeassistant.core import HassJob, HomeAssistant
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE, Platform
+from homeassistant.core import Event, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_STORAGE_DIR, DOMAIN, SIGNAL_CAMERA_ADDED, SUBENTRY_CAMERA
 from .recorder.manager import RecorderManager
 from .recorder.storage import check_storage
 from .runtime import CameraConfig, CameraHandle, HeldarConfigEntry, HeldarData
+from .services import async_setup_services
 
 _LOGGER = logging.getLogger(__name__)
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register heldar.trigger, so automations validate even before a camera loads."""
+    async_setup_services(hass)
+    return True
 
 
 def local_roots(hass: HomeAssistant) -> tuple[Path, ...]:
@@ -49,13 +58,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
     entry.runtime_data = data
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type == SUBENTRY_CAMERA:
-            camera = CameraHandle(subentry_id, CameraConfig.from_subentry(subentry), storage)
+            camera = CameraHandle(hass, subentry_id, CameraConfig.from_subentry(subentry), storage)
             data.cameras[subentry_id] = camera
             await data.async_start_camera(camera)
 
+    @callback
+    def _async_time_zone_may_have_changed(_event: Event) -> None:
+        for camera in data.cameras.values():
+            camera.async_reevaluate_schedule()
+
     # HA cancels background tasks before it fires the stop event; a shutdown job runs first,
     # so every FFmpeg gets to finish its segment.
-    entry.async_on_unload(hass.async_add_shutdown_job(HassJob(manager.stop_all)))
+    entry.async_on_unload(hass.async_add_shutdown_job(HassJob(data.async_stop_all)))
+    entry.async_on_unload(
+        hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, _async_time_zone_may_have_changed)
+    )
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
@@ -65,7 +82,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> b
     """Stop every recorder gracefully and unload the entities."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
-        await entry.runtime_data.manager.stop_all()
+        await entry.runtime_data.async_stop_all()
     return unloaded
 
 
@@ -87,7 +104,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: HeldarConfigEntry) 
             config = CameraConfig.from_subentry(subentry)
             camera = data.cameras.get(subentry_id)
             if camera is None:
-                camera = CameraHandle(subentry_id, config, data.storage)
+                camera = CameraHandle(hass, subentry_id, config, data.storage)
                 data.cameras[subentry_id] = camera
                 await data.async_start_camera(camera)
                 async_dispatcher_send(hass, SIGNAL_CAMERA_ADDED.format(entry.entry_id), camera)
@@ -98,10 +115,12 @@ async def _async_update_listener(hass: HomeAssistant, entry: HeldarConfigEntry) 
             if config.name != previous.name:
                 _rename_device(hass, entry.entry_id, subentry_id, config.name)
             if config.needs_restart_from(previous):
-                _LOGGER.debug("Restarting the recorder of %s: its settings changed", config.name)
+                _LOGGER.debug(
+                    "Restarting the recorder of %s: its stream settings changed", config.name
+                )
                 await data.async_start_camera(camera)
             else:
-                data.async_set_record_enabled(camera, config.record_enabled)
+                camera.async_apply_config()
 
 
 def _rename_device(hass: HomeAssistant, entry_id: str, subentry_id: str, name: str) -> None:

@@ -18,6 +18,17 @@ CONF_USERNAME: Final = "username"
 CONF_PASSWORD: Final = "password"  # noqa: S105 - a key name, not a password
 CONF_SEGMENT_SECONDS: Final = "segment_seconds"
 CONF_RECORD_AUDIO: Final = "record_audio"
+# Recording modes (issue: modes). Stored with the camera, changed without an FFmpeg restart.
+CONF_RECORD_MODE: Final = "record_mode"
+CONF_SCHEDULES: Final = "schedules"
+CONF_PRE_ROLL_SECONDS: Final = "pre_roll_seconds"
+CONF_POST_ROLL_SECONDS: Final = "post_roll_seconds"
+# Keys of one schedule window.
+CONF_DAYS: Final = "days"
+CONF_START: Final = "start"
+CONF_END: Final = "end"
+CONF_ENABLED: Final = "enabled"
+CONF_ALL_DAY: Final = "all_day"
 # Set by Heldar, not by the form.
 CONF_SLUG: Final = "slug"
 CONF_RECORD_ENABLED: Final = "record_enabled"
@@ -26,6 +37,15 @@ DEFAULT_SEGMENT_SECONDS: Final = 60
 MIN_SEGMENT_SECONDS: Final = 2
 MAX_SEGMENT_SECONDS: Final = 3600
 
+DEFAULT_PRE_ROLL_SECONDS: Final = 10
+MAX_PRE_ROLL_SECONDS: Final = 300
+DEFAULT_POST_ROLL_SECONDS: Final = 30
+MAX_POST_ROLL_SECONDS: Final = 3600
+
 PROBE_TIMEOUT_SECONDS: Final = 10.0
+
+SERVICE_TRIGGER: Final = "trigger"
+ATTR_REASON: Final = "reason"
+ATTR_POST_ROLL: Final = "post_roll"
 
 SIGNAL_CAMERA_ADDED: Final = f"{DOMAIN}_camera_added_{{}}"

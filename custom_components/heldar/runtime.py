@@ -10,25 +10,50 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+from homeassistant.util.json import JsonValueType
 
 from .const import (
     CONF_NAME,
     CONF_PASSWORD,
+    CONF_POST_ROLL_SECONDS,
+    CONF_PRE_ROLL_SECONDS,
     CONF_RECORD_AUDIO,
     CONF_RECORD_ENABLED,
+    CONF_RECORD_MODE,
+    CONF_SCHEDULES,
     CONF_SEGMENT_SECONDS,
     CONF_SLUG,
     CONF_STREAM_URL,
     CONF_USERNAME,
+    DEFAULT_POST_ROLL_SECONDS,
+    DEFAULT_PRE_ROLL_SECONDS,
     DEFAULT_SEGMENT_SECONDS,
 )
 from .recorder.manager import RecorderManager
-from .recorder.supervisor import CameraSpec, RecorderStatus, StaticSource
+from .recorder.modes import RecordMode
+from .recorder.schedule import Schedule
+from .recorder.supervisor import (
+    CameraRecorder,
+    CameraSpec,
+    RecorderState,
+    RecorderStatus,
+    StaticSource,
+)
+from .schedule_timer import ScheduleTimer
+
+_LOGGER = logging.getLogger(__name__)
+
+type TriggerResult = Literal[
+    "started", "extended", "unchanged", "already_continuous", "schedule_only", "recording_disabled"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +68,10 @@ class CameraConfig:
     segment_seconds: int = DEFAULT_SEGMENT_SECONDS
     record_audio: bool = False
     record_enabled: bool = True
+    record_mode: RecordMode = RecordMode.CONTINUOUS
+    schedules: tuple[Mapping[str, Any], ...] = ()
+    pre_roll_seconds: int = DEFAULT_PRE_ROLL_SECONDS
+    post_roll_seconds: int = DEFAULT_POST_ROLL_SECONDS
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> CameraConfig:
@@ -57,26 +86,54 @@ class CameraConfig:
             segment_seconds=int(data.get(CONF_SEGMENT_SECONDS, DEFAULT_SEGMENT_SECONDS)),
             record_audio=bool(data.get(CONF_RECORD_AUDIO, False)),
             record_enabled=bool(data.get(CONF_RECORD_ENABLED, True)),
+            record_mode=RecordMode(data.get(CONF_RECORD_MODE, RecordMode.CONTINUOUS)),
+            schedules=tuple(data.get(CONF_SCHEDULES) or ()),
+            pre_roll_seconds=int(data.get(CONF_PRE_ROLL_SECONDS, DEFAULT_PRE_ROLL_SECONDS)),
+            post_roll_seconds=int(data.get(CONF_POST_ROLL_SECONDS, DEFAULT_POST_ROLL_SECONDS)),
         )
 
     def needs_restart_from(self, other: CameraConfig) -> bool:
         """Whether going from ``other`` to this config needs a new FFmpeg.
 
-        The name only labels the device, and the Recording switch pauses FFmpeg in place.
+        Only the stream and how it is written do. The name labels the device; the switch,
+        the mode, the schedule and the rolls change what the running recorder wants.
         """
-        return replace(self, name=other.name, record_enabled=other.record_enabled) != other
+        return (
+            self.stream_url,
+            self.username,
+            self.password,
+            self.segment_seconds,
+            self.record_audio,
+            self.slug,
+        ) != (
+            other.stream_url,
+            other.username,
+            other.password,
+            other.segment_seconds,
+            other.record_audio,
+            other.slug,
+        )
 
 
 class CameraHandle:
-    """One camera as Home Assistant sees it: settings, live status and listeners."""
+    """One camera as Home Assistant sees it: settings, live status, schedule and listeners."""
 
-    def __init__(self, subentry_id: str, config: CameraConfig, storage: Path) -> None:
+    def __init__(
+        self, hass: HomeAssistant, subentry_id: str, config: CameraConfig, storage: Path
+    ) -> None:
         """Create the handle; the recorder is started by ``HeldarData.async_start_camera``."""
         self.subentry_id = subentry_id
         self.config = config
         self.output_dir = storage / config.slug
         self.status: RecorderStatus | None = None
+        self.recorder: CameraRecorder | None = None
+        self.schedule_active = False
+        self.next_change: datetime | None = None
+        # A trigger window to hand to the next recorder: one that arrived, or was open, while
+        # the camera's recorder restarted.
+        self.carried_window_end: datetime | None = None
         self._listeners: list[CALLBACK_TYPE] = []
+        self._timer = ScheduleTimer(hass, self._async_schedule_changed)
 
     @callback
     def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -88,6 +145,10 @@ class CameraHandle:
     def async_set_status(self, status: RecorderStatus | None) -> None:
         """Take a new status from the recorder (None while it restarts) and tell listeners."""
         self.status = status
+        self._async_notify()
+
+    @callback
+    def _async_notify(self) -> None:
         for listener in list(self._listeners):
             listener()
 
@@ -103,6 +164,78 @@ class CameraHandle:
             record_audio=config.record_audio,
         )
 
+    # -- what the recorder should do ------------------------------------------------------
+
+    @callback
+    def async_apply_config(self) -> None:
+        """Hand the switch, mode and schedule to the running recorder, without a restart."""
+        config = self.config
+        if (recorder := self.recorder) is not None:
+            recorder.set_enabled(config.record_enabled)
+            recorder.set_mode(config.record_mode)
+        schedule = (
+            Schedule.parse(list(config.schedules)) if config.record_mode.uses_schedule else None
+        )
+        self._timer.async_set(schedule)
+
+    @callback
+    def async_reevaluate_schedule(self) -> None:
+        """Evaluate the schedule again, for example after HA's time zone changed."""
+        self._timer.async_evaluate()
+
+    @callback
+    def _async_schedule_changed(self, active: bool, following: datetime | None) -> None:  # noqa: FBT001
+        self.schedule_active = active
+        self.next_change = following
+        if self.recorder is not None:
+            self.recorder.set_schedule_active(active)
+        self._async_notify()
+
+    @callback
+    def async_shutdown(self) -> None:
+        """Stop following the schedule."""
+        self._timer.async_cancel()
+
+    @callback
+    def async_trigger(self, post_roll: int | None, reason: str) -> dict[str, JsonValueType]:
+        """Open or extend the trigger window; return this camera's part of the response."""
+        config = self.config
+        result: TriggerResult
+        if not config.record_enabled:
+            result = "recording_disabled"
+        elif config.record_mode is RecordMode.CONTINUOUS:
+            result = "already_continuous"
+        elif not config.record_mode.uses_triggers:
+            result = "schedule_only"
+        else:
+            seconds = config.post_roll_seconds if post_roll is None else post_roll
+            result = self._extend(dt_util.utcnow() + timedelta(seconds=seconds))
+            _LOGGER.info("Camera %s triggered (%s): %s", config.name, reason or "no reason", result)
+        status = self.status
+        return {
+            "camera": config.name,
+            "device_id": None,  # filled in by the service, which knows the registry
+            "mode": config.record_mode.value,
+            "state": status.state.value if status else None,
+            "recording": status is not None and status.state is RecorderState.RECORDING,
+            "window_end": status.window_end.isoformat() if status and status.window_end else None,
+            "result": result,
+        }
+
+    def _extend(self, until: datetime) -> TriggerResult:
+        now = dt_util.utcnow()
+        if (recorder := self.recorder) is None:
+            # Restarting: keep the window for the recorder that is about to start.
+            current = self.carried_window_end
+            if current is not None and until <= current:
+                return "unchanged"
+            self.carried_window_end = until
+            return "extended" if current is not None and current > now else "started"
+        current = recorder.status.window_end
+        if not recorder.trigger(until):
+            return "unchanged"
+        return "extended" if current is not None and current > now else "started"
+
 
 @dataclass(slots=True)
 class HeldarData:
@@ -116,25 +249,45 @@ class HeldarData:
 
     async def async_start_camera(self, camera: CameraHandle) -> None:
         """Start (or restart) the camera's recorder; its entities are unavailable meanwhile."""
+        if camera.recorder is not None and (window_end := camera.recorder.status.window_end):
+            camera.carried_window_end = max(window_end, camera.carried_window_end or window_end)
         camera.async_set_status(None)
+        camera.recorder = None
+        camera.async_apply_config()  # evaluates the schedule before FFmpeg is considered
+        config = camera.config
         recorder = await self.manager.start(
             camera.spec(),
-            enabled=camera.config.record_enabled,
+            enabled=config.record_enabled,
+            mode=config.record_mode,
+            schedule_active=camera.schedule_active,
             listener=camera.async_set_status,
         )
+        camera.recorder = recorder
+        if (window_end := camera.carried_window_end) is not None:
+            camera.carried_window_end = None
+            if window_end > dt_util.utcnow():
+                recorder.trigger(window_end)
         camera.async_set_status(recorder.status)
 
     async def async_stop_camera(self, camera: CameraHandle) -> None:
-        """Stop the camera's recorder; its entities become unavailable."""
+        """Stop the camera's recorder and schedule; its entities become unavailable."""
+        camera.async_shutdown()
         camera.async_set_status(None)
+        camera.recorder = None
         await self.manager.stop(camera.config.slug)
+
+    async def async_stop_all(self) -> None:
+        """Stop every camera: on unload and on Home Assistant shutdown."""
+        for camera in self.cameras.values():
+            camera.async_shutdown()
+        await self.manager.stop_all()
 
     @callback
     def async_set_record_enabled(self, camera: CameraHandle, enabled: bool) -> None:  # noqa: FBT001
         """Apply the Recording switch at once; persisting it is the caller's job."""
         camera.config = replace(camera.config, record_enabled=enabled)
-        if (recorder := self.manager.get(camera.config.slug)) is not None:
-            recorder.set_enabled(enabled)
+        if camera.recorder is not None:
+            camera.recorder.set_enabled(enabled)
 
 
 type HeldarConfigEntry = ConfigEntry[HeldarData]

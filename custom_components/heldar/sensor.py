@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -56,7 +57,14 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
         if status is None:
             return {}
         return {
+            "mode": status.mode.value,
+            "window_end": _iso(status.window_end),
+            "next_change": _iso(self._camera.next_change),
             "reconnects": status.reconnects,
             "last_error": status.last_error,
-            "last_segment": status.last_segment.isoformat() if status.last_segment else None,
+            "last_segment": _iso(status.last_segment),
         }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

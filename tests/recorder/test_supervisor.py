@@ -7,11 +7,13 @@ test_supervisor_real.py.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 import itertools
 from pathlib import Path
 
 import pytest
 
+from custom_components.heldar.recorder.modes import RecordMode
 from custom_components.heldar.recorder.segments import SEGMENT_RE
 from custom_components.heldar.recorder.supervisor import (
     CameraRecorder,
@@ -27,7 +29,7 @@ from .helpers import FAST, StatusLog, fake_signals, fake_starts, wait_until
 PASSWORD = "p@ss/w:rd%21"
 
 
-def make_recorder(  # noqa: PLR0913 - a test factory with switches
+def make_recorder(
     binary: Path | str,
     out: Path,
     log: StatusLog,
@@ -285,3 +287,122 @@ async def test_stop_during_backoff_is_prompt(
     started = loop.time()
     await recorder.stop()
     assert loop.time() - started < 0.3
+
+
+def mode_recorder(
+    binary: Path, out: Path, log: StatusLog, mode: RecordMode, *, enabled: bool = True
+) -> CameraRecorder:
+    """Return a recorder in ``mode`` with the fast test timings."""
+    spec = CameraSpec("cam", "Cam", StaticSource("rtsp://cam.local/s"), out / "cam", 2)
+    return CameraRecorder(
+        spec, ffmpeg_binary=str(binary), listener=log, timing=FAST, mode=mode, enabled=enabled
+    )
+
+
+async def test_event_camera_idles_then_records_for_the_window(
+    fake_ffmpeg: Path, tmp_path: Path
+) -> None:
+    """Idle with no FFmpeg; a trigger records; the window end stops it within a second."""
+    log = StatusLog()
+    recorder = mode_recorder(fake_ffmpeg, tmp_path, log, RecordMode.EVENT)
+    recorder.start()
+    await asyncio.sleep(0.3)
+    assert recorder.status.state is RecorderState.IDLE
+    assert not fake_starts(tmp_path / "fake_ffmpeg.log")
+
+    end = datetime.now(UTC) + timedelta(seconds=1.5)
+    assert recorder.trigger(end)
+    assert recorder.status.window_end == end
+    recording = await log.wait_state(RecorderState.RECORDING)
+    # A second trigger extends; an earlier end does not shorten.
+    later = end + timedelta(seconds=1)
+    assert recorder.trigger(later)
+    assert not recorder.trigger(end)
+    idle = await log.wait_for(lambda s: s.state is RecorderState.IDLE and s.since > recording.since)
+    await recorder.stop()
+    assert 0 <= (idle.since - later).total_seconds() < 1.0
+    assert idle.window_end is None
+    assert len(fake_starts(tmp_path / "fake_ffmpeg.log")) == 1  # one FFmpeg for the window
+    assert idle.reconnects == 0
+
+
+async def test_trigger_burst_is_one_window(fake_ffmpeg: Path, tmp_path: Path) -> None:
+    """A thousand triggers leave one FFmpeg and one window."""
+    log = StatusLog()
+    recorder = mode_recorder(fake_ffmpeg, tmp_path, log, RecordMode.EVENT)
+    recorder.start()
+    base = datetime.now(UTC)
+    moved = [recorder.trigger(base + timedelta(seconds=2, milliseconds=i)) for i in range(1000)]
+    assert all(moved)
+    await log.wait_state(RecorderState.RECORDING)
+    await asyncio.sleep(0.5)
+    starts = fake_starts(tmp_path / "fake_ffmpeg.log")
+    await recorder.stop()
+    assert len(starts) == 1
+    assert recorder.status.window_end == base + timedelta(seconds=2, milliseconds=999)
+
+
+async def test_schedule_opens_and_closes_without_restarts(
+    fake_ffmpeg: Path, tmp_path: Path
+) -> None:
+    """A scheduled camera records while its schedule is open, and is never restarted inside."""
+    log = StatusLog()
+    recorder = mode_recorder(fake_ffmpeg, tmp_path, log, RecordMode.SCHEDULED)
+    recorder.start()
+    await asyncio.sleep(0.2)
+    assert recorder.status.state is RecorderState.IDLE
+    recorder.set_schedule_active(True)
+    first = await log.wait_state(RecorderState.RECORDING)
+    recorder.set_schedule_active(True)  # a repeated "open" changes nothing
+    recorder.trigger(datetime.now(UTC) + timedelta(seconds=60))  # ignored by this mode
+    await asyncio.sleep(0.4)
+    assert recorder.status.pid == first.pid
+    recorder.set_schedule_active(False)
+    await log.wait_state(RecorderState.IDLE)
+    await recorder.stop()
+    assert len(fake_starts(tmp_path / "fake_ffmpeg.log")) == 1
+
+
+async def test_scheduled_event_records_on_either(fake_ffmpeg: Path, tmp_path: Path) -> None:
+    """scheduled_event records for a trigger and for an open schedule, one FFmpeg across both."""
+    log = StatusLog()
+    recorder = mode_recorder(fake_ffmpeg, tmp_path, log, RecordMode.SCHEDULED_EVENT)
+    recorder.start()
+    recorder.trigger(datetime.now(UTC) + timedelta(seconds=0.8))
+    recording = await log.wait_state(RecorderState.RECORDING)
+    recorder.set_schedule_active(True)  # the schedule opens before the window ends
+    await asyncio.sleep(1.2)
+    assert recorder.status.state is RecorderState.RECORDING
+    assert recorder.status.pid == recording.pid
+    recorder.set_schedule_active(False)
+    await log.wait_state(RecorderState.IDLE)
+    await recorder.stop()
+
+
+async def test_mode_change_in_place(fake_ffmpeg: Path, tmp_path: Path) -> None:
+    """Switching modes starts or stops FFmpeg as needed without a new recorder."""
+    log = StatusLog()
+    recorder = mode_recorder(fake_ffmpeg, tmp_path, log, RecordMode.CONTINUOUS)
+    recorder.start()
+    await log.wait_state(RecorderState.RECORDING)
+    recorder.set_mode(RecordMode.EVENT)
+    recorder.set_mode(RecordMode.EVENT)
+    idle = await log.wait_state(RecorderState.IDLE)
+    assert idle.mode is RecordMode.EVENT
+    recorder.set_mode(RecordMode.CONTINUOUS)
+    await log.wait_state(RecorderState.RECORDING)
+    await recorder.stop()
+
+
+async def test_switch_off_beats_a_trigger(fake_ffmpeg: Path, tmp_path: Path) -> None:
+    """With the switch off a trigger window records nothing; switching on inside it records."""
+    log = StatusLog()
+    recorder = mode_recorder(fake_ffmpeg, tmp_path, log, RecordMode.EVENT, enabled=False)
+    recorder.start()
+    recorder.trigger(datetime.now(UTC) + timedelta(seconds=5))
+    await asyncio.sleep(0.3)
+    assert recorder.status.state is RecorderState.DISABLED
+    assert not fake_starts(tmp_path / "fake_ffmpeg.log")
+    recorder.set_enabled(True)
+    await log.wait_state(RecorderState.RECORDING)
+    await recorder.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from .modes import RecordMode
 from .supervisor import CameraRecorder, CameraSpec, RecorderStatus, TaskFactory, Timing
 
 
@@ -44,6 +45,8 @@ class RecorderManager:
         spec: CameraSpec,
         *,
         enabled: bool = True,
+        mode: RecordMode = RecordMode.CONTINUOUS,
+        schedule_active: bool = False,
         listener: Callable[[RecorderStatus], None] | None = None,
     ) -> CameraRecorder:
         """Start recording ``spec``, first stopping any recorder the camera already has."""
@@ -56,6 +59,8 @@ class RecorderManager:
                 listener=listener,
                 timing=self._timing,
                 enabled=enabled,
+                mode=mode,
+                schedule_active=schedule_active,
             )
             recorder.start(self._task_factory)
             self._recorders[spec.camera_id] = recorder

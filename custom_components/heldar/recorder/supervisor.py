@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypedDict, Unpack
 
 from .backoff import Backoff
 from .command import AudioMode, RecordCommand
+from .modes import Demand, RecordMode
 from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
 from .segments import SegmentVerdict, SegmentWatcher, segment_start, settle_last_segment
 from .stderr_tail import summarize
@@ -46,6 +47,7 @@ class RecorderState(StrEnum):
     OFFLINE = "offline"
     ERROR = "error"
     DISABLED = "disabled"
+    IDLE = "idle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,8 @@ class RecorderStatus:
 
     state: RecorderState
     since: datetime
+    mode: RecordMode = RecordMode.CONTINUOUS
+    window_end: datetime | None = None
     reconnects: int = 0
     last_error: str | None = None
     last_segment: datetime | None = None
@@ -114,6 +118,8 @@ class Timing:
 
 
 class _StatusChanges(TypedDict, total=False):
+    mode: RecordMode
+    window_end: datetime | None
     reconnects: int
     last_error: str | None
     last_segment: datetime | None
@@ -190,6 +196,8 @@ class CameraRecorder:
         listener: Callable[[RecorderStatus], None] | None = None,
         timing: Timing | None = None,
         enabled: bool = True,
+        mode: RecordMode = RecordMode.CONTINUOUS,
+        schedule_active: bool = False,
     ) -> None:
         """Prepare the recorder; nothing runs until ``start``."""
         self.spec = spec
@@ -197,6 +205,7 @@ class CameraRecorder:
         self._listener = listener
         self._timing = timing or Timing()
         self._enabled = enabled
+        self._demand = Demand(mode, schedule_active)
         self._closing = False
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -206,9 +215,7 @@ class CameraRecorder:
         )
         self._audio = AudioMode.COPY if spec.record_audio else AudioMode.DROP
         self._failing = False
-        self._status = RecorderStatus(
-            RecorderState.CONNECTING if enabled else RecorderState.DISABLED, _utcnow()
-        )
+        self._status = RecorderStatus(self._resting_state(), _utcnow(), mode=mode)
 
     @property
     def status(self) -> RecorderStatus:
@@ -260,19 +267,71 @@ class CameraRecorder:
         self._backoff.reset()
         self._changed.set()
 
+    def set_mode(self, mode: RecordMode) -> None:
+        """Change the recording mode in place; FFmpeg starts or stops only if it must."""
+        if mode is self._demand.mode:
+            return
+        self._demand.mode = mode
+        self._publish(mode=mode)
+        self._changed.set()
+
+    def set_schedule_active(self, active: bool) -> None:  # noqa: FBT001
+        """Tell the recorder whether its schedule is open, at the exact boundary."""
+        if active == self._demand.schedule_active:
+            return
+        self._demand.schedule_active = active
+        self._changed.set()
+
+    def trigger(self, until: datetime) -> bool:
+        """Extend the trigger window to ``until`` (never shorten it); return whether it moved.
+
+        Cheap and idempotent: a burst of triggers only moves one timestamp.
+        """
+        if not self._demand.extend(until):
+            return False
+        self._publish(window_end=until)
+        self._changed.set()
+        return True
+
+    @property
+    def wants_recording(self) -> bool:
+        """Whether the camera should be recording now (switch, mode, schedule, triggers)."""
+        return self._enabled and self._demand.wants(_utcnow())
+
+    def _resting_state(self) -> RecorderState:
+        """The state to show while no FFmpeg is wanted."""
+        return RecorderState.DISABLED if not self._enabled else RecorderState.IDLE
+
+    def _window_wait(self, limit: float | None) -> float | None:
+        """Wait no longer than ``limit``, nor past the end of the trigger window."""
+        remaining = self._demand.seconds_until_window_end(_utcnow())
+        if remaining is None:
+            return limit
+        # A hair past the end, so the wake-up finds the window over.
+        remaining = max(remaining, 0.0) + 0.001
+        return remaining if limit is None else min(limit, remaining)
+
+    def _expire_window(self) -> None:
+        """Forget a trigger window that has ended, so the status shows none."""
+        demand = self._demand
+        if demand.window_end is not None and demand.window_end <= _utcnow():
+            demand.window_end = None
+            self._publish(window_end=None)
+
     # -- the supervising task ---------------------------------------------------------
 
     async def _run(self) -> None:
         try:
             while not self._closing:
-                if not self._enabled:
-                    self._publish(RecorderState.DISABLED, pid=None)
-                    await self._wait_for_change()
+                self._expire_window()
+                if not self.wants_recording:
+                    self._publish(self._resting_state(), pid=None)
+                    await self._wait_for_change(self._window_wait(None))
                     continue
                 healthy = await self._attempt()
-                if healthy is None or self._closing or not self._enabled:
+                if healthy is None or self._closing or not self.wants_recording:
                     continue
-                await self._wait_for_change(self._backoff.failure(healthy))
+                await self._wait_for_change(self._window_wait(self._backoff.failure(healthy)))
         finally:
             if self._process is not None and self._process.returncode is None:
                 # Only reached when the task itself was cancelled mid-run.
@@ -325,10 +384,10 @@ class CameraRecorder:
         end = _End.EXITED
         try:
             while True:
-                await self._wait_for_change(run.poll_interval)
+                await self._wait_for_change(self._window_wait(run.poll_interval))
                 if exited.done():
                     break
-                if self._closing or not self._enabled:
+                if self._closing or not self.wants_recording:
                     end = _End.REQUESTED
                     break
                 scan = await loop.run_in_executor(None, watcher.scan)

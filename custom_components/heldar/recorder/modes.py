@@ -1,0 +1,68 @@
+"""Recording modes and the demand they make: should FFmpeg be recording right now?
+
+The host (Home Assistant) feeds in the schedule's verdict at each exact boundary and the
+trigger windows from ``heldar.trigger``; the recorder only asks ``wants``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class RecordMode(StrEnum):
+    """When a camera records, as in the original recorder."""
+
+    CONTINUOUS = "continuous"
+    SCHEDULED = "scheduled"
+    EVENT = "event"
+    SCHEDULED_EVENT = "scheduled_event"
+
+    @property
+    def uses_schedule(self) -> bool:
+        """Whether schedule windows make this mode record."""
+        return self in {RecordMode.SCHEDULED, RecordMode.SCHEDULED_EVENT}
+
+    @property
+    def uses_triggers(self) -> bool:
+        """Whether ``heldar.trigger`` makes this mode record."""
+        return self in {RecordMode.EVENT, RecordMode.SCHEDULED_EVENT}
+
+
+@dataclass(slots=True)
+class Demand:
+    """The inputs that decide whether an enabled camera records."""
+
+    mode: RecordMode = RecordMode.CONTINUOUS
+    schedule_active: bool = False
+    window_end: datetime | None = None
+
+    def wants(self, now: datetime) -> bool:
+        """Whether the camera should be recording at ``now``."""
+        if self.mode is RecordMode.CONTINUOUS:
+            return True
+        if self.mode.uses_schedule and self.schedule_active:
+            return True
+        return self.trigger_active(now)
+
+    def trigger_active(self, now: datetime) -> bool:
+        """Whether a trigger window holds at ``now`` for a mode that honours triggers."""
+        return self.mode.uses_triggers and self.window_end is not None and now < self.window_end
+
+    def extend(self, until: datetime) -> bool:
+        """Move the trigger window's end to ``until`` if that is later; return whether it moved.
+
+        A trigger only ever extends a window: an earlier end (a shorter post-roll) never cuts
+        a window short.
+        """
+        if self.window_end is not None and until <= self.window_end:
+            return False
+        self.window_end = until
+        return True
+
+    def seconds_until_window_end(self, now: datetime) -> float | None:
+        """Return how long the trigger window still holds, if one does."""
+        if not self.trigger_active(now) or self.window_end is None:
+            return None
+        return (self.window_end - now).total_seconds()

@@ -1,0 +1,113 @@
+"""The heldar.trigger action: start or extend event recording on one or more cameras."""
+
+from __future__ import annotations
+
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
+from homeassistant.helpers.target import TargetSelection, async_extract_referenced_entity_ids
+from homeassistant.util.json import JsonValueType
+import probatio as vol
+
+from .const import ATTR_POST_ROLL, ATTR_REASON, DOMAIN, MAX_POST_ROLL_SECONDS, SERVICE_TRIGGER
+from .runtime import CameraHandle, HeldarConfigEntry
+
+TRIGGER_SCHEMA = cv.make_entity_service_schema(
+    {
+        vol.Optional(ATTR_REASON): cv.string,
+        vol.Optional(ATTR_POST_ROLL): vol.All(
+            vol.Coerce(int), vol.Range(min=0, max=MAX_POST_ROLL_SECONDS)
+        ),
+    }
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register Heldar's actions."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_TRIGGER,
+        _async_trigger,
+        schema=TRIGGER_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+async def _async_trigger(call: ServiceCall) -> ServiceResponse:
+    """Trigger every targeted camera; a paused camera is reported, not an error."""
+    reason = str(call.data.get(ATTR_REASON) or "")
+    post_roll: int | None = call.data.get(ATTR_POST_ROLL)
+    results: list[JsonValueType] = []
+    for device_id, camera in _targeted_cameras(call):
+        response = camera.async_trigger(post_roll, reason)
+        response["device_id"] = device_id
+        results.append(response)
+    return {"cameras": results}
+
+
+@callback
+def _targeted_cameras(call: ServiceCall) -> list[tuple[str, CameraHandle]]:
+    """Resolve the call's target to Heldar cameras, refusing anything else named in it."""
+    hass = call.hass
+    selection = TargetSelection(call.data)  # the schema requires at least one target
+    selected = async_extract_referenced_entity_ids(hass, selection, primary_entities_only=False)
+    entities = er.async_get(hass)
+    devices = dr.async_get(hass)
+    cameras = _cameras_by_subentry(hass)
+
+    device_ids = set(selected.referenced_devices)
+    foreign: list[str] = []
+    for entity_id in sorted(selected.referenced | selected.indirectly_referenced):
+        entry = entities.async_get(entity_id)
+        if entry is not None and entry.platform == DOMAIN and entry.device_id is not None:
+            device_ids.add(entry.device_id)
+        elif entity_id in selected.referenced:
+            foreign.append(entity_id)
+
+    found: dict[str, CameraHandle] = {}
+    for device_id in sorted(device_ids):
+        device = devices.async_get(device_id)
+        camera = None
+        if device is not None:
+            camera = next(
+                (
+                    cameras[ident]
+                    for domain, ident in device.identifiers
+                    if domain == DOMAIN and ident in cameras
+                ),
+                None,
+            )
+        if camera is not None:
+            found[device_id] = camera
+        elif device_id in selection.device_ids:
+            foreign.append(device.name if device and device.name else device_id)
+
+    if foreign or not found:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_camera",
+            translation_placeholders={"targets": ", ".join(foreign) or "-"},
+        )
+    return list(found.items())
+
+
+@callback
+def _cameras_by_subentry(hass: HomeAssistant) -> dict[str, CameraHandle]:
+    """Return the cameras of every loaded hub, keyed by subentry id."""
+    entries: list[HeldarConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    return {
+        subentry_id: camera
+        for entry in entries
+        for subentry_id, camera in entry.runtime_data.cameras.items()
+    }
