@@ -35,7 +35,26 @@ def log(**record: object) -> None:
             handle.write(json.dumps({"pid": os.getpid(), "time": time.time(), **record}) + "\n")
 
 
-def main() -> int:  # noqa: C901, PLR0912
+def join(argv: list[str]) -> int:
+    """Act as the concat demuxer: glue the listed files' boxes into one MP4-shaped file."""
+    if os.environ.get("HELDAR_FAKE_JOIN") == "fail":
+        sys.stderr.write("concat: Impossible to open 'x.mp4'\n")
+        return 1
+    if os.environ.get("HELDAR_FAKE_JOIN") == "hang":
+        log(hanging=True)
+        time.sleep(60)
+    script = Path(argv[argv.index("-i") + 1]).read_text(encoding="utf-8")
+    sources = [line[6:-1] for line in script.splitlines() if line.startswith("file '")]
+    with Path(argv[-1]).open("wb") as out:
+        out.write(box(b"ftyp", b"isom") + box(b"moov"))
+        out.writelines(
+            box(b"moof") + box(b"mdat", Path(source).read_bytes()[-64:]) for source in sources
+        )
+    log(joined=sources)
+    return 0
+
+
+def main() -> int:  # noqa: C901, PLR0911, PLR0912
     """Behave as the environment says."""
     argv = sys.argv[1:]
     log(argv=argv)
@@ -53,6 +72,9 @@ def main() -> int:  # noqa: C901, PLR0912
         if probe == "hang":
             time.sleep(60)
         return 0
+
+    if "concat" in argv:
+        return join(argv)
 
     mode = os.environ.get("HELDAR_FAKE_MODE", "record")
     if mode == "exit":

@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.heldar.const import (
     CONF_POST_ROLL_SECONDS,
+    CONF_PRE_ROLL_SECONDS,
     CONF_RECORD_ENABLED,
     CONF_RECORD_MODE,
     CONF_SCHEDULES,
@@ -36,13 +37,16 @@ async def cameras(hass: HomeAssistant, fake_ffmpeg_hass: Path, tmp_path: Path) -
     entry = hub_entry(
         tmp_path,
         camera_subentry(
-            "Gate", "rtsp://gate/s", **{CONF_RECORD_MODE: "event", CONF_POST_ROLL_SECONDS: 2}
+            "Gate",
+            "rtsp://gate/s",
+            # No pre-roll: this module tests the original trigger behaviour (FFmpeg on demand).
+            **{CONF_RECORD_MODE: "event", CONF_POST_ROLL_SECONDS: 2, CONF_PRE_ROLL_SECONDS: 0},
         ),
         camera_subentry("Yard", "rtsp://yard/s"),
         camera_subentry(
             "Shed",
             "rtsp://shed/s",
-            **{CONF_RECORD_MODE: "scheduled", CONF_SCHEDULES: []},
+            **{CONF_RECORD_MODE: "scheduled", CONF_SCHEDULES: [], CONF_PRE_ROLL_SECONDS: 0},
         ),
         camera_subentry(
             "Porch", "rtsp://porch/s", **{CONF_RECORD_MODE: "event", CONF_RECORD_ENABLED: False}

@@ -8,8 +8,15 @@ from datetime import datetime
 from pathlib import Path
 
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import async_capture_events
 
-from custom_components.heldar.const import CONF_POST_ROLL_SECONDS, CONF_RECORD_MODE, DOMAIN
+from custom_components.heldar.const import (
+    CONF_POST_ROLL_SECONDS,
+    CONF_PRE_ROLL_SECONDS,
+    CONF_RECORD_MODE,
+    DOMAIN,
+    EVENT_RECORDING_FINISHED,
+)
 
 from .common import camera_subentry, hub_entry, wait_for_state
 from .media import RtspCamera, duration, processes_with
@@ -28,9 +35,12 @@ async def test_trigger_records_until_post_roll(
     entry = hub_entry(
         tmp_path,
         camera_subentry(
-            "Gate", camera.url, **{CONF_RECORD_MODE: "event", CONF_POST_ROLL_SECONDS: 6}
+            "Gate",
+            camera.url,
+            **{CONF_RECORD_MODE: "event", CONF_POST_ROLL_SECONDS: 6, CONF_PRE_ROLL_SECONDS: 0},
         ),
     )
+    finished = async_capture_events(hass, EVENT_RECORDING_FINISHED)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await wait_for_state(hass, SENSOR, "idle")
@@ -57,13 +67,17 @@ async def test_trigger_records_until_post_roll(
     idle = await wait_for_state(hass, SENSOR, "idle", timeout=15)
     stopped_after = (idle.last_changed - last_end).total_seconds()
     assert 0 <= stopped_after <= 1.0
-    assert processes_with(str(folder)) == []
+    assert processes_with(f"{folder}/%Y") == []  # no recording FFmpeg left
 
-    files = sorted(folder.glob("*.mp4"))
-    assert files
-    recorded = sum(duration(path) for path in files)
-    # One window, from the first trigger until 6 s after the second; FFmpeg needs a second
-    # or two to connect and wait for a keyframe.
+    async with asyncio.timeout(30):
+        while not finished:
+            await asyncio.sleep(0.1)
+    (done,) = finished
+    assert done.data["reasons"] == []
+    recorded = duration(Path(done.data["clip"]))
+    # One event, one clip: from the first trigger until 6 s after the second; FFmpeg needs a
+    # second or two to connect and wait for a keyframe.
     window = (last_end - first_end).total_seconds() + 6
     assert window - 3 <= recorded <= window + 0.5
+    assert not list(folder.glob("*.mp4"))  # event-only segments live on in the clip alone
     assert await hass.config_entries.async_unload(entry.entry_id)

@@ -16,6 +16,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_STORAGE_DIR, DOMAIN, SIGNAL_CAMERA_ADDED, SUBENTRY_CAMERA
 from .recorder.manager import RecorderManager
 from .recorder.storage import check_storage
+from .recording_events import async_fire_recording_event
 from .runtime import CameraConfig, CameraHandle, HeldarConfigEntry, HeldarData
 from .services import async_setup_services
 
@@ -54,7 +55,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
         get_ffmpeg_manager(hass).binary,
         task_factory=lambda coro, name: entry.async_create_background_task(hass, coro, name),
     )
-    data = HeldarData(storage, manager)
+    data = HeldarData(
+        hass,
+        storage,
+        manager,
+        on_event=lambda camera, event, phase: async_fire_recording_event(
+            hass, entry.entry_id, camera, event, phase
+        ),
+    )
     entry.runtime_data = data
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type == SUBENTRY_CAMERA:

@@ -49,3 +49,8 @@ ATTR_REASON: Final = "reason"
 ATTR_POST_ROLL: Final = "post_roll"
 
 SIGNAL_CAMERA_ADDED: Final = f"{DOMAIN}_camera_added_{{}}"
+
+# Bus events for event recordings (documented in the README; automations use them).
+EVENT_RECORDING_STARTED: Final = f"{DOMAIN}_recording_started"
+EVENT_RECORDING_FINISHED: Final = f"{DOMAIN}_recording_finished"
+MEDIA_SOURCE_PREFIX: Final = f"media-source://{DOMAIN}"

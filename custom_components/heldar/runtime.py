@@ -8,9 +8,10 @@ show unavailable.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 import logging
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +38,8 @@ from .const import (
     DEFAULT_PRE_ROLL_SECONDS,
     DEFAULT_SEGMENT_SECONDS,
 )
+from .recorder.archive import choose_buffer_dir
+from .recorder.events import Event
 from .recorder.manager import RecorderManager
 from .recorder.modes import RecordMode
 from .recorder.schedule import Schedule
@@ -95,8 +98,9 @@ class CameraConfig:
     def needs_restart_from(self, other: CameraConfig) -> bool:
         """Whether going from ``other`` to this config needs a new FFmpeg.
 
-        Only the stream and how it is written do. The name labels the device; the switch,
-        the mode, the schedule and the rolls change what the running recorder wants.
+        Only the stream, how it is written, and the pre-roll (which sizes the buffer) do. The
+        name labels the device; the switch, the mode, the schedule and the post-roll change
+        what the running recorder wants.
         """
         return (
             self.stream_url,
@@ -105,6 +109,7 @@ class CameraConfig:
             self.segment_seconds,
             self.record_audio,
             self.slug,
+            self.pre_roll_seconds,
         ) != (
             other.stream_url,
             other.username,
@@ -112,6 +117,7 @@ class CameraConfig:
             other.segment_seconds,
             other.record_audio,
             other.slug,
+            other.pre_roll_seconds,
         )
 
 
@@ -152,7 +158,7 @@ class CameraHandle:
         for listener in list(self._listeners):
             listener()
 
-    def spec(self) -> CameraSpec:
+    def spec(self, buffer_dir: Path | None) -> CameraSpec:
         """Return what the recorder core needs to record this camera."""
         config = self.config
         return CameraSpec(
@@ -162,6 +168,8 @@ class CameraHandle:
             output_dir=self.output_dir,
             segment_seconds=config.segment_seconds,
             record_audio=config.record_audio,
+            pre_roll_seconds=config.pre_roll_seconds,
+            buffer_dir=buffer_dir,
         )
 
     # -- what the recorder should do ------------------------------------------------------
@@ -209,7 +217,7 @@ class CameraHandle:
             result = "schedule_only"
         else:
             seconds = config.post_roll_seconds if post_roll is None else post_roll
-            result = self._extend(dt_util.utcnow() + timedelta(seconds=seconds))
+            result = self._extend(dt_util.utcnow() + timedelta(seconds=seconds), reason)
             _LOGGER.info("Camera %s triggered (%s): %s", config.name, reason or "no reason", result)
         status = self.status
         return {
@@ -222,7 +230,7 @@ class CameraHandle:
             "result": result,
         }
 
-    def _extend(self, until: datetime) -> TriggerResult:
+    def _extend(self, until: datetime, reason: str) -> TriggerResult:
         now = dt_util.utcnow()
         if (recorder := self.recorder) is None:
             # Restarting: keep the window for the recorder that is about to start.
@@ -232,7 +240,7 @@ class CameraHandle:
             self.carried_window_end = until
             return "extended" if current is not None and current > now else "started"
         current = recorder.status.window_end
-        if not recorder.trigger(until):
+        if not recorder.trigger(until, reason):
             return "unchanged"
         return "extended" if current is not None and current > now else "started"
 
@@ -241,8 +249,10 @@ class CameraHandle:
 class HeldarData:
     """What a loaded hub entry holds at runtime."""
 
+    hass: HomeAssistant
     storage: Path
     manager: RecorderManager
+    on_event: Callable[[CameraHandle, Event, str], None]
     cameras: dict[str, CameraHandle] = field(default_factory=dict)
     # Serialises reactions to subentry changes, which Home Assistant may deliver back to back.
     update_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -255,12 +265,18 @@ class HeldarData:
         camera.recorder = None
         camera.async_apply_config()  # evaluates the schedule before FFmpeg is considered
         config = camera.config
+        buffer_dir = None
+        if config.pre_roll_seconds > 0:
+            buffer_dir = await self.hass.async_add_executor_job(
+                choose_buffer_dir, camera.output_dir, config.slug, config.pre_roll_seconds
+            )
         recorder = await self.manager.start(
-            camera.spec(),
+            camera.spec(buffer_dir),
             enabled=config.record_enabled,
             mode=config.record_mode,
             schedule_active=camera.schedule_active,
             listener=camera.async_set_status,
+            event_listener=partial(self.on_event, camera),
         )
         camera.recorder = recorder
         if (window_end := camera.carried_window_end) is not None:

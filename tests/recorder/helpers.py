@@ -81,8 +81,12 @@ def fake_records(log: Path) -> list[dict[str, object]]:
 
 
 def fake_starts(log: Path) -> list[dict[str, object]]:
-    """Return every start the fake FFmpeg logged."""
-    return [record for record in fake_records(log) if "argv" in record]
+    """Return every recording or probing start the fake FFmpeg logged (not clip joins)."""
+    return [
+        record
+        for record in fake_records(log)
+        if isinstance(argv := record.get("argv"), list) and "concat" not in argv
+    ]
 
 
 def fake_signals(log: Path) -> dict[int, list[str]]:

@@ -332,14 +332,14 @@ async def test_trigger_burst_is_one_window(fake_ffmpeg: Path, tmp_path: Path) ->
     recorder = mode_recorder(fake_ffmpeg, tmp_path, log, RecordMode.EVENT)
     recorder.start()
     base = datetime.now(UTC)
-    moved = [recorder.trigger(base + timedelta(seconds=2, milliseconds=i)) for i in range(1000)]
+    moved = [recorder.trigger(base + timedelta(seconds=10, milliseconds=i)) for i in range(1000)]
     assert all(moved)
     await log.wait_state(RecorderState.RECORDING)
     await asyncio.sleep(0.5)
     starts = fake_starts(tmp_path / "fake_ffmpeg.log")
     await recorder.stop()
     assert len(starts) == 1
-    assert recorder.status.window_end == base + timedelta(seconds=2, milliseconds=999)
+    assert recorder.status.window_end == base + timedelta(seconds=10, milliseconds=999)
 
 
 async def test_schedule_opens_and_closes_without_restarts(
@@ -395,14 +395,17 @@ async def test_mode_change_in_place(fake_ffmpeg: Path, tmp_path: Path) -> None:
 
 
 async def test_switch_off_beats_a_trigger(fake_ffmpeg: Path, tmp_path: Path) -> None:
-    """With the switch off a trigger window records nothing; switching on inside it records."""
+    """With the switch off a trigger is refused and records nothing; on again, one records."""
     log = StatusLog()
     recorder = mode_recorder(fake_ffmpeg, tmp_path, log, RecordMode.EVENT, enabled=False)
     recorder.start()
-    recorder.trigger(datetime.now(UTC) + timedelta(seconds=5))
+    assert not recorder.trigger(datetime.now(UTC) + timedelta(seconds=5))
     await asyncio.sleep(0.3)
     assert recorder.status.state is RecorderState.DISABLED
+    assert recorder.status.window_end is None
     assert not fake_starts(tmp_path / "fake_ffmpeg.log")
     recorder.set_enabled(True)
+    await log.wait_state(RecorderState.IDLE)
+    assert recorder.trigger(datetime.now(UTC) + timedelta(seconds=5))
     await log.wait_state(RecorderState.RECORDING)
     await recorder.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from .events import Event
 from .modes import RecordMode
 from .supervisor import CameraRecorder, CameraSpec, RecorderStatus, TaskFactory, Timing
 
@@ -48,6 +49,7 @@ class RecorderManager:
         mode: RecordMode = RecordMode.CONTINUOUS,
         schedule_active: bool = False,
         listener: Callable[[RecorderStatus], None] | None = None,
+        event_listener: Callable[[Event, str], None] | None = None,
     ) -> CameraRecorder:
         """Start recording ``spec``, first stopping any recorder the camera already has."""
         async with self._lock(spec.camera_id):
@@ -61,6 +63,7 @@ class RecorderManager:
                 enabled=enabled,
                 mode=mode,
                 schedule_active=schedule_active,
+                event_listener=event_listener,
             )
             recorder.start(self._task_factory)
             self._recorders[spec.camera_id] = recorder

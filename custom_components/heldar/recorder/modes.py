@@ -46,6 +46,13 @@ class Demand:
             return True
         return self.trigger_active(now)
 
+    @property
+    def footage_active(self) -> bool:
+        """Whether the camera records for a reason other than a trigger right now."""
+        return self.mode is RecordMode.CONTINUOUS or (
+            self.mode.uses_schedule and self.schedule_active
+        )
+
     def trigger_active(self, now: datetime) -> bool:
         """Whether a trigger window holds at ``now`` for a mode that honours triggers."""
         return self.mode.uses_triggers and self.window_end is not None and now < self.window_end

@@ -23,13 +23,17 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 import logging
 from pathlib import Path
 import time
 from typing import Any, Protocol, TypedDict, Unpack
 
+from .archive import BUFFER_SEGMENT_SECONDS, Archive, ClosedSegment
 from .backoff import Backoff
+from .births import BirthWatcher
 from .command import AudioMode, RecordCommand
+from .events import Event
 from .modes import Demand, RecordMode
 from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
 from .segments import SegmentVerdict, SegmentWatcher, segment_start, settle_last_segment
@@ -99,6 +103,9 @@ class CameraSpec:
     output_dir: Path
     segment_seconds: int = 60
     record_audio: bool = False
+    # Event cameras with a pre-roll keep FFmpeg connected, writing into this buffer.
+    pre_roll_seconds: int = 0
+    buffer_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +134,22 @@ class _StatusChanges(TypedDict, total=False):
 
 
 type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
+
+
+@dataclass(slots=True)
+class _Run:
+    """One FFmpeg run's output: where it lands and when each segment began."""
+
+    watcher: SegmentWatcher
+    births: BirthWatcher
+    buffering: bool
+
+    def start_of(self, path: Path) -> float:
+        """Return a segment's wall-clock start: its creation time, else its name's second."""
+        if (born := self.births.times.get(path.name)) is not None:
+            return born
+        start = segment_start(path.name)
+        return start.timestamp() if start else time.time()
 
 
 class _End(StrEnum):
@@ -198,6 +221,7 @@ class CameraRecorder:
         enabled: bool = True,
         mode: RecordMode = RecordMode.CONTINUOUS,
         schedule_active: bool = False,
+        event_listener: Callable[[Event, str], None] | None = None,
     ) -> None:
         """Prepare the recorder; nothing runs until ``start``."""
         self.spec = spec
@@ -206,6 +230,15 @@ class CameraRecorder:
         self._timing = timing or Timing()
         self._enabled = enabled
         self._demand = Demand(mode, schedule_active)
+        pre_roll = spec.pre_roll_seconds if spec.buffer_dir is not None else 0
+        self._archive = Archive(
+            spec.name,
+            spec.output_dir,
+            ffmpeg=ffmpeg_binary,
+            buffer_dir=spec.buffer_dir if pre_roll > 0 else None,
+            pre_roll=pre_roll,
+            on_event=event_listener,
+        )
         self._closing = False
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -272,6 +305,7 @@ class CameraRecorder:
         if mode is self._demand.mode:
             return
         self._demand.mode = mode
+        self._archive.set_footage(self._demand.footage_active, time.time())
         self._publish(mode=mode)
         self._changed.set()
 
@@ -280,13 +314,18 @@ class CameraRecorder:
         if active == self._demand.schedule_active:
             return
         self._demand.schedule_active = active
+        self._archive.set_footage(self._demand.footage_active, time.time())
         self._changed.set()
 
-    def trigger(self, until: datetime) -> bool:
+    def trigger(self, until: datetime, reason: str = "") -> bool:
         """Extend the trigger window to ``until`` (never shorten it); return whether it moved.
 
-        Cheap and idempotent: a burst of triggers only moves one timestamp.
+        Opens an event recording, or extends the open one with ``reason``. Cheap and
+        idempotent: a burst of triggers moves one timestamp and keeps one event.
         """
+        if not (self._enabled and self._demand.mode.uses_triggers):
+            return False
+        self._archive.trigger(time.time(), until.timestamp(), reason)
         if not self._demand.extend(until):
             return False
         self._publish(window_end=until)
@@ -297,6 +336,15 @@ class CameraRecorder:
     def wants_recording(self) -> bool:
         """Whether the camera should be recording now (switch, mode, schedule, triggers)."""
         return self._enabled and self._demand.wants(_utcnow())
+
+    @property
+    def buffering(self) -> bool:
+        """Whether FFmpeg keeps a pre-roll buffer even while nothing is recorded."""
+        return self._archive.buffer_dir is not None and self._demand.mode.uses_triggers
+
+    @property
+    def _wants_ffmpeg(self) -> bool:
+        return self._enabled and (self.buffering or self._demand.wants(_utcnow()))
 
     def _resting_state(self) -> RecorderState:
         """The state to show while no FFmpeg is wanted."""
@@ -322,20 +370,32 @@ class CameraRecorder:
 
     async def _run(self) -> None:
         try:
+            await self._open_archive()
             while not self._closing:
                 self._expire_window()
-                if not self.wants_recording:
+                if not self._wants_ffmpeg:
                     self._publish(self._resting_state(), pid=None)
+                    await self._archive.settle(time.time(), running=False)
                     await self._wait_for_change(self._window_wait(None))
                     continue
                 healthy = await self._attempt()
-                if healthy is None or self._closing or not self.wants_recording:
+                if healthy is None or self._closing or not self._wants_ffmpeg:
                     continue
                 await self._wait_for_change(self._window_wait(self._backoff.failure(healthy)))
+            await self._archive.close()
         finally:
             if self._process is not None and self._process.returncode is None:
                 # Only reached when the task itself was cancelled mid-run.
                 self._process.kill()
+
+    async def _open_archive(self) -> None:
+        """Finish or resume events a restart interrupted, and start from an empty buffer."""
+        now = time.time()
+        self._archive.set_footage(self._demand.footage_active, now)
+        await self._archive.reset_buffer()
+        resumed = await self._archive.recover(now)
+        if resumed is not None and self._demand.extend(datetime.fromtimestamp(resumed, UTC)):
+            self._publish(window_end=self._demand.window_end)
 
     async def _attempt(self) -> float | None:
         """Run FFmpeg once; return the healthy seconds it recorded, or None if asked to stop."""
@@ -353,9 +413,19 @@ class CameraRecorder:
             self._fail(RecorderState.ERROR, reason, count=False)
             return 0.0
 
-        argv = RecordCommand(
-            self._binary, url, self.spec.output_dir, self.spec.segment_seconds, self._audio
-        ).argv()
+        buffering = self.buffering
+        landing = (
+            self._archive.buffer_dir
+            if buffering and self._archive.buffer_dir
+            else self.spec.output_dir
+        )
+        seconds = BUFFER_SEGMENT_SECONDS if buffering else self.spec.segment_seconds
+        try:
+            await loop.run_in_executor(None, partial(landing.mkdir, parents=True, exist_ok=True))
+        except OSError as err:
+            self._fail(RecorderState.ERROR, f"cannot create {landing}: {err.strerror}", count=False)
+            return 0.0
+        argv = RecordCommand(self._binary, url, landing, seconds, self._audio).argv()
         self._publish(RecorderState.CONNECTING, pid=None)
         started_wall = time.time()
         try:
@@ -365,35 +435,44 @@ class CameraRecorder:
             return 0.0
         self._process = process
         self._publish(pid=process.pid)
-        watcher = SegmentWatcher(self.spec.output_dir, started_wall)
+        watcher = SegmentWatcher(landing, started_wall)
+        # A new segment means the previous one just closed: look at once, so it is routed
+        # (and the buffer trimmed) without waiting for the next poll.
+        births = BirthWatcher(landing, self._changed.set)
+        births.start()
         try:
-            return await self._supervise(process, watcher, secrets)
+            return await self._supervise(process, _Run(watcher, births, buffering), secrets)
         finally:
+            births.stop()
             self._process = None
 
     def _prepare_output_dir(self) -> None:
         self.spec.output_dir.mkdir(parents=True, exist_ok=True)
 
     async def _supervise(
-        self, process: FFmpegProcess, watcher: SegmentWatcher, secrets: tuple[str, ...]
+        self, process: FFmpegProcess, run: _Run, secrets: tuple[str, ...]
     ) -> float | None:
         loop = asyncio.get_running_loop()
         exited = asyncio.ensure_future(process.wait())
         exited.add_done_callback(lambda _: self._changed.set())
-        run = _RunHealth(self._timing, started=loop.time())
+        health = _RunHealth(self._timing, started=loop.time())
         end = _End.EXITED
         try:
             while True:
-                await self._wait_for_change(self._window_wait(run.poll_interval))
+                await self._wait_for_change(self._window_wait(health.poll_interval))
+                self._expire_window()
                 if exited.done():
                     break
-                if self._closing or not self.wants_recording:
+                if self._closing or not self._wants_ffmpeg or self.buffering != run.buffering:
                     end = _End.REQUESTED
                     break
-                scan = await loop.run_in_executor(None, watcher.scan)
-                became_recording = run.observe(scan.progressed, loop.time())
-                self._report_scan(process, scan.opened, became_recording=became_recording)
-                if (verdict := run.verdict(loop.time())) is not None:
+                scan = await loop.run_in_executor(None, run.watcher.scan)
+                flowing = health.observe(scan.progressed, loop.time())
+                if flowing:
+                    self._recovered()
+                await self._archive_closed(run, scan.closed, scan.current)
+                self._report(process, health, scan.opened, became_flowing=flowing)
+                if (verdict := health.verdict(loop.time())) is not None:
                     end = verdict
                     break
             if not exited.done():
@@ -405,35 +484,66 @@ class CameraRecorder:
         except asyncio.CancelledError:
             process.kill()
             raise
-        await self._settle(watcher)
+        await self._finish_run(run)
         if end is _End.REQUESTED:
             return None
         self._after_failure(end, code, mask(process.tail.text(), secrets))
-        return run.healthy_seconds(loop.time())
+        return health.healthy_seconds(loop.time())
 
-    def _report_scan(
-        self, process: FFmpegProcess, opened: list[Path], *, became_recording: bool
+    def _report(
+        self,
+        process: FFmpegProcess,
+        health: _RunHealth,
+        opened: list[Path],
+        *,
+        became_flowing: bool,
     ) -> None:
+        """Publish what this look at the files showed: the state and the newest segment."""
         changes: _StatusChanges = {}
-        if opened:
+        if opened and not self.buffering:
             changes["last_segment"] = segment_start(opened[-1].name)
-        if became_recording:
-            self._recovered()
+        if health.recording_since is None:
+            if changes:
+                self._publish(**changes)
+            return
+        if became_flowing:
             changes["pid"] = process.pid
             changes["last_error"] = None
-            self._publish(RecorderState.RECORDING, **changes)
-        elif changes:
-            self._publish(**changes)
+        # A buffering camera is idle (armed) until an event or a schedule makes it keep media.
+        state = RecorderState.RECORDING if self.wants_recording else RecorderState.IDLE
+        self._publish(state, **changes)
 
-    async def _settle(self, watcher: SegmentWatcher) -> None:
+    async def _archive_closed(self, run: _Run, closed: list[Path], current: Path | None) -> None:
+        """Hand newly closed segments, with their wall-clock spans, to the archive."""
+        now = time.time()
+        if not closed:
+            if self._archive.busy:
+                await self._archive.settle(now, running=True)
+            return
+        starts = [run.start_of(path) for path in (*closed, *([current] if current else []))]
+        ends = starts[1:] if current else [*starts[1:], now]
+        segments = [
+            ClosedSegment(path, start, end)
+            for path, start, end in zip(closed, starts, ends, strict=False)
+        ]
+        await self._archive.route(segments, now)
+
+    async def _finish_run(self, run: _Run) -> None:
+        """After FFmpeg exited: remove a stub it may have left, and archive the last segment."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, watcher.scan)
-        if (last := watcher.current) is None:
+        scan = await loop.run_in_executor(None, run.watcher.scan)
+        await self._archive_closed(run, scan.closed, scan.current)
+        if (last := run.watcher.current) is None:
+            await self._archive.settle(time.time(), running=False)
             return
         verdict = await loop.run_in_executor(None, settle_last_segment, last)
-        if verdict is not SegmentVerdict.KEPT and last.name == _name_of(self._status.last_segment):
-            previous = watcher.files[-2].name if len(watcher.files) > 1 else None
+        if verdict is SegmentVerdict.KEPT:
+            end = await loop.run_in_executor(None, _mtime, last)
+            await self._archive.route([ClosedSegment(last, run.start_of(last), end)], time.time())
+        elif last.name == _name_of(self._status.last_segment):
+            previous = run.watcher.files[-2].name if len(run.watcher.files) > 1 else None
             self._publish(last_segment=segment_start(previous) if previous else None)
+        await self._archive.settle(time.time(), running=False)
 
     def _after_failure(self, end: _End, code: int, tail: str) -> None:
         lowered = tail.lower()
@@ -488,6 +598,13 @@ class CameraRecorder:
         self._status = updated
         if self._listener is not None:
             self._listener(updated)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return time.time()
 
 
 def _utcnow() -> datetime:

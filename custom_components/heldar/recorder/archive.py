@@ -1,0 +1,331 @@
+"""Where each closed segment goes, and the life of the camera's event recordings.
+
+FFmpeg writes into a landing folder: the camera folder itself, or, for a pre-roll camera, a
+small buffer (tmpfs when there is room). Once a segment is closed, never before:
+
+- if it overlaps continuous or scheduled recording it is footage, kept in the camera folder;
+- if it overlaps an event (pre-roll included) it belongs to that event: moved into the event's
+  folder, or, when it is also footage, referenced in place;
+- otherwise, in the buffer, it waits while it may still become pre-roll, then is deleted. The
+  buffer keeps just enough closed segments to cover the pre-roll, plus the one being written.
+
+Events end when their window has ended and the segment holding that moment is closed; they are
+then joined into one clip and the event-only segments are removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+import contextlib
+from dataclasses import dataclass
+from functools import partial
+import logging
+import os
+from pathlib import Path
+import shutil
+from typing import Any
+
+from . import events as ev
+from .events import Event, EventState, SegmentRef
+from .segments import segment_start
+
+_LOGGER = logging.getLogger(__name__)
+
+BUFFER_SEGMENT_SECONDS = 2
+TMPFS = Path("/dev/shm")  # noqa: S108 - a RAM disk, chosen on purpose for the pre-roll buffer
+_BUFFER_HEADROOM = 64 * 1024 * 1024
+_WORST_BYTES_PER_SECOND = 2 * 1024 * 1024  # 16 Mbit/s: a generous 4K camera
+_FINALIZE_GRACE = 30.0
+_FOOTAGE_MEMORY = 3600.0
+_CLOSE_GRACE = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedSegment:
+    """A segment FFmpeg has finished, with the wall-clock span it holds."""
+
+    path: Path
+    start: float
+    end: float
+
+
+def choose_buffer_dir(
+    camera_dir: Path, camera_id: str, pre_roll: float, tmpfs: Path = TMPFS
+) -> Path:
+    """Return where a pre-roll buffer lives: tmpfs if it has room, else a hidden camera folder.
+
+    The room needed is the pre-roll plus two segments at a generous bitrate, plus headroom.
+    Blocking.
+    """
+    need = int((pre_roll + 2 * BUFFER_SEGMENT_SECONDS) * _WORST_BYTES_PER_SECOND) + _BUFFER_HEADROOM
+    with contextlib.suppress(OSError):
+        if tmpfs.is_dir() and os.access(tmpfs, os.W_OK) and shutil.disk_usage(tmpfs).free > need:
+            tag = abs(hash(str(camera_dir.resolve()))) % 16**8
+            return tmpfs / "heldar" / f"{camera_id}-{tag:08x}"
+    return camera_dir / ".buffer"
+
+
+class Archive:
+    """Route one camera's closed segments and run its events."""
+
+    def __init__(
+        self,
+        camera: str,
+        camera_dir: Path,
+        *,
+        ffmpeg: str,
+        buffer_dir: Path | None = None,
+        pre_roll: float = 0.0,
+        on_event: Callable[[Event, str], None] | None = None,
+    ) -> None:
+        """Prepare the archive; ``buffer_dir`` is set for pre-roll cameras."""
+        self.camera = camera
+        self.camera_dir = camera_dir
+        self.buffer_dir = buffer_dir
+        self.pre_roll = pre_roll
+        self._ffmpeg = ffmpeg
+        self._on_event = on_event
+        self._footage: list[list[float | None]] = []
+        self._buffered: list[ClosedSegment] = []
+        self.open_event: Event | None = None
+        self._ending: list[Event] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._journal_lock = asyncio.Lock()
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def set_footage(self, active: bool, now: float) -> None:  # noqa: FBT001
+        """Record that continuous or scheduled recording started or stopped at ``now``."""
+        ongoing = bool(self._footage) and self._footage[-1][1] is None
+        if active and not ongoing:
+            self._footage.append([now, None])
+        elif not active and ongoing:
+            self._footage[-1][1] = now
+        self._footage = [
+            span for span in self._footage if span[1] is None or span[1] > now - _FOOTAGE_MEMORY
+        ]
+
+    def trigger(self, now: float, until: float, reason: str) -> Event:
+        """Open an event (its start is ``now`` minus the pre-roll) or extend the open one."""
+        event = self.open_event
+        if event is None or event.window_end <= now:
+            event = Event(
+                Event.new_id(now - self.pre_roll), self.camera, now - self.pre_roll, until
+            )
+            self.open_event = event
+            if reason:
+                event.reasons.append(reason)
+            self._spawn(self._save_and_announce(event, "started"))
+            return event
+        event.window_end = max(event.window_end, until)
+        if reason and reason not in event.reasons:
+            event.reasons.append(reason)
+        self._spawn(self._save(event))
+        return event
+
+    # -- segments -------------------------------------------------------------------------
+
+    async def route(self, closed: list[ClosedSegment], now: float) -> None:
+        """Decide the fate of newly closed segments (file work runs in the executor)."""
+        if not closed:
+            return
+        loop = asyncio.get_running_loop()
+        in_buffer = [
+            s for s in closed if self.buffer_dir is not None and s.path.parent == self.buffer_dir
+        ]
+        self._buffered.extend(in_buffer)
+        for segment in closed:
+            if segment in in_buffer:
+                continue
+            event = self._event_for(segment)
+            if event is None:
+                continue  # footage, where it already is
+            shared = self._is_footage(segment)
+            relative = str(segment.path.relative_to(self.camera_dir))
+            if not shared:
+                relative = await loop.run_in_executor(
+                    None, ev.move_into, self.camera_dir, segment.path, event.folder
+                )
+            event.segments.append(SegmentRef(relative, segment.start, segment.end, shared))
+        await self.settle(now, running=True)
+
+    async def settle(self, now: float, *, running: bool) -> None:
+        """Place buffered segments, trim the buffer, and finish events whose time has come."""
+        loop = asyncio.get_running_loop()
+        keep: list[ClosedSegment] = []
+        for segment in sorted(self._buffered, key=lambda s: s.start):
+            event = self._event_for(segment)
+            footage = self._is_footage(segment)
+            if event is None and not footage:
+                keep.append(segment)
+                continue
+            folder = "" if footage else event.folder if event else ""
+            relative = await loop.run_in_executor(
+                None, ev.move_into, self.camera_dir, segment.path, folder
+            )
+            if event is not None:
+                event.segments.append(SegmentRef(relative, segment.start, segment.end, footage))
+        self._buffered = await loop.run_in_executor(None, self._trim_buffer, keep, now)
+        for event in self._due(now, running=running):
+            self._spawn(self._finish(event))
+
+    def _trim_buffer(self, segments: list[ClosedSegment], now: float) -> list[ClosedSegment]:
+        """Keep the newest closed segments that cover the pre-roll; delete the rest.
+
+        With the segment FFmpeg is writing, that is the pre-roll plus one segment. It stays
+        enough until the next trim, because the pre-roll a later trigger needs starts later.
+        """
+        newest_first = sorted(segments, key=lambda s: s.start, reverse=True)
+        kept = len(newest_first)
+        for index, segment in enumerate(newest_first, start=1):
+            if segment.start <= now - self.pre_roll:
+                kept = index
+                break
+        for segment in newest_first[kept:]:
+            with contextlib.suppress(FileNotFoundError):
+                segment.path.unlink()
+        return sorted(newest_first[:kept], key=lambda s: s.start)
+
+    def _event_for(self, segment: ClosedSegment) -> Event | None:
+        for event in (self.open_event, *self._ending):
+            if event is not None and event.covers(segment.start, segment.end):
+                return event
+        return None
+
+    def _is_footage(self, segment: ClosedSegment) -> bool:
+        return any(
+            segment.start < (end if end is not None else float("inf")) and segment.end > start
+            for start, end in self._footage
+            if start is not None
+        )
+
+    def _due(self, now: float, *, running: bool) -> list[Event]:
+        """Events whose window has ended and whose last segment is in (or cannot come)."""
+        event = self.open_event
+        if event is not None and event.window_end <= now:
+            self.open_event = None
+            self._ending.append(event)
+        due = []
+        for ending in list(self._ending):
+            covered = any(segment.end >= ending.window_end for segment in ending.segments)
+            if covered or not running or now > ending.window_end + _FINALIZE_GRACE:
+                self._ending.remove(ending)
+                due.append(ending)
+        return due
+
+    # -- finishing ------------------------------------------------------------------------
+
+    async def _finish(self, event: Event) -> None:
+        event.segments.sort(key=lambda s: s.start)
+        last_end = max((segment.end for segment in event.segments), default=event.start)
+        event.end = min(event.window_end, last_end)
+        result = await ev.join_clip(self._ffmpeg, self.camera_dir, event)
+        loop = asyncio.get_running_loop()
+        if result.clip is not None:
+            event.clip = result.clip
+            event.state = EventState.FINISHED
+            await loop.run_in_executor(None, ev.remove_event_segments, self.camera_dir, event)
+        else:
+            event.state = EventState.FAILED
+            event.error = result.error
+            _LOGGER.warning(
+                "Event %s of %s kept as segments: %s", event.id, self.camera, result.error
+            )
+        await self._save(event)
+        if self._on_event is not None:
+            self._on_event(event, "finished")
+
+    async def recover(self, now: float) -> float | None:
+        """Close events a restart cut short; resume one whose window is still open.
+
+        Returns the resumed window's end, if any.
+        """
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(None, ev.load_all, self.camera_dir)
+        resumed: float | None = None
+        for event in found:
+            if event.state is not EventState.OPEN:
+                continue
+            if event.window_end > now and resumed is None:
+                self.open_event = event
+                resumed = event.window_end
+                continue
+            event.interrupted = True
+            event.window_end = min(event.window_end, now)
+            await loop.run_in_executor(None, _adopt_loose_segments, self.camera_dir, event)
+            self._spawn(self._finish(event))
+        return resumed
+
+    @property
+    def busy(self) -> bool:
+        """Whether anything is waiting to be decided or finished."""
+        return bool(self.open_event or self._ending or self._buffered)
+
+    async def close(self, grace: float = _CLOSE_GRACE) -> None:
+        """Wait briefly for joins in progress and release the buffer.
+
+        A join still running after ``grace`` seconds is abandoned: its event stays open in
+        its journal and is joined when the camera next starts. Shutdown is never held up.
+        """
+        if self._tasks:
+            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        if self.buffer_dir is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                None, partial(shutil.rmtree, self.buffer_dir, ignore_errors=True)
+            )
+        self._buffered.clear()
+
+    async def reset_buffer(self) -> None:
+        """Start a buffering run with an empty buffer folder."""
+        if self.buffer_dir is not None:
+            await asyncio.get_running_loop().run_in_executor(None, _clear, self.buffer_dir)
+            self._buffered.clear()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _save(self, event: Event) -> None:
+        # One journal write at a time, so an older state never lands after a newer one.
+        async with self._journal_lock:
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, ev.save, self.camera_dir, event
+                )
+            except OSError as err:
+                _LOGGER.warning("Cannot write the journal of event %s: %s", event.id, err)
+
+    async def _save_and_announce(self, event: Event, phase: str) -> None:
+        await self._save(event)
+        if self._on_event is not None:
+            self._on_event(event, phase)
+
+
+def _adopt_loose_segments(camera_dir: Path, event: Event) -> None:
+    """Add the segments in the event's folder that its journal misses.
+
+    A segment moved just before a crash is on disk but not yet journaled.
+    """
+    known = {segment.path for segment in event.segments}
+    folder = camera_dir / event.folder
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.mp4")):
+        relative = os.path.relpath(path, camera_dir)
+        start = segment_start(path.name)
+        if relative in known or start is None:
+            continue
+        event.segments.append(SegmentRef(relative, start.timestamp(), path.stat().st_mtime))
+
+
+def _clear(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,51 @@
+"""Tell Home Assistant about event recordings: bus events that automations can use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+
+from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED, MEDIA_SOURCE_PREFIX
+from .recorder.events import Event, EventState
+from .runtime import CameraHandle
+
+
+def event_media_id(camera_slug: str, event_id: str) -> str:
+    """Return the media-source id under which the browser plays an event's clip."""
+    return f"{MEDIA_SOURCE_PREFIX}/{camera_slug}/events/{event_id}"
+
+
+@callback
+def async_fire_recording_event(
+    hass: HomeAssistant, entry_id: str, camera: CameraHandle, event: Event, phase: str
+) -> None:
+    """Fire heldar_recording_started or heldar_recording_finished for one event."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, camera.subentry_id), entry_id
+    )
+    data: dict[str, Any] = {
+        "camera": camera.config.name,
+        "device_id": device.id if device else None,
+        "event_id": event.id,
+        "start": _iso(event.start),
+        "reasons": list(event.reasons),
+    }
+    if phase == "started":
+        hass.bus.async_fire(EVENT_RECORDING_STARTED, data)
+        return
+    clip = camera.output_dir / event.clip if event.clip else None
+    data |= {
+        "end": _iso(event.end) if event.end is not None else None,
+        "clip": str(clip) if clip else None,
+        "media_content_id": event_media_id(camera.config.slug, event.id) if clip else None,
+        "interrupted": event.interrupted,
+        "error": event.error if event.state is EventState.FAILED else None,
+    }
+    hass.bus.async_fire(EVENT_RECORDING_FINISHED, data)
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()

@@ -1,0 +1,271 @@
+"""Routing closed segments, the pre-roll buffer's bound, and event clips (fake FFmpeg joins)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+import struct
+
+import pytest
+
+from custom_components.heldar.recorder.archive import Archive, ClosedSegment, choose_buffer_dir
+from custom_components.heldar.recorder.events import (
+    Event,
+    EventState,
+    SegmentRef,
+    concat_list,
+    load_all,
+    save,
+)
+from custom_components.heldar.recorder.segments import segment_name
+from tests.media import pid_alive
+
+from .helpers import fake_records
+
+T0 = 1_800_000_000.0  # a fixed wall-clock origin for synthetic segments
+
+
+def mp4(path: Path) -> Path:
+    """Write a small MP4-shaped file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = b"".join(
+        struct.pack(">I4s", 8 + len(payload), kind) + payload
+        for kind, payload in (
+            (b"ftyp", b"isom"),
+            (b"moov", b""),
+            (b"moof", b""),
+            (b"mdat", b"x" * 64),
+        )
+    )
+    path.write_bytes(body)
+    return path
+
+
+def segment(folder: Path, start: float, length: float = 2.0) -> ClosedSegment:
+    """Create a closed segment file named after its start."""
+    return ClosedSegment(mp4(folder / segment_name(start)), start, start + length)
+
+
+class Announcements:
+    """Collect the archive's event callbacks."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.seen: list[tuple[str, Event]] = []
+        self.finished = asyncio.Event()
+
+    def __call__(self, event: Event, phase: str) -> None:
+        """Record one callback."""
+        self.seen.append((phase, event))
+        if phase == "finished":
+            self.finished.set()
+
+
+def make_archive(
+    tmp_path: Path, fake_ffmpeg: Path, pre_roll: float = 6, *, buffered: bool = True
+) -> tuple[Archive, Announcements]:
+    """Return an archive of camera "cam" with a buffer under tmp_path."""
+    said = Announcements()
+    archive = Archive(
+        "Cam",
+        tmp_path / "cam",
+        ffmpeg=str(fake_ffmpeg),
+        buffer_dir=tmp_path / "buffer" if buffered else None,
+        pre_roll=pre_roll,
+        on_event=said,
+    )
+    return archive, said
+
+
+async def test_buffer_keeps_just_enough(tmp_path: Path, fake_ffmpeg: Path) -> None:
+    """While idle the buffer holds the pre-roll plus one closed segment, never more."""
+    archive, _ = make_archive(tmp_path, fake_ffmpeg, pre_roll=6)
+    buffer = tmp_path / "buffer"
+    for step in range(30):
+        start = T0 + 2 * step
+        await archive.route([segment(buffer, start)], now=start + 2)
+        closed = sorted(buffer.glob("*.mp4"))
+        assert len(closed) <= 6 // 2 + 1 + 1
+        if step >= 4:
+            # Coverage: the oldest kept segment starts at or before now - pre-roll.
+            oldest = min(s.start for s in archive._buffered)
+            assert oldest <= start + 2 - 6
+    assert not (tmp_path / "cam").exists()  # nothing became a recording
+
+
+async def test_trigger_turns_buffer_into_an_event_clip(tmp_path: Path, fake_ffmpeg: Path) -> None:
+    """Pre-roll segments join the event, the clip is made, event-only segments are removed."""
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=6)
+    buffer = tmp_path / "buffer"
+    for step in range(6):  # T0 .. T0+12 buffered
+        await archive.route([segment(buffer, T0 + 2 * step)], now=T0 + 2 * step + 2)
+    trigger_at = T0 + 12.5
+    event = archive.trigger(trigger_at, trigger_at + 3, "motion")
+    archive.trigger(trigger_at + 1, trigger_at + 4, "motion")  # extends, one event
+    archive.trigger(trigger_at + 1.5, trigger_at + 2, "doorbell")  # never shortens
+    assert event.window_end == trigger_at + 4
+    assert event.reasons == ["motion", "doorbell"]
+    await asyncio.sleep(0)  # the journal write and "started" run as tasks
+    for step in range(6, 10):
+        start = T0 + 2 * step
+        await archive.route([segment(buffer, start)], now=start + 2)
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+
+    assert [phase for phase, _ in said.seen] == ["started", "finished"]
+    finished = said.seen[-1][1]
+    assert finished.state is EventState.FINISHED
+    starts = [ref.start for ref in finished.segments]
+    assert starts[0] <= trigger_at - 6 < starts[0] + 2  # the segment holding T - pre-roll
+    assert finished.end == trigger_at + 4
+    camera = tmp_path / "cam"
+    assert (camera / finished.clip).is_file()  # type: ignore[operator]
+    assert not (camera / finished.folder).exists()
+    joined = next(r["joined"] for r in fake_records(tmp_path / "fake_ffmpeg.log") if "joined" in r)
+    assert len(joined) == len(finished.segments)
+    journal = json.loads((camera / finished.journal).read_text())
+    assert journal["state"] == "finished"
+    assert journal["reasons"] == ["motion", "doorbell"]
+    assert not (tmp_path / "buffer").exists()  # released on close
+
+
+async def test_footage_is_shared_not_moved(tmp_path: Path, fake_ffmpeg: Path) -> None:
+    """During scheduled footage an event references segments in place and never deletes them."""
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    camera = tmp_path / "cam"
+    archive.set_footage(True, T0)  # noqa: FBT003
+    archive.trigger(T0 + 5, T0 + 9, "motion")
+    for step in range(6):
+        await archive.route([segment(camera, T0 + 2 * step)], now=T0 + 2 * step + 2)
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+    event = said.seen[-1][1]
+    assert all(ref.shared for ref in event.segments)
+    assert [ref.path for ref in event.segments] == [segment_name(T0 + s) for s in (4, 6, 8)]
+    assert len(list(camera.glob("*.mp4"))) == 6  # footage untouched
+
+
+async def test_event_only_segments_move_out_of_footage(tmp_path: Path, fake_ffmpeg: Path) -> None:
+    """Without footage (event mode, no pre-roll) the segments move into the event folder."""
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    camera = tmp_path / "cam"
+    archive.trigger(T0, T0 + 3, "")
+    await archive.route([segment(camera, T0 + 0.5)], now=T0 + 2.5)
+    assert list(camera.glob("*.mp4")) == []
+    await archive.settle(T0 + 3.5, running=False)  # FFmpeg stopped: the event ends now
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+    assert said.seen[-1][1].reasons == []
+
+
+async def test_failed_join_keeps_segments(
+    tmp_path: Path, fake_ffmpeg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If FFmpeg cannot join, the segments stay and the error is reported."""
+    monkeypatch.setenv("HELDAR_FAKE_JOIN", "fail")
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    archive.trigger(T0, T0 + 3, "motion")
+    await archive.route([segment(tmp_path / "cam", T0 + 0.2, 4)], now=T0 + 4.5)
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+    event = said.seen[-1][1]
+    assert event.state is EventState.FAILED
+    assert event.error is not None
+    assert "Impossible to open" in event.error
+    assert event.clip is None
+    assert (tmp_path / "cam" / event.segments[0].path).is_file()
+
+
+async def test_event_without_footage_fails_cleanly(tmp_path: Path, fake_ffmpeg: Path) -> None:
+    """An event whose camera never delivered a segment ends as failed, not silently."""
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    archive.trigger(T0, T0 + 1, "motion")
+    await archive.settle(T0 + 2, running=False)
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+    assert said.seen[-1][1].error == "no footage was recorded for this event"
+
+
+async def test_recover_closes_or_resumes(tmp_path: Path, fake_ffmpeg: Path) -> None:
+    """After a restart an ended event is closed with what is on disk; an open one resumes."""
+    camera = tmp_path / "cam"
+    cut = Event("20270115_080000_aaaa", "Cam", T0, T0 + 60)
+    mp4(camera / cut.folder / segment_name(T0))
+    mp4(camera / cut.folder / segment_name(T0 + 2))  # moved, but never journaled
+    cut.segments.append(SegmentRef(f"{cut.folder}/{segment_name(T0)}", T0, T0 + 2))
+    save(camera, cut)
+    ongoing = Event("20270115_090000_bbbb", "Cam", T0 + 100, T0 + 1000)
+    save(camera, ongoing)
+    done = Event("20270115_070000_cccc", "Cam", T0 - 100, T0 - 90, state=EventState.FINISHED)
+    save(camera, done)
+    (camera / "events" / "garbage.json").write_text("{not json")
+
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    resumed = await archive.recover(now=T0 + 200)
+    assert resumed == T0 + 1000
+    assert archive.open_event is not None
+    assert archive.open_event.id == ongoing.id
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+    closed = said.seen[-1][1]
+    assert closed.id == cut.id
+    assert closed.interrupted
+    assert closed.state is EventState.FINISHED
+    assert len(closed.segments) == 2
+    states = {event.id: event.state for event in load_all(camera)}
+    assert states == {
+        done.id: EventState.FINISHED,
+        cut.id: EventState.FINISHED,
+        ongoing.id: EventState.OPEN,
+    }
+
+
+def test_concat_list_trims_both_ends(tmp_path: Path) -> None:
+    """The join starts at the event start and stops at its end, quoting odd paths."""
+    event = Event("e", "Cam", T0 + 1.25, T0 + 5)
+    event.segments = [
+        SegmentRef("events/e/it's.mp4", T0, T0 + 2),
+        SegmentRef("events/e/b.mp4", T0 + 2, T0 + 6),
+    ]
+    text = concat_list(tmp_path, event)
+    assert text.splitlines() == [
+        "ffconcat version 1.0",
+        f"file '{tmp_path}/events/e/it'\\''s.mp4'",
+        "inpoint 1.250",
+        f"file '{tmp_path}/events/e/b.mp4'",
+        "outpoint 3.000",
+    ]
+
+
+def test_buffer_goes_to_tmpfs_when_it_has_room(tmp_path: Path) -> None:
+    """Use tmpfs when present and roomy, else a hidden folder inside the camera storage."""
+    tmpfs = tmp_path / "shm"
+    tmpfs.mkdir()
+    camera = tmp_path / "cam"
+    chosen = choose_buffer_dir(camera, "cam", 10, tmpfs=tmpfs)
+    assert chosen.parent == tmpfs / "heldar"
+    assert chosen.name.startswith("cam-")
+    assert choose_buffer_dir(camera, "cam", 10, tmpfs=tmp_path / "none") == camera / ".buffer"
+
+
+async def test_close_never_waits_long_for_a_join(
+    tmp_path: Path, fake_ffmpeg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A join that hangs is killed after the grace time; the event stays open for later."""
+    monkeypatch.setenv("HELDAR_FAKE_JOIN", "hang")
+    archive, _ = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    event = archive.trigger(T0, T0 + 1, "motion")
+    await archive.route([segment(tmp_path / "cam", T0, 2)], now=T0 + 3)
+    log = tmp_path / "fake_ffmpeg.log"
+    async with asyncio.timeout(10):
+        while not any("hanging" in record for record in fake_records(log)):
+            await asyncio.sleep(0.05)
+    hanging = next(int(str(r["pid"])) for r in fake_records(log) if "hanging" in r)
+    started = asyncio.get_running_loop().time()
+    await archive.close(grace=0.5)
+    assert asyncio.get_running_loop().time() - started < 2
+    assert not pid_alive(hanging)
+    (journal,) = load_all(tmp_path / "cam")
+    assert journal.id == event.id
+    assert journal.state is EventState.OPEN
