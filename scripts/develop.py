@@ -8,6 +8,7 @@ make them. Nothing is written into ``config/.storage`` by hand.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 from http import HTTPStatus
 import json
@@ -22,6 +23,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import aiohttp
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
 HA_URL = "http://127.0.0.1:8123"
@@ -32,16 +35,19 @@ ONBOARDING_STEPS = ("user", "core_config", "analytics", "integration")
 DEMO_PORT = 8554
 DEMO_USER = "demo"
 DEMO_PASSWORD = "p@ss/w:rd%21"  # noqa: S105 - proves nasty passwords work end to end
+HTTP_YAML = """\
+# Moved into HA's storage (and removed from here) by scripts/develop on the first start.
+http:
+  server_host: 127.0.0.1
+  server_port: 8123
+"""
 CONFIGURATION = """\
 # Written once by scripts/develop; edit freely.
 homeassistant:
   name: Heldar development
   media_dirs:
     local: {media}
-http:
-  server_host: 127.0.0.1
-  server_port: 8123
-frontend:
+{http}frontend:
 config:
 media_source:
 ffmpeg:
@@ -58,7 +64,7 @@ def main() -> int:
     parser.add_argument("--segment-seconds", type=int, default=10)
     args = parser.parse_args()
 
-    ensure_frontend()
+    ensure_requirements()
     prepare_config()
     camera = start_camera()
     hass = subprocess.Popen(
@@ -66,10 +72,6 @@ def main() -> int:
             str(ROOT / ".venv" / "bin" / "hass"),
             "-c",
             str(CONFIG),
-            # Onboarding sets up a few stock integrations whose voice add-ons need a C++
-            # build; they are not needed here and would only flood the log.
-            "--skip-pip-packages",
-            "pymicro-vad,pyspeex-noise",
         ],
         start_new_session=True,
     )
@@ -80,6 +82,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, interrupt)  # Ctrl-C already raises KeyboardInterrupt
     try:
         token = wait_and_log_in(hass)
+        asyncio.run(confirm_http_config(token))
         entry_id, cameras = ensure_hub(token)
         if cameras == 0:
             add_demo_camera(token, entry_id, args.segment_seconds)
@@ -100,23 +103,33 @@ def main() -> int:
     return 0
 
 
-def ensure_frontend() -> None:
-    """Install the frontend version this HA asks for, once."""
-    manifest = ROOT / ".venv" / "lib"
-    found = next(manifest.glob("python3*/site-packages/homeassistant/components/frontend"))
-    requirement = json.loads((found / "manifest.json").read_text())["requirements"][0]
-    with contextlib.suppress(subprocess.CalledProcessError):
-        subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "python"), "-c", "import hass_frontend"],
+# The frontend, and the voice pipeline HA imports to answer the frontend's list of actions.
+NEEDED = {"frontend": "hass_frontend", "assist_pipeline": "pymicro_vad"}
+
+
+def ensure_requirements() -> None:
+    """Install, once, the packages a browser session needs that the test venv lacks."""
+    python = str(ROOT / ".venv" / "bin" / "python")
+    components = next(
+        (ROOT / ".venv" / "lib").glob("python3*/site-packages/homeassistant/components")
+    )
+    for component, module in NEEDED.items():
+        with contextlib.suppress(subprocess.CalledProcessError):
+            subprocess.run([python, "-c", f"import {module}"], check=True, capture_output=True)
+            continue
+        requirements = json.loads((components / component / "manifest.json").read_text())[
+            "requirements"
+        ]
+        print(f"scripts/develop: installing {' '.join(requirements)} (first run only)", flush=True)
+        # Some of these compile; point the compiler at this interpreter's multiarch headers too.
+        include = subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
             check=True,
             capture_output=True,
-        )
-        return
-    print(f"scripts/develop: installing {requirement} (first run only)", flush=True)
-    subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "-m", "pip", "install", "-q", requirement],
-        check=True,
-    )
+            text=True,
+        ).stdout.strip()
+        env = {**os.environ, "CPATH": str(Path(include).parent)}
+        subprocess.run([python, "-m", "pip", "install", "-q", *requirements], check=True, env=env)
 
 
 def prepare_config() -> None:
@@ -128,7 +141,7 @@ def prepare_config() -> None:
         link.symlink_to(ROOT / "custom_components" / "heldar", target_is_directory=True)
     configuration = CONFIG / "configuration.yaml"
     if not configuration.exists():
-        configuration.write_text(CONFIGURATION.format(media=CONFIG / "media"))
+        configuration.write_text(CONFIGURATION.format(media=CONFIG / "media", http=HTTP_YAML))
 
 
 def start_camera() -> subprocess.Popen[str]:
@@ -161,6 +174,11 @@ def start_camera() -> subprocess.Popen[str]:
     return camera
 
 
+def say(message: str) -> None:
+    """Print a progress line between Home Assistant's own log lines."""
+    print(f"scripts/develop: {message}", flush=True)
+
+
 def request(
     method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None
 ) -> Any:  # noqa: ANN401 - JSON
@@ -184,17 +202,30 @@ def form_request(path: str, fields: dict[str, str]) -> Any:  # noqa: ANN401 - JS
 
 def wait_and_log_in(hass: subprocess.Popen[bytes]) -> str:
     """Wait for HA's API, onboard the dev user on the first run, return an access token."""
+    wait_until_up(hass)
+    return onboard_or_log_in()
+
+
+def wait_until_up(hass: subprocess.Popen[bytes]) -> None:
+    """Wait until HA's HTTP API answers at all."""
+    say("waiting for Home Assistant to answer")
     deadline = time.monotonic() + 180
     while True:
         if hass.poll() is not None:
             sys.exit("scripts/develop: Home Assistant exited; see its log above")
         try:
-            request("GET", "/auth/providers")
+            request("GET", "/api/")
             break
+        except urllib.error.HTTPError:
+            break  # it answers (401 without a token): HA is up
         except urllib.error.URLError, ConnectionError:
             if time.monotonic() > deadline:
                 sys.exit("scripts/develop: Home Assistant did not answer in 3 minutes")
             time.sleep(1)
+
+
+def onboard_or_log_in() -> str:
+    """Onboard the dev user on the first run (log in on later ones); return a token."""
     try:
         steps = request("GET", "/api/onboarding")
     except urllib.error.HTTPError as err:
@@ -203,6 +234,7 @@ def wait_and_log_in(hass: subprocess.Popen[bytes]) -> str:
         steps = [{"step": step, "done": True} for step in ONBOARDING_STEPS]
     done = {step["step"] for step in steps if step["done"]}
     if "user" not in done:
+        say(f"onboarding the user {USERNAME!r}")
         answer = request(
             "POST",
             "/api/onboarding/users",
@@ -217,6 +249,7 @@ def wait_and_log_in(hass: subprocess.Popen[bytes]) -> str:
         token = exchange(answer["auth_code"])
     else:
         token = log_in()
+    say("logged in")
     for step, body in (
         ("core_config", {}),
         ("analytics", {}),
@@ -225,6 +258,33 @@ def wait_and_log_in(hass: subprocess.Popen[bytes]) -> str:
         if step not in done:
             request("POST", f"/api/onboarding/{step}", body, token)
     return token
+
+
+async def confirm_http_config(token: str) -> None:
+    """Confirm the HTTP settings HA moved from YAML into storage, and drop them from YAML.
+
+    HA 2026.10 treats migrated HTTP settings as a trial: unconfirmed, it reverts to the default
+    (listening on every interface) and restarts after five minutes.
+    """
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"{HA_URL}/api/websocket") as ws,
+    ):
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": token})
+        await ws.receive_json()
+        await ws.send_json({"id": 1, "type": "http/config"})
+        config = (await ws.receive_json())["result"]
+        pending = config.get("pending")
+        if pending and not pending.get("error"):
+            await ws.send_json({"id": 2, "type": "http/config/promote"})
+            answer = await ws.receive_json()
+            if not answer.get("success"):
+                sys.exit(f"scripts/develop: could not confirm the HTTP settings: {answer}")
+    configuration = CONFIG / "configuration.yaml"
+    text = configuration.read_text()
+    if HTTP_YAML in text:
+        configuration.write_text(text.replace(HTTP_YAML, ""))
 
 
 def exchange(code: str) -> str:
@@ -258,7 +318,9 @@ def ensure_hub(token: str) -> tuple[str, int]:
     """
     entries = request("GET", "/api/config/config_entries/entry?domain=heldar", token=token)
     if entries:
+        say("the Heldar hub is already set up")
         return str(entries[0]["entry_id"]), int(entries[0]["num_subentries"])
+    say("adding the Heldar hub through its config flow")
     flow = request("POST", "/api/config/config_entries/flow", {"handler": "heldar"}, token)
     result = request(
         "POST",
@@ -273,6 +335,7 @@ def ensure_hub(token: str) -> tuple[str, int]:
 
 def add_demo_camera(token: str, entry_id: str, segment_seconds: int) -> None:
     """Add the demo camera through the camera subentry flow, as the UI would."""
+    say("adding the demo camera through the camera flow")
     flow = request(
         "POST",
         "/api/config/config_entries/subentries/flow",
@@ -292,6 +355,13 @@ def add_demo_camera(token: str, entry_id: str, segment_seconds: int) -> None:
         },
         token,
     )
+    if result.get("step_id") == "recording":
+        result = request(
+            "POST",
+            f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
+            {"record_mode": "continuous", "post_roll_seconds": 30, "pre_roll_seconds": 10},
+            token,
+        )
     if result.get("type") != "create_entry":
         sys.exit(f"scripts/develop: the camera flow did not finish: {result}")
 

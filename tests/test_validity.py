@@ -1,0 +1,1039 @@
+"""Check Heldar's metadata files the way hassfest and HACS do, so CI fails before they would.
+
+hassfest is not shipped in the Home Assistant wheel, so its rules are mirrored here (manifest,
+hacs.json, services.yaml, translations, icons), plus the cross-checks hassfest cannot make for a
+custom integration: every step, error, abort reason, entity, exception and selector the code
+uses has its English string, because a missing one shows up as a raw key in the UI.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+import importlib
+import json
+from pathlib import Path
+import re
+import string
+from typing import Any
+from urllib.parse import urlparse
+
+from awesomeversion import AwesomeVersion, AwesomeVersionException, AwesomeVersionStrategy
+from homeassistant import const as ha_const
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.const import Platform
+from homeassistant.helpers import config_validation as cv, selector
+from homeassistant.helpers.entity import EntityDescription
+import probatio as vol
+import pytest
+import yaml
+
+from custom_components.heldar import const
+from custom_components.heldar.const import DOMAIN, SUBENTRY_CAMERA
+from custom_components.heldar.recorder.probe import ProbeOutcome
+from custom_components.heldar.recorder.storage import StorageProblem
+
+ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION = ROOT / "custom_components" / DOMAIN
+PACKAGE = f"custom_components.{DOMAIN}"
+
+# hassfest's manifest rules (script/hassfest/manifest.py).
+REQUIRED_MANIFEST_KEYS = (
+    "domain",
+    "name",
+    "codeowners",
+    "config_flow",
+    "documentation",
+    "integration_type",
+    "iot_class",
+    "issue_tracker",
+    "requirements",
+    "version",
+)
+MANIFEST_KEYS = {
+    *REQUIRED_MANIFEST_KEYS,
+    "after_dependencies",
+    "bluetooth",
+    "dependencies",
+    "dhcp",
+    "disabled",
+    "homekit",
+    "import_executor",
+    "loggers",
+    "mqtt",
+    "quality_scale",
+    "single_config_entry",
+    "ssdp",
+    "usb",
+    "zeroconf",
+}
+IOT_CLASSES = {
+    "assumed_state",
+    "calculated",
+    "cloud_polling",
+    "cloud_push",
+    "local_polling",
+    "local_push",
+}
+INTEGRATION_TYPES = {"device", "entity", "hardware", "helper", "hub", "service", "system"}
+VERSION_STRATEGIES = [
+    AwesomeVersionStrategy.CALVER,
+    AwesomeVersionStrategy.SEMVER,
+    AwesomeVersionStrategy.SIMPLEVER,
+    AwesomeVersionStrategy.BUILDVER,
+    AwesomeVersionStrategy.PEP440,
+]
+# Components an integration may import without listing them (script/hassfest/dependencies.py).
+ALLOWED_USED_COMPONENTS = {
+    *(platform.value for platform in Platform),
+    "alert",
+    "automation",
+    "conversation",
+    "default_config",
+    "device_automation",
+    "frontend",
+    "group",
+    "homeassistant",
+    "input_boolean",
+    "input_button",
+    "input_datetime",
+    "input_number",
+    "input_select",
+    "input_text",
+    "media_source",
+    "onboarding",
+    "panel_custom",
+    "persistent_notification",
+    "person",
+    "script",
+    "shopping_list",
+    "sun",
+    "system_health",
+    "system_log",
+    "timer",
+    "webhook",
+    "websocket_api",
+    "zone",
+    "mjpeg",
+    "stream",
+}
+
+# The keys HACS reads from hacs.json; anything else is a typo HACS silently ignores.
+HACS_KEYS = {
+    "name",
+    "content_in_root",
+    "zip_release",
+    "filename",
+    "hide_default_branch",
+    "country",
+    "homeassistant",
+    "hacs",
+    "persistent_directory",
+    "render_readme",
+}
+HACS_BOOLEANS = {"content_in_root", "zip_release", "hide_default_branch", "render_readme"}
+
+# hassfest's translation rules (script/hassfest/translations.py).
+RE_REFERENCE = re.compile(r"\[%key:[^%]+%\]")
+RE_TRANSLATION_KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
+RE_PLACEHOLDER_IN_SINGLE_QUOTES = re.compile(r"'{\w+}'")
+RE_URL = re.compile(
+    r"(((ftp|ftps|scp|http|https|mqtt|mqtts|socket|socks5):\/\/|www\.)"
+    r"[a-z0-9]+([\-\.]{1}[a-z0-9]+)*\.[a-z]{2,5}(:[0-9]{1,5})?(\/.*)?)",
+    re.IGNORECASE,
+)
+TOP_LEVEL_TRANSLATION_KEYS = {
+    "application_credentials",
+    "common",
+    "conditions",
+    "config",
+    "config_panel",
+    "config_subentries",
+    "conversation",
+    "device",
+    "device_automation",
+    "entity",
+    "entity_component",
+    "exceptions",
+    "issues",
+    "options",
+    "preview_features",
+    "selector",
+    "services",
+    "system_health",
+    "title",
+    "triggers",
+}
+FLOW_KEYS = {
+    "abort",
+    "create_entry",
+    "entry_type",
+    "error",
+    "flow_title",
+    "initiate_flow",
+    "progress",
+    "step",
+}
+STEP_KEYS = {
+    "data",
+    "data_description",
+    "description",
+    "menu_option_descriptions",
+    "menu_options",
+    "sections",
+    "submit",
+    "title",
+}
+ICON_KEYS = {"default", "range", "state", "state_attributes"}
+RE_ICON = re.compile(r"^mdi:[a-z0-9]+(-[a-z0-9]+)*$")
+RE_EXCEPTION_CLASS = re.compile(r"(Error|Exception|NotReady|Failed)$")
+
+type Json = dict[str, Json] | list[Json] | str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A config flow, where its strings live, and the enums whose values become its errors."""
+
+    section: tuple[str, ...]
+    files: tuple[str, ...]  # the flow module, then the helper modules that build its errors
+    error_values: frozenset[str]
+
+
+FLOWS = (
+    Flow(("config",), ("config_flow.py",), frozenset(StorageProblem)),
+    Flow(
+        ("config_subentries", SUBENTRY_CAMERA),
+        ("camera_flow.py", "schedule_form.py"),
+        frozenset(ProbeOutcome) - {ProbeOutcome.OK},
+    ),
+)
+# Exceptions whose translation_key is computed: the file, and the enum the key comes from.
+DYNAMIC_EXCEPTION_KEYS: dict[str, type[StrEnum]] = {"__init__.py": StorageProblem}
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if duplicates := sorted({key for key in keys if keys.count(key) > 1}):
+        msg = f"duplicate keys {duplicates}"
+        raise ValueError(msg)
+    return dict(pairs)
+
+
+@cache
+def _json(path: Path) -> Json:
+    return json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)
+
+
+def _manifest() -> dict[str, Any]:
+    return _json(INTEGRATION / "manifest.json")
+
+
+def _strings() -> dict[str, Any]:
+    return _json(INTEGRATION / "translations" / "en.json")
+
+
+def _icons() -> dict[str, Any]:
+    return _json(INTEGRATION / "icons.json")
+
+
+@cache
+def _services() -> dict[str, Any]:
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text(encoding="utf-8"))
+    return services or {}
+
+
+@cache
+def _tree(name: str) -> ast.Module:
+    return ast.parse((INTEGRATION / name).read_text(encoding="utf-8"), filename=name)
+
+
+def _source_files() -> list[str]:
+    return [str(path.relative_to(INTEGRATION)) for path in sorted(INTEGRATION.rglob("*.py"))]
+
+
+def _get(tree: Json, path: Iterable[str]) -> Json:
+    """Return the value at ``path`` in nested dicts, or None."""
+    for key in path:
+        if not isinstance(tree, dict) or key not in tree:
+            return None
+        tree = tree[key]
+    return tree
+
+
+def _missing(strings: dict[str, Any], *paths: tuple[str, ...]) -> list[str]:
+    """Return the dotted paths that are not a non-empty string in ``strings``."""
+    return [".".join(path) for path in paths if not _is_text(_get(strings, path))]
+
+
+def _is_text(value: Json) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _leaves(tree: Json, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Json]]:
+    if isinstance(tree, dict):
+        for key, child in tree.items():
+            yield from _leaves(child, (*path, key))
+    else:
+        yield path, tree
+
+
+# -- reading the source -------------------------------------------------------------------
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _calls(tree: ast.AST, name: str | re.Pattern[str]) -> Iterator[ast.Call]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called = _call_name(node)
+            if called == name if isinstance(name, str) else name.search(called):
+                yield node
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def _string(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _where(name: str, node: ast.AST) -> str:
+    return f"{INTEGRATION.name}/{name}:{getattr(node, 'lineno', '?')}"
+
+
+def _step_methods(tree: ast.Module) -> dict[str, ast.AsyncFunctionDef]:
+    return {
+        node.name.removeprefix("async_step_"): node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AsyncFunctionDef) and node.name.startswith("async_step_")
+    }
+
+
+def _shown_steps(tree: ast.Module) -> set[str]:
+    """Steps that show a form or menu: a literal ``step_id=``, or a step that names itself.
+
+    ``async_step_user`` calling ``self._show_form("user", ...)`` names itself; a menu target
+    such as ``async_step_save`` that only aborts or delegates does not, and needs no title.
+    """
+    shown = {
+        step
+        for call in _calls(tree, re.compile(r"^async_show_(form|menu|progress)$"))
+        if (step := _string(_keyword(call, "step_id")))
+    }
+    for step, method in _step_methods(tree).items():
+        if any(_string(node) == step for node in ast.walk(method)):
+            shown.add(step)
+    return shown
+
+
+def _menus(tree: ast.Module) -> dict[str, tuple[ast.AST, set[str]]]:
+    """Return each menu step with its options, followed through list variables."""
+    menus: dict[str, tuple[ast.AST, set[str]]] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.AsyncFunctionDef | ast.FunctionDef):
+            continue
+        for call in _calls(function, "async_show_menu"):
+            step = _string(_keyword(call, "step_id")) or "?"
+            options = _keyword(call, "menu_options")
+            if isinstance(options, ast.Name):
+                found = _list_variable(function, options.id)
+            elif isinstance(options, ast.List | ast.Tuple):
+                found = {value for element in options.elts if (value := _string(element))}
+            else:
+                continue  # a dict of labels: shown as given, not translated
+            menus[step] = (call, found)
+    return menus
+
+
+def _list_variable(function: ast.AST, name: str) -> set[str]:
+    """Return the strings put into list ``name`` by assignment, ``+=`` and ``append``."""
+    found: set[str] = set()
+    for node in ast.walk(function):
+        value: ast.AST | None = None
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        if any(isinstance(target, ast.Name) and target.id == name for target in targets):
+            value = node.value  # type: ignore[union-attr]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+            and node.func.attr in {"append", "extend", "insert"}
+        ):
+            value = ast.List(elts=list(node.args))
+        if value is not None:
+            found |= {s for element in ast.walk(value) if (s := _string(element))}
+    return found
+
+
+def _flow_errors(tree: ast.Module) -> set[str]:
+    """Literal error keys: ``errors[...] = "x"`` and dicts like ``{"base": "x"}``."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and (value := _string(node.value)):
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "errors"
+                ):
+                    found.add(value)
+        elif (
+            isinstance(node, ast.Dict)
+            and node.keys
+            and all(_is_error_field(key) for key in node.keys)
+            and all(RE_TRANSLATION_KEY.match(_string(value) or "") for value in node.values)
+        ):
+            found |= {value for element in node.values if (value := _string(element))}
+    return found
+
+
+def _is_error_field(key: ast.expr | None) -> bool:
+    """Whether a dict key names a form field the way error dicts do."""
+    if isinstance(key, ast.Name):
+        return key.id.startswith("CONF_")
+    return _string(key) == "base"
+
+
+def _flow_aborts(tree: ast.Module) -> set[str]:
+    found = {
+        reason
+        for call in _calls(tree, "async_abort")
+        if (reason := _string(_keyword(call, "reason")))
+    }
+    if any(_calls(tree, "_abort_if_unique_id_configured")):
+        found.add("already_configured")
+    return found
+
+
+# -- entities -----------------------------------------------------------------------------
+
+
+def _platform_files() -> list[str]:
+    return [p.value for p in Platform if (INTEGRATION / f"{p.value}.py").is_file()]
+
+
+def _entity_descriptions() -> dict[tuple[str, str], EntityDescription | None]:
+    """Return every (platform, translation_key), with its description when there is one."""
+    found: dict[tuple[str, str], EntityDescription | None] = {}
+    for platform in _platform_files():
+        module = importlib.import_module(f"{PACKAGE}.{platform}")
+        for value in vars(module).values():
+            candidates = value if isinstance(value, list | tuple) else [value]
+            for description in candidates:
+                if _is_description(description) and description.translation_key:
+                    found[platform, description.translation_key] = description
+        for node in ast.walk(_tree(f"{platform}.py")):
+            if (
+                isinstance(node, ast.Assign | ast.AnnAssign)
+                and (key := _string(node.value))
+                and any(
+                    isinstance(target, ast.Name) and target.id == "_attr_translation_key"
+                    for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                )
+            ):
+                found.setdefault((platform, key), None)
+    return found
+
+
+def _is_description(value: object) -> bool:
+    """Whether ``value`` is an entity description.
+
+    HA's frozen-dataclass compatibility layer builds a new class per description class, so
+    ``isinstance(value, EntityDescription)`` is false; match the base class by name instead.
+    """
+    return any(cls.__name__ == EntityDescription.__name__ for cls in type(value).__mro__)
+
+
+def _enum_options(description: EntityDescription | None) -> list[str]:
+    if getattr(description, "device_class", None) != SensorDeviceClass.ENUM:
+        return []
+    return [str(option) for option in getattr(description, "options", None) or []]
+
+
+# -- tests: files -------------------------------------------------------------------------
+
+
+def _yaml_duplicates(node: yaml.Node, path: str = "") -> Iterator[str]:
+    if isinstance(node, yaml.MappingNode):
+        keys = [key.value for key, _ in node.value]
+        for key in sorted({key for key in keys if keys.count(key) > 1}):
+            yield f"{path}.{key}".lstrip(".")
+        for key, value in node.value:
+            yield from _yaml_duplicates(value, f"{path}.{key.value}")
+    elif isinstance(node, yaml.SequenceNode):
+        for index, value in enumerate(node.value):
+            yield from _yaml_duplicates(value, f"{path}[{index}]")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "hacs.json",
+        *(
+            str(path.relative_to(ROOT))
+            for pattern in ("*.json", "translations/*.json")
+            for path in sorted(INTEGRATION.glob(pattern))
+        ),
+    ],
+)
+def test_json_files_are_valid(name: str) -> None:
+    """A JSON file that does not parse (or repeats a key) breaks HA, HACS or the UI silently."""
+    try:
+        data = _json(ROOT / name)
+    except ValueError as err:
+        pytest.fail(f"{name} is not valid JSON: {err}")
+    assert isinstance(data, dict), f"{name} must hold a JSON object"
+
+
+def test_services_yaml_is_valid() -> None:
+    """services.yaml must parse, as a mapping, without repeated keys (YAML keeps the last)."""
+    text = (INTEGRATION / "services.yaml").read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        pytest.fail(f"services.yaml is not valid YAML: {err}")
+    assert node is None or isinstance(node, yaml.MappingNode), "services.yaml must be a mapping"
+    duplicates = list(_yaml_duplicates(node)) if node else []
+    assert not duplicates, f"services.yaml repeats keys: {duplicates}"
+
+
+def _unsorted(tree: Json, path: str = "") -> Iterator[str]:
+    if isinstance(tree, dict):
+        keys = list(tree)
+        if keys != sorted(keys):
+            yield f"{path or '<top level>'}: {keys} -> {sorted(keys)}"
+        for key, child in tree.items():
+            yield from _unsorted(child, f"{path}.{key}" if path else key)
+
+
+def test_translation_keys_are_sorted() -> None:
+    """Hassfest and Lokalise write translations with sorted keys; keep en.json the same."""
+    unsorted = list(_unsorted(_strings()))
+    assert not unsorted, "translations/en.json keys are not sorted (want):\n" + "\n".join(unsorted)
+
+
+# -- tests: manifest ----------------------------------------------------------------------
+
+
+def test_manifest_has_required_keys() -> None:
+    """Hassfest and HACS refuse a manifest without these keys."""
+    manifest = _manifest()
+    missing = [key for key in REQUIRED_MANIFEST_KEYS if key not in manifest]
+    assert not missing, f"manifest.json lacks {missing}"
+    unknown = sorted(set(manifest) - MANIFEST_KEYS)
+    assert not unknown, f"manifest.json has keys hassfest does not allow: {unknown}"
+
+
+def test_manifest_key_order() -> None:
+    """hassfest: "Manifest keys are not sorted correctly: domain, name, then alphabetical"."""
+    keys = list(_manifest())
+    expected = sorted(keys, key=lambda key: {"domain": "0", "name": "1"}.get(key, f"2{key}"))
+    assert keys == expected, f"manifest.json keys are {keys}; hassfest wants {expected}"
+
+
+def test_manifest_values() -> None:
+    """Values hassfest, HACS and the loader check: domain, classes, version, URLs, owners."""
+    manifest = _manifest()
+    assert manifest["domain"] == INTEGRATION.name == DOMAIN, "domain must match the folder name"
+    assert isinstance(manifest["name"], str), "name must be a string"
+    assert manifest["name"], "name must not be empty"
+    assert manifest["iot_class"] in IOT_CLASSES, f"iot_class must be one of {sorted(IOT_CLASSES)}"
+    assert manifest["integration_type"] in INTEGRATION_TYPES, (
+        f"integration_type must be one of {sorted(INTEGRATION_TYPES)}"
+    )
+    try:
+        AwesomeVersion(manifest["version"], ensure_strategy=VERSION_STRATEGIES)
+    except AwesomeVersionException:
+        pytest.fail(f"manifest version {manifest['version']!r} is not a valid version")
+    for key in ("documentation", "issue_tracker"):
+        url = urlparse(manifest[key])
+        assert url.scheme == "https", f"manifest {key} must be an https URL: {manifest[key]!r}"
+        assert url.netloc, f"manifest {key} has no host: {manifest[key]!r}"
+    assert not manifest["documentation"].startswith("https://www.home-assistant.io/integrations"), (
+        "a custom integration cannot point its documentation at home-assistant.io"
+    )
+    owners = manifest["codeowners"]
+    assert isinstance(owners, list), "codeowners must be a list"
+    assert all(isinstance(o, str) and o.startswith("@") for o in owners), (
+        f"codeowners must be GitHub handles starting with @: {owners}"
+    )
+    for key in ("requirements", "dependencies", "after_dependencies"):
+        values = manifest.get(key, [])
+        assert isinstance(values, list), f"manifest {key} must be a list"
+        assert all(isinstance(value, str) for value in values), f"{key} must list strings"
+    assert manifest["config_flow"] is (INTEGRATION / "config_flow.py").is_file(), (
+        "config_flow must be true exactly when config_flow.py exists"
+    )
+
+
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """Return the ids of nodes inside ``if TYPE_CHECKING:``, which hassfest ignores."""
+    return {
+        id(child)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+        for statement in node.body
+        for child in ast.walk(statement)
+    }
+
+
+def _used_components(name: str) -> Iterator[tuple[str, ast.AST]]:
+    """Yield the Home Assistant components a source file imports, as hassfest collects them."""
+    tree = _tree(name)
+    skipped = _type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if node.module == "homeassistant.components":
+                for alias in node.names:
+                    yield alias.name, node
+            elif node.module.startswith("homeassistant.components."):
+                yield node.module.split(".")[2], node
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("homeassistant.components."):
+                    yield alias.name.split(".")[2], node
+
+
+def test_manifest_dependencies() -> None:
+    """Heldar runs HA's FFmpeg binary, and hassfest wants every imported component listed."""
+    manifest = _manifest()
+    dependencies = manifest.get("dependencies", [])
+    after = manifest.get("after_dependencies", [])
+    assert "ffmpeg" in dependencies, "dependencies must include 'ffmpeg'"
+    both = sorted(set(dependencies) & set(after))
+    assert not both, f"in both dependencies and after_dependencies: {both}"
+    components = Path(ha_const.__file__).parent / "components"
+    unknown = [dep for dep in [*dependencies, *after] if not (components / dep).is_dir()]
+    assert not unknown, f"dependencies that are not Home Assistant integrations: {unknown}"
+    allowed = ALLOWED_USED_COMPONENTS | set(dependencies) | set(after) | {DOMAIN}
+    unlisted = {
+        component: _where(name, node)
+        for name in _source_files()
+        for component, node in _used_components(name)
+        if component not in allowed
+        # Heldar's own platform for that component (diagnostics.py) is not a dependency.
+        and not (INTEGRATION / f"{component}.py").is_file()
+        and not (INTEGRATION / component).is_dir()
+    }
+    assert not unlisted, f"components used but not in manifest dependencies: {unlisted}"
+
+
+# -- tests: hacs.json ---------------------------------------------------------------------
+
+
+def test_hacs_json() -> None:
+    """HACS needs a name, reads only its own keys, and refuses installs below ``homeassistant``."""
+    hacs = _json(ROOT / "hacs.json")
+    assert isinstance(hacs.get("name"), str), "hacs.json needs a string 'name'"
+    assert hacs["name"], "hacs.json 'name' must not be empty"
+    unknown = sorted(set(hacs) - HACS_KEYS)
+    assert not unknown, f"hacs.json has keys HACS does not know: {unknown}"
+    wrong = sorted(key for key in HACS_BOOLEANS & set(hacs) if not isinstance(hacs[key], bool))
+    assert not wrong, f"hacs.json keys must be true or false: {wrong}"
+    if not hacs.get("content_in_root", False):
+        integrations = [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()]
+        assert integrations == [DOMAIN], (
+            f"HACS wants exactly one folder in custom_components/, found {integrations}"
+        )
+    if "homeassistant" in hacs:
+        minimum = str(hacs["homeassistant"])
+        try:
+            ok = AwesomeVersion(minimum, ensure_strategy=VERSION_STRATEGIES) <= AwesomeVersion(
+                ha_const.__version__
+            )
+        except AwesomeVersionException:
+            pytest.fail(f"hacs.json homeassistant {minimum!r} is not a version")
+        assert ok, f"hacs.json asks for HA {minimum}, newer than the tested {ha_const.__version__}"
+
+
+# -- tests: services ----------------------------------------------------------------------
+
+
+def _registered_services() -> set[str]:
+    return {
+        value
+        for name, value in vars(const).items()
+        if name.startswith("SERVICE_") and isinstance(value, str)
+    }
+
+
+def test_services_yaml_matches_registered_services() -> None:
+    """Every registered action is described in services.yaml, and nothing else is."""
+    described = set(_services())
+    registered = _registered_services()
+    assert registered <= described, f"not in services.yaml: {sorted(registered - described)}"
+    assert described <= registered, (
+        f"in services.yaml but no SERVICE_* constant: {sorted(described - registered)}"
+    )
+
+
+def test_services_yaml_schema() -> None:
+    """Targets and selectors must be ones HA accepts; every field needs a selector for the UI."""
+    problems: list[str] = []
+    for service, schema in _services().items():
+        if cv.slug(service) != service:
+            problems.append(f"{service}: not a valid action name")
+        if schema is None:
+            continue
+        if "target" in schema and schema["target"] is not None:
+            try:
+                selector.TargetSelector.CONFIG_SCHEMA(schema["target"])
+            except vol.Invalid as err:
+                problems.append(f"{service}.target: {err}")
+        for field, spec in _service_fields(schema):
+            if "selector" not in (spec or {}):
+                problems.append(f"{service}.fields.{field}: no selector")
+                continue
+            try:
+                selector.validate_selector(spec["selector"])
+            except vol.Invalid as err:
+                problems.append(f"{service}.fields.{field}.selector: {err}")
+    assert not problems, "services.yaml:\n" + "\n".join(problems)
+
+
+def _service_fields(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """Yield the fields, looking inside sections."""
+    for name, spec in (schema.get("fields") or {}).items():
+        if isinstance(spec, dict) and "fields" in spec:
+            yield from spec["fields"].items()
+        else:
+            yield name, spec
+
+
+def test_service_translations() -> None:
+    """The action dialog shows these names and descriptions; a missing one shows a raw key."""
+    strings = _strings()
+    paths: list[tuple[str, ...]] = []
+    for service, schema in _services().items():
+        paths += [("services", service, "name"), ("services", service, "description")]
+        for field, _spec in _service_fields(schema or {}):
+            base = ("services", service, "fields", field)
+            paths += [(*base, "name"), (*base, "description")]
+    missing = _missing(strings, *paths)
+    assert not missing, f"translations/en.json lacks {missing}"
+
+
+# -- tests: translations ------------------------------------------------------------------
+
+
+def test_translations_have_no_references() -> None:
+    """``[%key:...]`` is resolved only for core integrations; a custom one shows it verbatim."""
+    found = [
+        ".".join(path)
+        for path, value in _leaves(_strings())
+        if isinstance(value, str) and RE_REFERENCE.search(value)
+    ]
+    assert not found, f"translations/en.json uses [%key:...] references at {found}"
+
+
+def _no_placeholders(path: tuple[str, ...]) -> bool:
+    """Entity state strings cannot take placeholders (hassfest)."""
+    return path[0] == "entity" and ("state" in path[3:] or "state_attributes" in path[3:])
+
+
+def _value_problem(path: tuple[str, ...], value: Json) -> str | None:
+    """Return why hassfest's translation_value_validator would refuse ``value``."""
+    if not isinstance(value, str):
+        return "is not a string"
+    problem = None
+    try:
+        cv.string_with_no_html(value)
+    except vol.Invalid:
+        problem = "contains HTML"
+    fields = [field for _, field, _, _ in string.Formatter().parse(value) if field]
+    if RE_PLACEHOLDER_IN_SINGLE_QUOTES.search(value):
+        problem = "has a placeholder inside single quotes"
+    elif any(not field.isidentifier() for field in fields):
+        problem = "has a placeholder that is not an identifier"
+    elif fields and _no_placeholders(path):
+        problem = "has a placeholder where none is allowed"
+    elif value != value.strip():
+        problem = "has leading or trailing spaces"
+    elif not value:
+        problem = "is empty"
+    elif RE_URL.search(value):
+        problem = "contains a URL (use a description placeholder)"
+    return problem
+
+
+def test_translation_values() -> None:
+    """Strings hassfest refuses: HTML, URLs, bad placeholders, stray spaces, unknown sections."""
+    strings = _strings()
+    problems = [
+        f"{'.'.join(path)} {problem}"
+        for path, value in _leaves(strings)
+        if (problem := _value_problem(path, value))
+    ]
+    problems += [f"unknown section {key!r}" for key in set(strings) - TOP_LEVEL_TRANSLATION_KEYS]
+    flows = [
+        ("config",),
+        *(("config_subentries", key) for key in strings.get("config_subentries", {})),
+    ]
+    for section in flows:
+        flow = _get(strings, section) or {}
+        problems += [f"{'.'.join(section)}: unknown key {key!r}" for key in set(flow) - FLOW_KEYS]
+        for step, texts in (flow.get("step") or {}).items():
+            unknown = set(texts) - STEP_KEYS
+            problems += [f"{'.'.join(section)}.step.{step}: unknown key {k!r}" for k in unknown]
+    assert not problems, "translations/en.json:\n" + "\n".join(sorted(problems))
+
+
+def test_translation_keys_are_valid() -> None:
+    """hassfest: entity, state, selector, service and exception keys are lower-case slugs."""
+    strings = _strings()
+    keys: list[tuple[str, ...]] = []
+    for platform, entities in (strings.get("entity") or {}).items():
+        for key, texts in entities.items():
+            keys.append(("entity", platform, key))
+            keys += [("entity", platform, key, "state", s) for s in texts.get("state", {})]
+            for attribute, attr_texts in (texts.get("state_attributes") or {}).items():
+                keys.append(("entity", platform, key, "state_attributes", attribute))
+                keys += [
+                    ("entity", platform, key, "state_attributes", attribute, "state", s)
+                    for s in attr_texts.get("state", {})
+                ]
+    for key, texts in (strings.get("selector") or {}).items():
+        keys += [("selector", key, "options", option) for option in texts.get("options", {})]
+    for service, texts in (strings.get("services") or {}).items():
+        keys.append(("services", service))
+        keys += [("services", service, "fields", field) for field in texts.get("fields", {})]
+    keys += [("exceptions", key) for key in strings.get("exceptions", {})]
+    keys += [("issues", key) for key in strings.get("issues", {})]
+    bad = [".".join(path) for path in keys if not RE_TRANSLATION_KEY.match(path[-1])]
+    assert not bad, f"translation keys must be [a-z0-9-_]+, without edge or double _/-: {bad}"
+
+
+@pytest.mark.parametrize("flow", FLOWS, ids=lambda flow: ".".join(flow.section))
+def test_flow_translations(flow: Flow) -> None:
+    """Every step, menu option, error and abort reason the flow can show has its English text."""
+    strings = _strings()
+    section = flow.section
+    tree = _tree(flow.files[0])
+    methods = _step_methods(tree)
+    paths: list[tuple[str, ...]] = []
+    problems: list[str] = []
+    assert _shown_steps(tree), f"no step found in {flow.files[0]}: is the scan broken?"
+
+    for step in sorted(_shown_steps(tree)):
+        paths.append((*section, "step", step, "title"))
+        if step not in methods:
+            problems.append(f"step {step!r} is shown but there is no async_step_{step}")
+    for step, (call, options) in sorted(_menus(tree).items()):
+        for option in sorted(options):
+            paths.append((*section, "step", step, "menu_options", option))
+            if option not in methods:
+                problems.append(
+                    f"{_where(flow.files[0], call)}: menu option {option!r} has no step"
+                )
+
+    errors = set(flow.error_values)
+    for name in flow.files:
+        errors |= _flow_errors(_tree(name))
+    paths += [(*section, "error", error) for error in sorted(errors)]
+
+    aborts = _flow_aborts(tree)
+    if section == ("config",) and _manifest().get("single_config_entry"):
+        aborts.add("single_instance_allowed")
+    paths += [(*section, "abort", reason) for reason in sorted(aborts)]
+
+    if section[0] == "config_subentries":
+        paths += [(*section, "entry_type"), (*section, "initiate_flow", "user")]
+
+    missing = _missing(strings, *paths)
+    assert not missing, f"translations/en.json lacks {missing}"
+    assert not problems, "\n".join(problems)
+
+
+def test_flow_steps_describe_every_field() -> None:
+    """HA's quality rule: every form field has a ``data_description``, and only real fields."""
+    strings = _strings()
+    sections = [
+        ("config",),
+        *(("config_subentries", k) for k in strings.get("config_subentries", {})),
+    ]
+    problems: list[str] = []
+    for section in sections:
+        for step, texts in (_get(strings, (*section, "step")) or {}).items():
+            where = ".".join((*section, "step", step))
+            data = set(texts.get("data", {}))
+            described = set(texts.get("data_description", {}))
+            problems += [f"{where}.data_description.{key} is missing" for key in data - described]
+            problems += [f"{where}.data_description.{key} has no data" for key in described - data]
+    assert not problems, "translations/en.json:\n" + "\n".join(sorted(problems))
+
+
+def test_entity_translations() -> None:
+    """Entities named by translation_key need a name, and enum sensors a text for each state."""
+    strings = _strings()
+    descriptions = _entity_descriptions()
+    assert descriptions or not _platform_files(), "no translation_key found: is the scan broken?"
+    paths: list[tuple[str, ...]] = []
+    for (platform, key), description in sorted(descriptions.items()):
+        paths.append(("entity", platform, key, "name"))
+        paths += [
+            ("entity", platform, key, "state", option) for option in _enum_options(description)
+        ]
+    missing = _missing(strings, *paths)
+    assert not missing, f"translations/en.json lacks {missing}"
+
+
+def test_enum_sensors_declare_options() -> None:
+    """An enum sensor without options cannot be translated or offered in automations."""
+    empty = [
+        f"{platform}.{key}"
+        for (platform, key), description in _entity_descriptions().items()
+        if getattr(description, "device_class", None) == SensorDeviceClass.ENUM
+        and not _enum_options(description)
+    ]
+    assert not empty, f"enum sensors without options: {empty}"
+
+
+def _exception_keys() -> tuple[dict[str, str], list[str]]:
+    """Return the exception translation keys (with where they are used) and unresolvable uses."""
+    keys: dict[str, str] = {}
+    unresolved: list[str] = []
+    for name in _source_files():
+        for call in _calls(_tree(name), RE_EXCEPTION_CLASS):
+            node = _keyword(call, "translation_key")
+            if node is None:
+                continue
+            if key := _string(node):
+                keys.setdefault(key, _where(name, call))
+            elif name in DYNAMIC_EXCEPTION_KEYS:
+                for member in DYNAMIC_EXCEPTION_KEYS[name]:
+                    keys.setdefault(str(member), _where(name, call))
+            else:
+                unresolved.append(_where(name, call))
+    return keys, unresolved
+
+
+def test_exception_translations() -> None:
+    """Errors raised with a translation_key show ``exceptions.<key>.message`` to the user."""
+    keys, unresolved = _exception_keys()
+    assert not unresolved, (
+        f"computed translation_key at {unresolved}: add its enum to DYNAMIC_EXCEPTION_KEYS"
+    )
+    missing = _missing(_strings(), *(("exceptions", key, "message") for key in sorted(keys)))
+    assert not missing, f"translations/en.json lacks {missing} (used at {keys})"
+
+
+def test_issue_translations() -> None:
+    """A repair issue shows ``issues.<key>.title`` and its description (or a fix flow)."""
+    strings = _strings()
+    missing: list[str] = []
+    for name in _source_files():
+        for call in _calls(_tree(name), re.compile(r"create_issue$")):
+            key = _string(_keyword(call, "translation_key"))
+            if key is None:
+                missing.append(f"{_where(name, call)}: translation_key is not a literal")
+                continue
+            missing += _missing(strings, ("issues", key, "title"))
+            if _get(strings, ("issues", key, "fix_flow")) is None:
+                missing += _missing(strings, ("issues", key, "description"))
+    assert not missing, f"translations/en.json lacks {missing}"
+
+
+def _translated_selectors() -> Iterator[tuple[str, str, list[Any]]]:
+    """Yield (where, translation_key, options) of every translated SelectSelectorConfig.
+
+    The arguments are evaluated in their own module, so constants and comprehensions over
+    enums resolve exactly as Home Assistant sees them.
+    """
+    for name in _source_files():
+        module = importlib.import_module(f"{PACKAGE}.{name.removesuffix('.py').replace('/', '.')}")
+        namespace = vars(module)
+        for call in _calls(_tree(name), "SelectSelectorConfig"):
+            key_node, options_node = _keyword(call, "translation_key"), _keyword(call, "options")
+            if key_node is None:
+                continue
+            where = _where(name, call)
+            try:
+                key = eval(compile(ast.Expression(key_node), name, "eval"), namespace)  # noqa: S307 - this repository's own source
+                options = eval(compile(ast.Expression(options_node), name, "eval"), namespace)  # noqa: S307
+            except Exception as err:  # noqa: BLE001 - reported as a test failure
+                pytest.fail(f"{where}: cannot resolve the translated selector statically: {err}")
+            yield where, str(key), list(options)
+    for service, schema in _services().items():
+        for field, spec in _service_fields(schema or {}):
+            select = _get(spec, ("selector", "select")) or {}
+            if key := select.get("translation_key"):
+                yield f"services.yaml {service}.{field}", key, select.get("options", [])
+
+
+def test_selector_translations() -> None:
+    """A translated select selector needs a label for every option it offers."""
+    strings = _strings()
+    missing: list[str] = []
+    for where, key, options in _translated_selectors():
+        values = [opt["value"] if isinstance(opt, dict) else str(opt) for opt in options]
+        found = _missing(strings, *(("selector", key, "options", value) for value in values))
+        if _get(strings, ("selector", key)) is None:
+            found = [f"selector.{key}", *found]
+        missing += [f"{path} (used at {where})" for path in found]
+    assert not missing, f"translations/en.json lacks {missing}"
+
+
+# -- tests: icons -------------------------------------------------------------------------
+
+
+def _icon_values(tree: Json, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Json]]:
+    for leaf_path, value in _leaves(tree, path):
+        yield ".".join(leaf_path), value
+
+
+def test_icons() -> None:
+    """Every entity and action has an icon, in the shape hassfest accepts, from MDI."""
+    icons = _icons()
+    problems = [f"unknown section {key!r}" for key in set(icons) - {"entity", "services"}]
+    for (platform, key), description in sorted(_entity_descriptions().items()):
+        entry = _get(icons, ("entity", platform, key))
+        if not isinstance(entry, dict):
+            problems.append(f"entity.{platform}.{key} is missing")
+            continue
+        problems += [f"entity.{platform}.{key}: unknown key {k!r}" for k in set(entry) - ICON_KEYS]
+        if "default" not in entry:
+            problems.append(f"entity.{platform}.{key}.default is missing")
+        states = set(_enum_options(description))
+        if platform in {Platform.BINARY_SENSOR, Platform.SWITCH}:
+            states = {"on", "off"}
+        if states:
+            problems += [
+                f"entity.{platform}.{key}.state.{state}: no such state"
+                for state in set(entry.get("state", {})) - states
+            ]
+    for service in _services():
+        entry = _get(icons, ("services", service))
+        if isinstance(entry, dict):
+            entry = entry.get("service")
+        if entry is None:
+            problems.append(f"services.{service} is missing")
+    problems += [
+        f"{path}: {value!r} is not an mdi: icon"
+        for path, value in _icon_values(icons)
+        if not (isinstance(value, str) and RE_ICON.match(value))
+    ]
+    assert not problems, "icons.json:\n" + "\n".join(problems)
