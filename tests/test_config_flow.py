@@ -19,13 +19,19 @@ from custom_components.heldar.const import (
     CONF_DAYS,
     CONF_ENABLED,
     CONF_END,
+    CONF_EVENT_RETENTION_HOURS,
+    CONF_MIN_FREE_GB,
+    CONF_MIRROR_DIR,
+    CONF_MIRROR_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_POST_ROLL_SECONDS,
     CONF_PRE_ROLL_SECONDS,
+    CONF_QUOTA_GB,
     CONF_RECORD_AUDIO,
     CONF_RECORD_ENABLED,
     CONF_RECORD_MODE,
+    CONF_RETENTION_HOURS,
     CONF_SCHEDULES,
     CONF_SEGMENT_SECONDS,
     CONF_SLUG,
@@ -77,7 +83,12 @@ async def test_hub_default_storage_is_created(hass: HomeAssistant, ha_dirs: Path
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Heldar"
-    assert result["data"] == {CONF_STORAGE_DIR: default}
+    assert result["data"] == {
+        CONF_STORAGE_DIR: default,
+        CONF_MIN_FREE_GB: 5.0,
+        CONF_MIRROR_DIR: "",
+        CONF_MIRROR_RETENTION_HOURS: 168.0,
+    }
     assert Path(default).is_dir()
 
 
@@ -231,6 +242,9 @@ async def test_add_camera(hass: HomeAssistant, hub: MockConfigEntry, tmp_path: P
         CONF_SCHEDULES: [],
         CONF_POST_ROLL_SECONDS: 30,
         CONF_PRE_ROLL_SECONDS: 10,
+        CONF_RETENTION_HOURS: 168.0,
+        CONF_EVENT_RETENTION_HOURS: 720.0,
+        CONF_QUOTA_GB: 0.0,
     }
     probe = fake_starts(tmp_path / "fake_ffmpeg.log")[-1]["argv"]
     assert isinstance(probe, list)

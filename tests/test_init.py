@@ -77,7 +77,7 @@ async def test_entities_and_unload(
     assert (storage / "back").is_dir()
 
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)  # type: ignore[attr-defined]
-    assert sorted(device.name for device in devices) == ["Back", "Front"]
+    assert sorted(device.name for device in devices) == ["Back", "Front", "Heldar"]
 
     pids = [recorder_pid(hass, FRONT), recorder_pid(hass, BACK)]
     assert await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]

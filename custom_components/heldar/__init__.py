@@ -13,12 +13,26 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_STORAGE_DIR, DOMAIN, SIGNAL_CAMERA_ADDED, SUBENTRY_CAMERA
+from .const import (
+    CONF_MIN_FREE_GB,
+    CONF_MIRROR_DIR,
+    CONF_MIRROR_RETENTION_HOURS,
+    CONF_STORAGE_DIR,
+    DEFAULT_MIN_FREE_GB,
+    DEFAULT_MIRROR_RETENTION_HOURS,
+    DOMAIN,
+    SIGNAL_CAMERA_ADDED,
+    SUBENTRY_CAMERA,
+)
+from .recorder.index import find_ffprobe
 from .recorder.manager import RecorderManager
+from .recorder.mirror import Mirror
 from .recorder.storage import check_storage
 from .recording_events import async_fire_recording_event
+from .recordings import RecordingsManager
 from .runtime import CameraConfig, CameraHandle, HeldarConfigEntry, HeldarData
 from .services import async_setup_services
+from .views import RecordingView, ThumbnailView
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -27,8 +41,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register heldar.trigger, so automations validate even before a camera loads."""
+    """Register heldar.trigger and the recordings views once, before any hub loads."""
     async_setup_services(hass)
+    hass.http.register_view(RecordingView())
+    hass.http.register_view(ThumbnailView(get_ffmpeg_manager(hass).binary))
     return True
 
 
@@ -51,24 +67,44 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
             translation_placeholders={"path": str(storage)},
         )
 
+    binary = get_ffmpeg_manager(hass).binary
     manager = RecorderManager(
-        get_ffmpeg_manager(hass).binary,
+        binary,
         task_factory=lambda coro, name: entry.async_create_background_task(hass, coro, name),
+    )
+    mirror_dir = str(entry.data.get(CONF_MIRROR_DIR) or "").strip()
+    recordings = RecordingsManager(
+        hass,
+        entry.entry_id,
+        storage,
+        min_free_gb=float(entry.data.get(CONF_MIN_FREE_GB, DEFAULT_MIN_FREE_GB)),
+        mirror=Mirror(
+            Path(mirror_dir),
+            float(entry.data.get(CONF_MIRROR_RETENTION_HOURS, DEFAULT_MIRROR_RETENTION_HOURS)),
+        )
+        if mirror_dir
+        else None,
     )
     data = HeldarData(
         hass,
         storage,
         manager,
+        recordings,
         on_event=lambda camera, event, phase: async_fire_recording_event(
             hass, entry.entry_id, camera, event, phase
         ),
     )
+    data.hub_settings = dict(entry.data)
     entry.runtime_data = data
+    ffprobe = await hass.async_add_executor_job(find_ffprobe, binary)
+    data.ffprobe = ffprobe
     for subentry_id, subentry in entry.subentries.items():
         if subentry.subentry_type == SUBENTRY_CAMERA:
-            camera = CameraHandle(hass, subentry_id, CameraConfig.from_subentry(subentry), storage)
+            config = CameraConfig.from_subentry(subentry)
+            camera = CameraHandle(hass, subentry_id, config, storage, ffprobe)
             data.cameras[subentry_id] = camera
             await data.async_start_camera(camera)
+    recordings.async_start()
 
     @callback
     def _async_time_zone_may_have_changed(_event: Event) -> None:
@@ -97,7 +133,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> b
 async def _async_update_listener(hass: HomeAssistant, entry: HeldarConfigEntry) -> None:
     """Apply hub and camera changes, restarting only the cameras whose recording changed."""
     data = entry.runtime_data
-    if Path(entry.data[CONF_STORAGE_DIR]) != data.storage:
+    if entry.data != data.hub_settings:
+        # Storage, floor or mirror changed: every camera is affected, so reload the hub.
         hass.config_entries.async_schedule_reload(entry.entry_id)
         return
     async with data.update_lock:
@@ -112,7 +149,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: HeldarConfigEntry) 
             config = CameraConfig.from_subentry(subentry)
             camera = data.cameras.get(subentry_id)
             if camera is None:
-                camera = CameraHandle(hass, subentry_id, config, data.storage)
+                camera = CameraHandle(hass, subentry_id, config, data.storage, data.ffprobe)
                 data.cameras[subentry_id] = camera
                 await data.async_start_camera(camera)
                 async_dispatcher_send(hass, SIGNAL_CAMERA_ADDED.format(entry.entry_id), camera)

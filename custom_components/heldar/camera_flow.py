@@ -28,20 +28,25 @@ from homeassistant.util import slugify
 import probatio as vol
 
 from .const import (
+    CONF_EVENT_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_POST_ROLL_SECONDS,
     CONF_PRE_ROLL_SECONDS,
+    CONF_QUOTA_GB,
     CONF_RECORD_AUDIO,
     CONF_RECORD_ENABLED,
     CONF_RECORD_MODE,
+    CONF_RETENTION_HOURS,
     CONF_SCHEDULES,
     CONF_SEGMENT_SECONDS,
     CONF_SLUG,
     CONF_STREAM_URL,
     CONF_USERNAME,
+    DEFAULT_EVENT_RETENTION_HOURS,
     DEFAULT_POST_ROLL_SECONDS,
     DEFAULT_PRE_ROLL_SECONDS,
+    DEFAULT_RETENTION_HOURS,
     DEFAULT_SEGMENT_SECONDS,
     MAX_POST_ROLL_SECONDS,
     MAX_PRE_ROLL_SECONDS,
@@ -64,12 +69,20 @@ from .schedule_form import (
 CONF_WINDOW = "window"
 
 
-def _seconds(maximum: int, minimum: int = 0) -> NumberSelector:
+def _number(maximum: float, unit: str, minimum: float = 0, *, step: float = 1) -> NumberSelector:
     return NumberSelector(
         NumberSelectorConfig(
-            min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="s"
+            min=minimum,
+            max=maximum,
+            step=step,
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement=unit,
         )
     )
+
+
+def _seconds(maximum: int, minimum: int = 0) -> NumberSelector:
+    return _number(maximum, "s", minimum)
 
 
 CONNECTION_SCHEMA = vol.Schema(
@@ -102,6 +115,13 @@ RECORDING_SCHEMA = vol.Schema(
         vol.Required(CONF_PRE_ROLL_SECONDS, default=DEFAULT_PRE_ROLL_SECONDS): _seconds(
             MAX_PRE_ROLL_SECONDS
         ),
+        vol.Required(CONF_RETENTION_HOURS, default=DEFAULT_RETENTION_HOURS): _number(
+            87_600, "h", 1
+        ),
+        vol.Required(CONF_EVENT_RETENTION_HOURS, default=DEFAULT_EVENT_RETENTION_HOURS): _number(
+            87_600, "h", 1
+        ),
+        vol.Required(CONF_QUOTA_GB, default=0): _number(100_000, "GB", 0, step=0.1),
     }
 )
 
@@ -173,6 +193,9 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             self._data[CONF_RECORD_MODE] = str(user_input[CONF_RECORD_MODE])
             self._data[CONF_POST_ROLL_SECONDS] = int(user_input[CONF_POST_ROLL_SECONDS])
             self._data[CONF_PRE_ROLL_SECONDS] = int(user_input[CONF_PRE_ROLL_SECONDS])
+            self._data[CONF_RETENTION_HOURS] = float(user_input[CONF_RETENTION_HOURS])
+            self._data[CONF_EVENT_RETENTION_HOURS] = float(user_input[CONF_EVENT_RETENTION_HOURS])
+            self._data[CONF_QUOTA_GB] = float(user_input[CONF_QUOTA_GB])
             self._data.setdefault(CONF_SCHEDULES, [])
             if RecordMode(self._data[CONF_RECORD_MODE]).uses_schedule:
                 return await self.async_step_schedule()
@@ -382,6 +405,9 @@ def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
     copied.setdefault(CONF_RECORD_MODE, RecordMode.CONTINUOUS.value)
     copied.setdefault(CONF_POST_ROLL_SECONDS, DEFAULT_POST_ROLL_SECONDS)
     copied.setdefault(CONF_PRE_ROLL_SECONDS, DEFAULT_PRE_ROLL_SECONDS)
+    copied.setdefault(CONF_RETENTION_HOURS, DEFAULT_RETENTION_HOURS)
+    copied.setdefault(CONF_EVENT_RETENTION_HOURS, DEFAULT_EVENT_RETENTION_HOURS)
+    copied.setdefault(CONF_QUOTA_GB, 0.0)
     return copied
 
 

@@ -12,69 +12,124 @@ from homeassistant.config_entries import (
     ConfigSubentryFlow,
 )
 from homeassistant.core import callback
-from homeassistant.helpers.selector import TextSelector
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+)
 import probatio as vol
 
 from . import local_roots
 from .camera_flow import CameraSubentryFlow
-from .const import CONF_STORAGE_DIR, DEFAULT_STORAGE_FOLDER, DOMAIN, SUBENTRY_CAMERA
+from .const import (
+    CONF_MIN_FREE_GB,
+    CONF_MIRROR_DIR,
+    CONF_MIRROR_RETENTION_HOURS,
+    CONF_STORAGE_DIR,
+    DEFAULT_MIN_FREE_GB,
+    DEFAULT_MIRROR_RETENTION_HOURS,
+    DEFAULT_STORAGE_FOLDER,
+    DOMAIN,
+    SUBENTRY_CAMERA,
+)
 from .recorder.storage import check_storage
 
 TITLE = "Heldar"
 
+HUB_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_STORAGE_DIR): TextSelector(),
+        vol.Required(CONF_MIN_FREE_GB, default=DEFAULT_MIN_FREE_GB): NumberSelector(
+            NumberSelectorConfig(
+                min=0, max=100_000, step=0.5, mode=NumberSelectorMode.BOX, unit_of_measurement="GB"
+            )
+        ),
+        vol.Optional(CONF_MIRROR_DIR): TextSelector(),
+        vol.Required(
+            CONF_MIRROR_RETENTION_HOURS, default=DEFAULT_MIRROR_RETENTION_HOURS
+        ): NumberSelector(
+            NumberSelectorConfig(
+                min=1, max=87_600, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
+            )
+        ),
+    }
+)
+
 
 class HeldarConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Create the hub: one per Home Assistant, holding the storage directory."""
+    """Create the hub: one per Home Assistant, holding storage, its floor and the mirror."""
 
     VERSION = 1
     MINOR_VERSION = 1
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask where recordings go."""
+        """Ask where recordings go, and the hub's limits."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            path, error = await self._async_check_storage(user_input[CONF_STORAGE_DIR])
-            if error is None:
-                return self.async_create_entry(title=TITLE, data={CONF_STORAGE_DIR: path})
-            errors[CONF_STORAGE_DIR] = error
-        return self._show_storage_form("user", user_input or self._defaults(), errors)
+            data, errors = await self._async_validate(user_input)
+            if not errors:
+                return self.async_create_entry(title=TITLE, data=data)
+        return self._show_form("user", user_input or self._defaults(), errors)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Move the recordings to another directory; the hub reloads to use it."""
+        """Change the storage, the free-space floor or the mirror; the hub reloads."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            path, error = await self._async_check_storage(user_input[CONF_STORAGE_DIR])
-            if error is None:
-                # The update listener sees the new directory and reloads the hub.
-                self.hass.config_entries.async_update_entry(
-                    entry, data={**entry.data, CONF_STORAGE_DIR: path}
-                )
+            data, errors = await self._async_validate(user_input)
+            if not errors:
+                # The update listener sees the change and reloads the hub.
+                self.hass.config_entries.async_update_entry(entry, data={**entry.data, **data})
                 return self.async_abort(reason="reconfigure_successful")
-            errors[CONF_STORAGE_DIR] = error
-        return self._show_storage_form("reconfigure", user_input or dict(entry.data), errors)
+        return self._show_form(
+            "reconfigure", user_input or {**self._defaults(), **entry.data}, errors
+        )
 
     def _defaults(self) -> dict[str, Any]:
         media = self.hass.config.media_dirs.get("local") or self.hass.config.path("media")
-        return {CONF_STORAGE_DIR: str(Path(media) / DEFAULT_STORAGE_FOLDER)}
+        return {
+            CONF_STORAGE_DIR: str(Path(media) / DEFAULT_STORAGE_FOLDER),
+            CONF_MIN_FREE_GB: DEFAULT_MIN_FREE_GB,
+            CONF_MIRROR_RETENTION_HOURS: DEFAULT_MIRROR_RETENTION_HOURS,
+        }
 
-    async def _async_check_storage(self, raw: str) -> tuple[str, str | None]:
-        path = Path(raw.strip())
+    async def _async_validate(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Check the directories; return the data to store and the form errors."""
+        storage = Path(str(user_input[CONF_STORAGE_DIR]).strip())
+        mirror_text = str(user_input.get(CONF_MIRROR_DIR) or "").strip()
+        mirror = Path(mirror_text) if mirror_text else None
         roots = local_roots(self.hass)
+        errors: dict[str, str] = {}
         problem = await self.hass.async_add_executor_job(
-            lambda: check_storage(path, create_within=roots)
+            lambda: check_storage(storage, create_within=roots)
         )
-        return str(path), str(problem) if problem else None
+        if problem is not None:
+            errors[CONF_STORAGE_DIR] = str(problem)
+        if mirror is not None:
+            if mirror == storage:
+                errors[CONF_MIRROR_DIR] = "mirror_same_as_storage"
+            # A mirror is never created: an unmounted share must not fill the local disk.
+            elif problem := await self.hass.async_add_executor_job(check_storage, mirror):
+                errors[CONF_MIRROR_DIR] = str(problem)
+        data = {
+            CONF_STORAGE_DIR: str(storage),
+            CONF_MIN_FREE_GB: float(user_input[CONF_MIN_FREE_GB]),
+            CONF_MIRROR_DIR: str(mirror) if mirror else "",
+            CONF_MIRROR_RETENTION_HOURS: float(user_input[CONF_MIRROR_RETENTION_HOURS]),
+        }
+        return data, errors
 
-    def _show_storage_form(
+    def _show_form(
         self, step_id: str, values: dict[str, Any], errors: dict[str, str]
     ) -> ConfigFlowResult:
-        schema = vol.Schema({vol.Required(CONF_STORAGE_DIR): TextSelector()})
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(schema, values),
+            data_schema=self.add_suggested_values_to_schema(HUB_SCHEMA, values),
             errors=errors,
         )
 

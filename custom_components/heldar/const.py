@@ -9,7 +9,12 @@ SUBENTRY_CAMERA: Final = "camera"
 
 # Hub (config entry) keys.
 CONF_STORAGE_DIR: Final = "storage_dir"
+CONF_MIN_FREE_GB: Final = "min_free_gb"
+CONF_MIRROR_DIR: Final = "mirror_dir"
+CONF_MIRROR_RETENTION_HOURS: Final = "mirror_retention_hours"
 DEFAULT_STORAGE_FOLDER: Final = "heldar"
+DEFAULT_MIN_FREE_GB: Final = 5.0
+DEFAULT_MIRROR_RETENTION_HOURS: Final = 24 * 7
 
 # Camera (config subentry) keys. The first six are a contract with users and other tools.
 CONF_NAME: Final = "name"
@@ -23,6 +28,11 @@ CONF_RECORD_MODE: Final = "record_mode"
 CONF_SCHEDULES: Final = "schedules"
 CONF_PRE_ROLL_SECONDS: Final = "pre_roll_seconds"
 CONF_POST_ROLL_SECONDS: Final = "post_roll_seconds"
+CONF_RETENTION_HOURS: Final = "retention_hours"
+CONF_EVENT_RETENTION_HOURS: Final = "event_retention_hours"
+CONF_QUOTA_GB: Final = "quota_gb"
+DEFAULT_RETENTION_HOURS: Final = 24 * 7
+DEFAULT_EVENT_RETENTION_HOURS: Final = 24 * 30
 # Keys of one schedule window.
 CONF_DAYS: Final = "days"
 CONF_START: Final = "start"
@@ -54,3 +64,8 @@ SIGNAL_CAMERA_ADDED: Final = f"{DOMAIN}_camera_added_{{}}"
 EVENT_RECORDING_STARTED: Final = f"{DOMAIN}_recording_started"
 EVENT_RECORDING_FINISHED: Final = f"{DOMAIN}_recording_finished"
 MEDIA_SOURCE_PREFIX: Final = f"media-source://{DOMAIN}"
+
+GB: Final = 1_000_000_000
+SIGNAL_STORAGE_UPDATED: Final = f"{DOMAIN}_storage_updated_{{}}"
+ISSUE_DISK_BELOW_FLOOR: Final = "disk_below_floor"
+ISSUE_MIRROR_UNREACHABLE: Final = "mirror_unreachable"

@@ -22,27 +22,35 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 
 from .const import (
+    CONF_EVENT_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_POST_ROLL_SECONDS,
     CONF_PRE_ROLL_SECONDS,
+    CONF_QUOTA_GB,
     CONF_RECORD_AUDIO,
     CONF_RECORD_ENABLED,
     CONF_RECORD_MODE,
+    CONF_RETENTION_HOURS,
     CONF_SCHEDULES,
     CONF_SEGMENT_SECONDS,
     CONF_SLUG,
     CONF_STREAM_URL,
     CONF_USERNAME,
+    DEFAULT_EVENT_RETENTION_HOURS,
     DEFAULT_POST_ROLL_SECONDS,
     DEFAULT_PRE_ROLL_SECONDS,
+    DEFAULT_RETENTION_HOURS,
     DEFAULT_SEGMENT_SECONDS,
+    GB,
 )
 from .recorder.archive import choose_buffer_dir
 from .recorder.events import Event
-from .recorder.manager import RecorderManager
-from .recorder.modes import RecordMode
+from .recorder.index import SegmentIndex
+from .recorder.manager import ManagerClosedError, RecorderManager
+from .recorder.modes import Demand, RecordMode
 from .recorder.schedule import Schedule
+from .recorder.store import CameraStore, Limits
 from .recorder.supervisor import (
     CameraRecorder,
     CameraSpec,
@@ -50,6 +58,7 @@ from .recorder.supervisor import (
     RecorderStatus,
     StaticSource,
 )
+from .recordings import RecordingsManager
 from .schedule_timer import ScheduleTimer
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,6 +84,9 @@ class CameraConfig:
     schedules: tuple[Mapping[str, Any], ...] = ()
     pre_roll_seconds: int = DEFAULT_PRE_ROLL_SECONDS
     post_roll_seconds: int = DEFAULT_POST_ROLL_SECONDS
+    retention_hours: float = DEFAULT_RETENTION_HOURS
+    event_retention_hours: float = DEFAULT_EVENT_RETENTION_HOURS
+    quota_gb: float = 0.0
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> CameraConfig:
@@ -93,6 +105,20 @@ class CameraConfig:
             schedules=tuple(data.get(CONF_SCHEDULES) or ()),
             pre_roll_seconds=int(data.get(CONF_PRE_ROLL_SECONDS, DEFAULT_PRE_ROLL_SECONDS)),
             post_roll_seconds=int(data.get(CONF_POST_ROLL_SECONDS, DEFAULT_POST_ROLL_SECONDS)),
+            retention_hours=float(data.get(CONF_RETENTION_HOURS, DEFAULT_RETENTION_HOURS)),
+            event_retention_hours=float(
+                data.get(CONF_EVENT_RETENTION_HOURS, DEFAULT_EVENT_RETENTION_HOURS)
+            ),
+            quota_gb=float(data.get(CONF_QUOTA_GB) or 0.0),
+        )
+
+    @property
+    def limits(self) -> Limits:
+        """Return how much of this camera's recordings to keep."""
+        return Limits(
+            retention_hours=self.retention_hours,
+            event_retention_hours=self.event_retention_hours,
+            quota_bytes=int(self.quota_gb * GB) if self.quota_gb > 0 else None,
         )
 
     def needs_restart_from(self, other: CameraConfig) -> bool:
@@ -125,12 +151,21 @@ class CameraHandle:
     """One camera as Home Assistant sees it: settings, live status, schedule and listeners."""
 
     def __init__(
-        self, hass: HomeAssistant, subentry_id: str, config: CameraConfig, storage: Path
+        self,
+        hass: HomeAssistant,
+        subentry_id: str,
+        config: CameraConfig,
+        storage: Path,
+        ffprobe: str | None = None,
     ) -> None:
         """Create the handle; the recorder is started by ``HeldarData.async_start_camera``."""
         self.subentry_id = subentry_id
         self.config = config
         self.output_dir = storage / config.slug
+        self.store = CameraStore(
+            config.slug, config.name, self.output_dir, SegmentIndex(self.output_dir, ffprobe)
+        )
+        self.store.limits = config.limits
         self.status: RecorderStatus | None = None
         self.recorder: CameraRecorder | None = None
         self.schedule_active = False
@@ -139,6 +174,8 @@ class CameraHandle:
         # the camera's recorder restarted.
         self.carried_window_end: datetime | None = None
         self._listeners: list[CALLBACK_TYPE] = []
+        # Told about every status change too: the hub counts recording cameras.
+        self.hub_listener: CALLBACK_TYPE | None = None
         self._timer = ScheduleTimer(hass, self._async_schedule_changed)
 
     @callback
@@ -152,6 +189,8 @@ class CameraHandle:
         """Take a new status from the recorder (None while it restarts) and tell listeners."""
         self.status = status
         self._async_notify()
+        if self.hub_listener is not None:
+            self.hub_listener()
 
     @callback
     def _async_notify(self) -> None:
@@ -178,6 +217,7 @@ class CameraHandle:
     def async_apply_config(self) -> None:
         """Hand the switch, mode and schedule to the running recorder, without a restart."""
         config = self.config
+        self.store.limits = config.limits
         if (recorder := self.recorder) is not None:
             recorder.set_enabled(config.record_enabled)
             recorder.set_mode(config.record_mode)
@@ -252,13 +292,30 @@ class HeldarData:
     hass: HomeAssistant
     storage: Path
     manager: RecorderManager
+    recordings: RecordingsManager
     on_event: Callable[[CameraHandle, Event, str], None]
     cameras: dict[str, CameraHandle] = field(default_factory=dict)
+    ffprobe: str | None = None
+    # The hub's settings this runtime was built from; a change means a reload.
+    hub_settings: dict[str, Any] = field(default_factory=dict)
     # Serialises reactions to subentry changes, which Home Assistant may deliver back to back.
     update_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _status_listeners: list[CALLBACK_TYPE] = field(default_factory=list)
+
+    @callback
+    def async_add_status_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``listener`` when any camera's status changes; returns the unsubscribe."""
+        self._status_listeners.append(listener)
+        return lambda: self._status_listeners.remove(listener)
+
+    @callback
+    def _async_status_changed(self) -> None:
+        for listener in list(self._status_listeners):
+            listener()
 
     async def async_start_camera(self, camera: CameraHandle) -> None:
         """Start (or restart) the camera's recorder; its entities are unavailable meanwhile."""
+        camera.hub_listener = self._async_status_changed
         if camera.recorder is not None and (window_end := camera.recorder.status.window_end):
             camera.carried_window_end = max(window_end, camera.carried_window_end or window_end)
         camera.async_set_status(None)
@@ -270,14 +327,21 @@ class HeldarData:
             buffer_dir = await self.hass.async_add_executor_job(
                 choose_buffer_dir, camera.output_dir, config.slug, config.pre_roll_seconds
             )
-        recorder = await self.manager.start(
-            camera.spec(buffer_dir),
-            enabled=config.record_enabled,
-            mode=config.record_mode,
-            schedule_active=camera.schedule_active,
-            listener=camera.async_set_status,
-            event_listener=partial(self.on_event, camera),
-        )
+        try:
+            recorder = await self.manager.start(
+                camera.spec(buffer_dir),
+                enabled=config.record_enabled,
+                demand=Demand(config.record_mode, camera.schedule_active),
+                listener=camera.async_set_status,
+                event_listener=partial(self.on_event, camera),
+                store=camera.store,
+            )
+        except ManagerClosedError:
+            _LOGGER.debug("Not starting %s: Heldar is shutting down", config.name)
+            camera.async_shutdown()
+            return
+        if camera.store.camera_id not in self.recordings.stores:
+            await self.recordings.async_add_store(camera.store)
         camera.recorder = recorder
         if (window_end := camera.carried_window_end) is not None:
             camera.carried_window_end = None
@@ -291,12 +355,16 @@ class HeldarData:
         camera.async_set_status(None)
         camera.recorder = None
         await self.manager.stop(camera.config.slug)
+        self.recordings.remove_store(camera.config.slug)
 
     async def async_stop_all(self) -> None:
         """Stop every camera: on unload and on Home Assistant shutdown."""
+        self.recordings.async_stop()
         for camera in self.cameras.values():
             camera.async_shutdown()
         await self.manager.stop_all()
+        for store in self.recordings.stores.values():
+            await store.index.save()
 
     @callback
     def async_set_record_enabled(self, camera: CameraHandle, enabled: bool) -> None:  # noqa: FBT001

@@ -1,7 +1,9 @@
-"""The Recorder state sensor: what the recorder is really doing, as an enum."""
+"""Sensors: each camera's recorder state and storage, and the hub's disk and totals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -9,13 +11,19 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
+    SensorStateClass,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EntityCategory, UnitOfInformation
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
+from .const import DOMAIN, SIGNAL_STORAGE_UPDATED
 from .entity import HeldarCameraEntity, async_setup_camera_entities
 from .recorder.supervisor import RecorderState
-from .runtime import HeldarConfigEntry
+from .runtime import CameraHandle, HeldarConfigEntry, HeldarData
 
 PARALLEL_UPDATES = 0
 
@@ -27,18 +35,97 @@ RECORDER_STATE = SensorEntityDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class CameraStorageDescription(SensorEntityDescription):
+    """A sensor computed from one camera's recordings."""
+
+    value: Callable[[CameraHandle], float | int | datetime | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubDescription(SensorEntityDescription):
+    """A sensor computed from the whole hub."""
+
+    value: Callable[[HeldarData], float | int | None]
+
+
+_BYTES = {
+    "device_class": SensorDeviceClass.DATA_SIZE,
+    "native_unit_of_measurement": UnitOfInformation.BYTES,
+    "suggested_unit_of_measurement": UnitOfInformation.GIGABYTES,
+    "suggested_display_precision": 1,
+    "state_class": SensorStateClass.MEASUREMENT,
+}
+
+CAMERA_STORAGE = (
+    CameraStorageDescription(
+        key="storage_used",
+        translation_key="storage_used",
+        value=lambda camera: camera.store.used_bytes(),
+        **_BYTES,  # type: ignore[arg-type]
+    ),
+    CameraStorageDescription(
+        key="oldest_recording",
+        translation_key="oldest_recording",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda camera: (
+            dt_util.utc_from_timestamp(oldest)
+            if (oldest := camera.store.oldest()) is not None
+            else None
+        ),
+    ),
+    CameraStorageDescription(
+        key="gaps_24h",
+        translation_key="gaps_24h",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda camera: camera.store.index.gap_count(),
+    ),
+)
+
+HUB_SENSORS = (
+    HubDescription(
+        key="free_space",
+        translation_key="free_space",
+        value=lambda data: data.recordings.free_bytes,
+        **_BYTES,  # type: ignore[arg-type]
+    ),
+    HubDescription(
+        key="total_storage",
+        translation_key="total_storage",
+        value=lambda data: sum(c.store.used_bytes() for c in data.cameras.values()),
+        **_BYTES,  # type: ignore[arg-type]
+    ),
+    HubDescription(
+        key="cameras_recording",
+        translation_key="cameras_recording",
+        state_class=SensorStateClass.MEASUREMENT,
+        value=lambda data: sum(
+            1
+            for camera in data.cameras.values()
+            if camera.status is not None and camera.status.state is RecorderState.RECORDING
+        ),
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: HeldarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a Recorder state sensor per camera."""
+    """Add the camera sensors per camera and the hub sensors once."""
     async_setup_camera_entities(
         hass,
         entry,
         async_add_entities,
-        lambda data, camera: [RecorderStateSensor(data, camera, RECORDER_STATE)],
+        lambda data, camera: [
+            RecorderStateSensor(data, camera, RECORDER_STATE),
+            *(CameraStorageSensor(data, camera, description) for description in CAMERA_STORAGE),
+        ],
     )
+    async_add_entities(HubSensor(entry, description) for description in HUB_SENSORS)
 
 
 class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
@@ -52,7 +139,7 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return reconnects, the last (masked) error and the newest segment's start."""
+        """Return mode, windows, reconnects, the last (masked) error and the newest segment."""
         status = self._camera.status
         if status is None:
             return {}
@@ -64,6 +151,82 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
             "last_error": status.last_error,
             "last_segment": _iso(status.last_segment),
         }
+
+
+class CameraStorageSensor(HeldarCameraEntity, SensorEntity):
+    """How much a camera keeps on disk, and since when; updated after each housekeeping run."""
+
+    entity_description: CameraStorageDescription
+
+    @property
+    def native_value(self) -> float | int | datetime | None:
+        """Return the figure."""
+        return self.entity_description.value(self._camera)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the index's counts on the storage sensor."""
+        if self.entity_description.key != "storage_used":
+            return None
+        index = self._camera.store.index
+        return {
+            "segments": len(index),
+            "events": len(self._camera.store.events),
+            "quarantined": index.quarantined,
+        }
+
+    async def async_added_to_hass(self) -> None:
+        """Also follow housekeeping."""
+        await super().async_added_to_hass()
+        entry_id = self.platform.config_entry.entry_id if self.platform.config_entry else ""
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, SIGNAL_STORAGE_UPDATED.format(entry_id), self.async_write_ha_state
+            )
+        )
+
+
+class HubSensor(SensorEntity):
+    """A figure for the whole hub, on the hub's own device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: HubDescription
+
+    def __init__(self, entry: HeldarConfigEntry, description: HubDescription) -> None:
+        """Bind to the hub entry."""
+        self.entity_description = description
+        self._entry = entry
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            name=entry.title,
+            manufacturer="Heldar",
+            model="Recorder hub",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    @property
+    def native_value(self) -> float | int | None:
+        """Return the figure."""
+        return self.entity_description.value(self._entry.runtime_data)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow housekeeping and every camera's state."""
+        data = self._entry.runtime_data
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                SIGNAL_STORAGE_UPDATED.format(self._entry.entry_id),
+                self.async_write_ha_state,
+            )
+        )
+        if self.entity_description.key == "cameras_recording":
+            self.async_on_remove(data.async_add_status_listener(self._async_camera_changed))
+
+    @callback
+    def _async_camera_changed(self) -> None:
+        self.async_write_ha_state()
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -10,7 +10,7 @@ import threading
 import time
 
 from custom_components.heldar.recorder.events import Event, EventState
-from custom_components.heldar.recorder.modes import RecordMode
+from custom_components.heldar.recorder.modes import Demand, RecordMode
 from custom_components.heldar.recorder.supervisor import (
     CameraRecorder,
     CameraSpec,
@@ -91,7 +91,7 @@ async def test_preroll_clip(rtsp_camera: Callable[..., RtspCamera], tmp_path: Pa
         ffmpeg_binary="ffmpeg",
         listener=log,
         timing=Timing(poll_connecting=0.25, poll_recording=0.5),
-        mode=RecordMode.EVENT,
+        demand=Demand(RecordMode.EVENT),
         event_listener=on_event,
     )
     recorder.start()

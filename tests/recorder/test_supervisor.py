@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from custom_components.heldar.recorder.modes import RecordMode
+from custom_components.heldar.recorder.modes import Demand, RecordMode
 from custom_components.heldar.recorder.segments import SEGMENT_RE
 from custom_components.heldar.recorder.supervisor import (
     CameraRecorder,
@@ -295,7 +295,12 @@ def mode_recorder(
     """Return a recorder in ``mode`` with the fast test timings."""
     spec = CameraSpec("cam", "Cam", StaticSource("rtsp://cam.local/s"), out / "cam", 2)
     return CameraRecorder(
-        spec, ffmpeg_binary=str(binary), listener=log, timing=FAST, mode=mode, enabled=enabled
+        spec,
+        ffmpeg_binary=str(binary),
+        listener=log,
+        timing=FAST,
+        demand=Demand(mode),
+        enabled=enabled,
     )
 
 

@@ -28,7 +28,9 @@ from typing import Any
 
 from . import events as ev
 from .events import Event, EventState, SegmentRef
+from .index import FFprobeMissingError, probe
 from .segments import segment_start
+from .store import CameraStore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,14 +80,20 @@ class Archive:
         buffer_dir: Path | None = None,
         pre_roll: float = 0.0,
         on_event: Callable[[Event, str], None] | None = None,
+        store: CameraStore | None = None,
     ) -> None:
-        """Prepare the archive; ``buffer_dir`` is set for pre-roll cameras."""
+        """Prepare the archive; ``buffer_dir`` is set for pre-roll cameras.
+
+        ``store`` (if given) is told about every footage segment and finished event.
+        """
         self.camera = camera
         self.camera_dir = camera_dir
         self.buffer_dir = buffer_dir
         self.pre_roll = pre_roll
         self._ffmpeg = ffmpeg
         self._on_event = on_event
+        self._store = store
+        self._codec: str | None = None
         self._footage: list[list[float | None]] = []
         self._buffered: list[ClosedSegment] = []
         self.open_event: Event | None = None
@@ -110,9 +118,8 @@ class Archive:
         """Open an event (its start is ``now`` minus the pre-roll) or extend the open one."""
         event = self.open_event
         if event is None or event.window_end <= now:
-            event = Event(
-                Event.new_id(now - self.pre_roll), self.camera, now - self.pre_roll, until
-            )
+            start = now - self.pre_roll
+            event = Event(Event.new_id(start), self.camera, start, until, trigger=now)
             self.open_event = event
             if reason:
                 event.reasons.append(reason)
@@ -139,9 +146,11 @@ class Archive:
             if segment in in_buffer:
                 continue
             event = self._event_for(segment)
+            shared = self._is_footage(segment)
+            if event is None or shared:
+                await self._index(segment.path, segment)
             if event is None:
                 continue  # footage, where it already is
-            shared = self._is_footage(segment)
             relative = str(segment.path.relative_to(self.camera_dir))
             if not shared:
                 relative = await loop.run_in_executor(
@@ -164,6 +173,8 @@ class Archive:
             relative = await loop.run_in_executor(
                 None, ev.move_into, self.camera_dir, segment.path, folder
             )
+            if footage:
+                await self._index(self.camera_dir / relative, segment)
             if event is not None:
                 event.segments.append(SegmentRef(relative, segment.start, segment.end, footage))
         self._buffered = await loop.run_in_executor(None, self._trim_buffer, keep, now)
@@ -224,6 +235,7 @@ class Archive:
         loop = asyncio.get_running_loop()
         if result.clip is not None:
             event.clip = result.clip
+            event.clip_bytes = result.size
             event.state = EventState.FINISHED
             await loop.run_in_executor(None, ev.remove_event_segments, self.camera_dir, event)
         else:
@@ -233,6 +245,8 @@ class Archive:
                 "Event %s of %s kept as segments: %s", event.id, self.camera, result.error
             )
         await self._save(event)
+        if self._store is not None:
+            self._store.event_finished(event)
         if self._on_event is not None:
             self._on_event(event, "finished")
 
@@ -256,6 +270,31 @@ class Archive:
             await loop.run_in_executor(None, _adopt_loose_segments, self.camera_dir, event)
             self._spawn(self._finish(event))
         return resumed
+
+    def busy_paths(self) -> set[Path]:
+        """Return the files of events still open or being joined: never to be deleted."""
+        paths: set[Path] = set()
+        for event in (self.open_event, *self._ending):
+            if event is not None:
+                paths |= {self.camera_dir / segment.path for segment in event.segments}
+        return paths
+
+    def new_run(self) -> None:
+        """FFmpeg is starting again: learn the stream's codec afresh from its first segment."""
+        self._codec = None
+
+    async def _index(self, path: Path, segment: ClosedSegment) -> None:
+        if self._store is None:
+            return
+        index = self._store.index
+        if self._codec is None and index.ffprobe is not None:
+            # One probe per FFmpeg run: the codec does not change within a run.
+            with contextlib.suppress(FFprobeMissingError):
+                measured = await probe(index.ffprobe, path)
+                self._codec = measured.codec if measured else None
+        await asyncio.get_running_loop().run_in_executor(
+            None, index.add_known, path, segment.start, segment.end, self._codec
+        )
 
     @property
     def busy(self) -> bool:

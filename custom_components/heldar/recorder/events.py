@@ -66,8 +66,10 @@ class Event:
     reasons: list[str] = field(default_factory=list)
     segments: list[SegmentRef] = field(default_factory=list)
     state: EventState = EventState.OPEN
+    trigger: float = 0.0  # the first trigger; ``start`` is this minus the pre-roll
     end: float | None = None
     clip: str | None = None
+    clip_bytes: int = 0
     error: str | None = None
     interrupted: bool = False
 
@@ -151,6 +153,7 @@ class ClipResult:
 
     clip: str | None
     error: str | None = None
+    size: int = 0
 
 
 async def join_clip(ffmpeg: str, camera_dir: Path, event: Event) -> ClipResult:
@@ -185,14 +188,15 @@ async def join_clip(ffmpeg: str, camera_dir: Path, event: Event) -> ClipResult:
     if code is None:
         await process.stop(_JOIN_STOP)
     error = None if code == 0 else summarize(process.tail.text()) or f"FFmpeg exited with {code}"
+    size = 0
     if error is None:
-        error = await loop.run_in_executor(None, _publish_clip, part_file, clip)
+        error, size = await loop.run_in_executor(None, _publish_clip, part_file, clip)
     with contextlib.suppress(OSError):
         await loop.run_in_executor(None, partial(script.unlink, missing_ok=True))
     if error is not None:
         await loop.run_in_executor(None, _discard, part_file)
         return ClipResult(None, error)
-    return ClipResult(f"{EVENTS_DIR}/{clip.name}")
+    return ClipResult(f"{EVENTS_DIR}/{clip.name}", size=size)
 
 
 def _write_script(script: Path, text: str) -> None:
@@ -200,16 +204,16 @@ def _write_script(script: Path, text: str) -> None:
     script.write_text(text, encoding="utf-8")
 
 
-def _publish_clip(part_file: Path, clip: Path) -> str | None:
+def _publish_clip(part_file: Path, clip: Path) -> tuple[str | None, int]:
     """Check the joined file plays (moov and samples present) and give it its final name."""
     try:
         shape = read_mp4_shape(part_file)
     except OSError as err:
-        return f"the joined clip is missing: {err.strerror}"
+        return f"the joined clip is missing: {err.strerror}", 0
     if "moov" not in shape.boxes or "mdat" not in shape.boxes:
-        return "the joined clip holds no media"
+        return "the joined clip holds no media", 0
     part_file.replace(clip)
-    return None
+    return None, clip.stat().st_size
 
 
 def _discard(path: Path) -> None:

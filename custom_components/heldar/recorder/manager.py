@@ -11,8 +11,13 @@ import asyncio
 from collections.abc import Callable
 
 from .events import Event
-from .modes import RecordMode
+from .modes import Demand
+from .store import CameraStore
 from .supervisor import CameraRecorder, CameraSpec, RecorderStatus, TaskFactory, Timing
+
+
+class ManagerClosedError(RuntimeError):
+    """The manager was stopped for good (Home Assistant is shutting down)."""
 
 
 class RecorderManager:
@@ -31,6 +36,7 @@ class RecorderManager:
         self._task_factory = task_factory
         self._recorders: dict[str, CameraRecorder] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._closed = False
 
     def get(self, camera_id: str) -> CameraRecorder | None:
         """Return the camera's current recorder, if it has one."""
@@ -46,24 +52,30 @@ class RecorderManager:
         spec: CameraSpec,
         *,
         enabled: bool = True,
-        mode: RecordMode = RecordMode.CONTINUOUS,
-        schedule_active: bool = False,
+        demand: Demand | None = None,
         listener: Callable[[RecorderStatus], None] | None = None,
         event_listener: Callable[[Event, str], None] | None = None,
+        store: CameraStore | None = None,
     ) -> CameraRecorder:
-        """Start recording ``spec``, first stopping any recorder the camera already has."""
+        """Start recording ``spec``, first stopping any recorder the camera already has.
+
+        Raises ``ManagerClosedError`` once ``stop_all`` has run: a start that raced with a
+        shutdown must not leave an FFmpeg running after it.
+        """
         async with self._lock(spec.camera_id):
             if (old := self._recorders.pop(spec.camera_id, None)) is not None:
                 await old.stop()
+            if self._closed:
+                raise ManagerClosedError(spec.camera_id)
             recorder = CameraRecorder(
                 spec,
                 ffmpeg_binary=self.ffmpeg_binary,
                 listener=listener,
                 timing=self._timing,
                 enabled=enabled,
-                mode=mode,
-                schedule_active=schedule_active,
+                demand=demand,
                 event_listener=event_listener,
+                store=store,
             )
             recorder.start(self._task_factory)
             self._recorders[spec.camera_id] = recorder
@@ -76,8 +88,13 @@ class RecorderManager:
                 await recorder.stop()
 
     async def stop_all(self) -> None:
-        """Stop every recorder at once; returns when no FFmpeg of ours remains."""
-        await asyncio.gather(*(self.stop(camera_id) for camera_id in list(self._recorders)))
+        """Stop every recorder for good; returns when no FFmpeg of ours remains.
+
+        Waits for starts in progress too (they hold their camera's lock), then stops them.
+        """
+        self._closed = True
+        cameras = set(self._recorders) | set(self._locks)
+        await asyncio.gather(*(self.stop(camera_id) for camera_id in cameras))
 
     def _lock(self, camera_id: str) -> asyncio.Lock:
         return self._locks.setdefault(camera_id, asyncio.Lock())

@@ -46,6 +46,19 @@ def segment_start(name: str) -> datetime | None:
         return None
 
 
+_STAMP_PREFIX = re.compile(r"^(\d{8}_\d{6})")
+
+
+def recorded_at(name: str) -> float | None:
+    """Return the UTC time a segment or an event file's name starts with, as a timestamp."""
+    if (match := _STAMP_PREFIX.match(name)) is None:
+        return None
+    try:
+        return datetime.strptime(match[1], _STAMP_FORMAT).replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
+
+
 @dataclass(slots=True)
 class ScanResult:
     """What one look at the output directory found."""

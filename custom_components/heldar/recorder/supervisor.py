@@ -38,6 +38,7 @@ from .modes import Demand, RecordMode
 from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
 from .segments import SegmentVerdict, SegmentWatcher, segment_start, settle_last_segment
 from .stderr_tail import summarize
+from .store import CameraStore
 from .urls import mask, url_secrets, with_credentials
 
 _LOGGER = logging.getLogger(__name__)
@@ -219,17 +220,22 @@ class CameraRecorder:
         listener: Callable[[RecorderStatus], None] | None = None,
         timing: Timing | None = None,
         enabled: bool = True,
-        mode: RecordMode = RecordMode.CONTINUOUS,
-        schedule_active: bool = False,
+        demand: Demand | None = None,
         event_listener: Callable[[Event, str], None] | None = None,
+        store: CameraStore | None = None,
     ) -> None:
-        """Prepare the recorder; nothing runs until ``start``."""
+        """Prepare the recorder; nothing runs until ``start``.
+
+        ``store`` (if given) indexes footage and finished events, and asks the recorder which
+        files retention must leave alone.
+        """
         self.spec = spec
         self._binary = ffmpeg_binary
         self._listener = listener
         self._timing = timing or Timing()
         self._enabled = enabled
-        self._demand = Demand(mode, schedule_active)
+        # The mode and schedule state to start with; triggers start empty.
+        self._demand = Demand(demand.mode, demand.schedule_active) if demand else Demand()
         pre_roll = spec.pre_roll_seconds if spec.buffer_dir is not None else 0
         self._archive = Archive(
             spec.name,
@@ -238,7 +244,11 @@ class CameraRecorder:
             buffer_dir=spec.buffer_dir if pre_roll > 0 else None,
             pre_roll=pre_roll,
             on_event=event_listener,
+            store=store,
         )
+        self._run_state: _Run | None = None
+        if store is not None:
+            store.busy = self.busy_paths
         self._closing = False
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -248,7 +258,7 @@ class CameraRecorder:
         )
         self._audio = AudioMode.COPY if spec.record_audio else AudioMode.DROP
         self._failing = False
-        self._status = RecorderStatus(self._resting_state(), _utcnow(), mode=mode)
+        self._status = RecorderStatus(self._resting_state(), _utcnow(), mode=self._demand.mode)
 
     @property
     def status(self) -> RecorderStatus:
@@ -336,6 +346,13 @@ class CameraRecorder:
     def wants_recording(self) -> bool:
         """Whether the camera should be recording now (switch, mode, schedule, triggers)."""
         return self._enabled and self._demand.wants(_utcnow())
+
+    def busy_paths(self) -> set[Path]:
+        """Return files that must not be deleted now: the open segment, open events' files."""
+        paths = self._archive.busy_paths()
+        if self._run_state is not None and (current := self._run_state.watcher.current):
+            paths.add(current)
+        return paths
 
     @property
     def buffering(self) -> bool:
@@ -426,6 +443,7 @@ class CameraRecorder:
             self._fail(RecorderState.ERROR, f"cannot create {landing}: {err.strerror}", count=False)
             return 0.0
         argv = RecordCommand(self._binary, url, landing, seconds, self._audio).argv()
+        self._archive.new_run()
         self._publish(RecorderState.CONNECTING, pid=None)
         started_wall = time.time()
         try:
@@ -440,11 +458,13 @@ class CameraRecorder:
         # (and the buffer trimmed) without waiting for the next poll.
         births = BirthWatcher(landing, self._changed.set)
         births.start()
+        self._run_state = _Run(watcher, births, buffering)
         try:
-            return await self._supervise(process, _Run(watcher, births, buffering), secrets)
+            return await self._supervise(process, self._run_state, secrets)
         finally:
             births.stop()
             self._process = None
+            self._run_state = None
 
     def _prepare_output_dir(self) -> None:
         self.spec.output_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,213 @@
+"""Heldar's recordings in Home Assistant's media browser.
+
+Heldar -> camera -> day (local date, newest first) -> the day's events (with their reasons and
+a thumbnail) and its hours of footage -> segments. Items resolve to the authenticated
+recordings view, which streams with range support. Everything is built from the in-memory
+index, so browsing a day of 1 440 segments reads no disk.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from homeassistant.components.media_player import BrowseError, MediaClass
+from homeassistant.components.media_source import (
+    BrowseMediaSource,
+    MediaSource,
+    MediaSourceItem,
+    PlayMedia,
+    Unresolvable,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .recorder.events import Event
+from .recorder.index import SegmentInfo
+from .recorder.store import CameraStore
+from .recordings import RecordingsManager
+from .views import THUMBNAIL_URL
+
+VIDEO_MP4 = "video/mp4"
+TITLE = "Heldar"
+
+
+async def async_get_media_source(hass: HomeAssistant) -> HeldarMediaSource:
+    """Return Heldar's media source."""
+    return HeldarMediaSource(hass)
+
+
+def _stores(hass: HomeAssistant) -> dict[str, CameraStore]:
+    stores: dict[str, CameraStore] = {}
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        recordings: RecordingsManager = entry.runtime_data.recordings
+        stores |= recordings.stores
+    return stores
+
+
+def _local(timestamp: float) -> datetime:
+    return dt_util.as_local(dt_util.utc_from_timestamp(timestamp))
+
+
+class HeldarMediaSource(MediaSource):
+    """Browse and play Heldar's recordings."""
+
+    name = TITLE
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Set up the source."""
+        super().__init__(DOMAIN)
+        self.hass = hass
+
+    async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
+        """Return the URL of a clip or a segment."""
+        parts = item.identifier.split("/")
+        store = _stores(self.hass).get(parts[0]) if parts else None
+        if store is None or len(parts) != 3:  # noqa: PLR2004 - camera/kind/key
+            raise _unknown(Unresolvable, item.identifier)
+        _, kind, key = parts
+        relative: str | None = None
+        if kind == "events" and (event := store.events.get(key)) is not None:
+            relative = event.clip
+        elif kind == "segment" and store.index.get(key) is not None:
+            relative = key
+        if relative is None:
+            raise _unknown(Unresolvable, item.identifier)
+        return PlayMedia(f"/api/heldar/recordings/{store.camera_id}/{relative}", VIDEO_MP4)
+
+    async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
+        """Return the node ``item.identifier`` names."""
+        stores = _stores(self.hass)
+        if not item.identifier:
+            return self._root(stores)
+        parts = item.identifier.split("/")
+        store = stores.get(parts[0])
+        if store is None:
+            raise _unknown(BrowseError, item.identifier)
+        if len(parts) == 1:
+            return self._camera(store)
+        if len(parts) == 3 and parts[1] == "day":  # noqa: PLR2004
+            return self._day(store, _parse_day(parts[2]))
+        if len(parts) == 3 and parts[1] == "hour":  # noqa: PLR2004
+            return self._hour(store, parts[2])
+        raise _unknown(BrowseError, item.identifier)
+
+    # -- nodes ------------------------------------------------------------------------------
+
+    def _root(self, stores: dict[str, CameraStore]) -> BrowseMediaSource:
+        return _folder(
+            "",
+            TITLE,
+            [
+                _folder(store.camera_id, store.name, children_class=MediaClass.DIRECTORY)
+                for store in sorted(stores.values(), key=lambda s: s.name.lower())
+            ],
+            children_class=MediaClass.DIRECTORY,
+        )
+
+    def _camera(self, store: CameraStore) -> BrowseMediaSource:
+        days = {_local(s.start).date() for s in store.index.segments}
+        days |= {_local(e.start).date() for e in store.finished_events()}
+        children = [
+            _folder(f"{store.camera_id}/day/{day.isoformat()}", day.strftime("%A %d %B %Y"))
+            for day in sorted(days, reverse=True)
+        ]
+        return _folder(store.camera_id, store.name, children, children_class=MediaClass.DIRECTORY)
+
+    def _day(self, store: CameraStore, day: date) -> BrowseMediaSource:
+        children = [
+            self._event_item(store, event)
+            for event in reversed(store.finished_events())
+            if event.clip and _local(event.start).date() == day
+        ]
+        hours: dict[int, list[SegmentInfo]] = defaultdict(list)
+        for segment in store.index.segments:
+            moment = _local(segment.start)
+            if moment.date() == day:
+                hours[moment.hour].append(segment)
+        for hour in sorted(hours, reverse=True):
+            count = len(hours[hour])
+            children.append(
+                _folder(
+                    f"{store.camera_id}/hour/{day.isoformat()}T{hour:02d}",
+                    f"{hour:02d}:00-{(hour + 1) % 24:02d}:00 footage ({count} segments)",
+                    children_class=MediaClass.VIDEO,
+                )
+            )
+        title = f"{store.name}: {day.strftime('%A %d %B %Y')}"
+        return _folder(f"{store.camera_id}/day/{day.isoformat()}", title, children)
+
+    def _hour(self, store: CameraStore, key: str) -> BrowseMediaSource:
+        try:
+            day_text, hour_text = key.split("T")
+            day, hour = _parse_day(day_text), int(hour_text)
+        except ValueError as err:
+            raise _unknown(BrowseError, key) from err
+        children = []
+        for segment in store.index.segments:
+            moment = _local(segment.start)
+            if moment.date() == day and moment.hour == hour:
+                children.append(
+                    BrowseMediaSource(
+                        domain=DOMAIN,
+                        identifier=f"{store.camera_id}/segment/{segment.name}",
+                        media_class=MediaClass.VIDEO,
+                        media_content_type=VIDEO_MP4,
+                        title=f"{moment.strftime('%H:%M:%S')} ({segment.duration:.0f} s)",
+                        can_play=True,
+                        can_expand=False,
+                    )
+                )
+        title = f"{store.name}: {day.isoformat()} {hour:02d}:00"
+        return _folder(f"{store.camera_id}/hour/{key}", title, children, MediaClass.VIDEO)
+
+    def _event_item(self, store: CameraStore, event: Event) -> BrowseMediaSource:
+        moment = _local(event.trigger or event.start)
+        seconds = (event.end or event.window_end) - event.start
+        reasons = ", ".join(event.reasons) or "event"
+        return BrowseMediaSource(
+            domain=DOMAIN,
+            identifier=f"{store.camera_id}/events/{event.id}",
+            media_class=MediaClass.VIDEO,
+            media_content_type=VIDEO_MP4,
+            title=f"{moment.strftime('%H:%M:%S')} {reasons} ({seconds:.0f} s)",
+            can_play=True,
+            can_expand=False,
+            thumbnail=THUMBNAIL_URL.format(camera=store.camera_id, event_id=event.id),
+        )
+
+
+def _folder(
+    identifier: str,
+    title: str,
+    children: list[BrowseMediaSource] | None = None,
+    children_class: MediaClass = MediaClass.VIDEO,
+) -> BrowseMediaSource:
+    return BrowseMediaSource(
+        domain=DOMAIN,
+        identifier=identifier,
+        media_class=MediaClass.DIRECTORY,
+        media_content_type="",
+        title=title,
+        can_play=False,
+        can_expand=True,
+        children=children,
+        children_media_class=children_class,
+    )
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise _unknown(BrowseError, text) from err
+
+
+def _unknown[E: BrowseError | Unresolvable](kind: type[E], identifier: str) -> E:
+    """Return a translated "no such recording" error of the media source's kind."""
+    return kind(
+        translation_domain=DOMAIN,
+        translation_key="unknown_media",
+        translation_placeholders={"identifier": identifier},
+    )

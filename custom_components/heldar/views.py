@@ -1,0 +1,159 @@
+"""Serve recordings and event thumbnails to the media browser, over authenticated HTTP.
+
+Files are streamed with ``FileResponse``, which answers HTTP range requests, so players can
+seek. Only ``.mp4`` recordings and ``.jpg`` thumbnails inside a known camera's folder are
+served: a path that climbs out (``..``), is absolute, names a hidden file or passes through a
+symbolic link is refused with 403, an unknown camera or a missing file with 404. A file being
+streamed is protected from retention until the response is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+import logging
+from pathlib import Path, PurePosixPath
+
+from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
+from homeassistant.components.http import KEY_HASS, HomeAssistantView
+from homeassistant.core import HomeAssistant
+
+from .const import DOMAIN
+from .recorder.events import EVENTS_DIR
+from .recorder.process import FFmpegNotFoundError, FFmpegProcess
+from .recorder.store import THUMBNAIL_SUFFIX, CameraStore
+from .recordings import RecordingsManager
+
+_LOGGER = logging.getLogger(__name__)
+
+RECORDING_URL = "/api/heldar/recordings/{camera}/{path}"
+THUMBNAIL_URL = "/api/heldar/thumbnails/{camera}/{event_id}"
+MIME_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg"}
+_THUMBNAIL_TIMEOUT = 20.0
+
+
+def find_camera(hass: HomeAssistant, camera: str) -> tuple[CameraStore, RecordingsManager] | None:
+    """Return a camera's store and its hub's recordings manager, by folder name."""
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        recordings: RecordingsManager = entry.runtime_data.recordings
+        if (store := recordings.stores.get(camera)) is not None:
+            return store, recordings
+    return None
+
+
+def safe_path(base: Path, relative: str) -> Path:
+    """Return ``base/relative`` if it is a plain file path inside ``base``, else raise 403.
+
+    Blocking: it resolves the path to catch symbolic links.
+    """
+    pure = PurePosixPath(relative)
+    if (
+        not relative
+        or pure.is_absolute()
+        or "\\" in relative
+        or "\0" in relative
+        or any(part in {"", ".", ".."} or part.startswith(".") for part in pure.parts)
+        or pure.suffix not in MIME_TYPES
+    ):
+        raise web.HTTPForbidden
+    root = base.resolve()
+    target = base.joinpath(*pure.parts)
+    # A symbolic link anywhere on the way changes the resolved path.
+    if target.resolve() != root.joinpath(*pure.parts):
+        raise web.HTTPForbidden
+    if not target.is_file():
+        raise web.HTTPNotFound
+    return target
+
+
+class _PlayingFileResponse(web.FileResponse):
+    """A file response that marks its file as playing while it is being sent."""
+
+    def __init__(self, path: Path, in_use: Counter[Path]) -> None:
+        super().__init__(path, headers={"Content-Type": MIME_TYPES[path.suffix]})
+        self._playing = path
+        self._in_use = in_use
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        """Send the file (or the requested range) while retention leaves it alone."""
+        self._in_use[self._playing] += 1
+        try:
+            return await super().prepare(request)
+        finally:
+            self._in_use[self._playing] -= 1
+            if self._in_use[self._playing] <= 0:
+                del self._in_use[self._playing]
+
+
+class RecordingView(HomeAssistantView):
+    """Stream one recording (a footage segment or an event clip)."""
+
+    url = "/api/heldar/recordings/{camera}/{path:.+}"
+    name = "api:heldar:recording"
+
+    async def get(self, request: web.Request, camera: str, path: str) -> web.FileResponse:
+        """Stream the file, honouring Range."""
+        hass = request.app[KEY_HASS]
+        found = find_camera(hass, camera)
+        if found is None:
+            raise web.HTTPNotFound
+        store, recordings = found
+        target = await hass.async_add_executor_job(safe_path, store.directory, path)
+        return _PlayingFileResponse(target, recordings.in_use)
+
+
+class ThumbnailView(HomeAssistantView):
+    """Return an event's thumbnail, grabbing it from the clip with FFmpeg the first time."""
+
+    url = THUMBNAIL_URL
+    name = "api:heldar:thumbnail"
+
+    def __init__(self, ffmpeg: str) -> None:
+        """Grab thumbnails with ``ffmpeg``."""
+        self._ffmpeg = ffmpeg
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def get(self, request: web.Request, camera: str, event_id: str) -> web.StreamResponse:
+        """Serve the cached JPEG, making it once if needed."""
+        hass = request.app[KEY_HASS]
+        found = find_camera(hass, camera)
+        if found is None or (event := found[0].events.get(event_id)) is None or not event.clip:
+            raise web.HTTPNotFound
+        store = found[0]
+        relative = f"{EVENTS_DIR}/{event.id}{THUMBNAIL_SUFFIX}"
+        async with self._locks.setdefault(f"{camera}/{event_id}", asyncio.Lock()):
+            try:
+                target = await hass.async_add_executor_job(safe_path, store.directory, relative)
+            except web.HTTPNotFound:
+                clip = store.directory / event.clip
+                offset = max(0.0, event.trigger - event.start) if event.trigger else 0.0
+                # The trigger's frame, or the first one if the clip is shorter than that.
+                if not await self._grab(clip, store.directory / relative, offset) and offset:
+                    await self._grab(clip, store.directory / relative, 0.0)
+                target = await hass.async_add_executor_job(safe_path, store.directory, relative)
+        return web.FileResponse(target, headers={"Content-Type": "image/jpeg"})
+
+    async def _grab(self, clip: Path, jpeg: Path, offset: float) -> bool:
+        """Grab the frame at ``offset``, scaled to 320 pixels wide; return whether it worked."""
+        argv = [
+            self._ffmpeg,
+            *("-nostdin", "-hide_banner", "-loglevel", "error", "-y"),
+            *("-ss", f"{offset:.2f}", "-i", str(clip), "-frames:v", "1"),
+            *("-vf", "scale=320:-2", "-update", "1"),
+            *("-q:v", "5", str(jpeg)),
+        ]
+        try:
+            process = await FFmpegProcess.start(argv)
+        except FFmpegNotFoundError as err:
+            raise web.HTTPServiceUnavailable(reason=str(err)) from err
+        try:
+            async with asyncio.timeout(_THUMBNAIL_TIMEOUT):
+                code = await process.wait()
+        except TimeoutError:
+            await process.stop()
+            code = -1
+        if code != 0 or not await asyncio.get_running_loop().run_in_executor(None, jpeg.is_file):
+            _LOGGER.debug("No thumbnail for %s at %.1f s: %s", clip, offset, process.tail.text())
+            return False
+        return True

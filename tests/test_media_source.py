@@ -1,0 +1,190 @@
+"""Browsing and playing recordings: the media source and the authenticated file view."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+
+from homeassistant.components import media_source
+from homeassistant.components.media_player import BrowseError
+from homeassistant.components.media_source import BrowseMediaSource
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
+
+from custom_components.heldar.const import CONF_PRE_ROLL_SECONDS, CONF_RECORD_MODE
+from custom_components.heldar.recorder import events as ev
+from custom_components.heldar.recorder.events import Event, EventState
+
+from .common import camera_subentry, hub_entry
+from .recorder.test_index import real_segments
+
+type Recordings = tuple[MockConfigEntry, Path, Event]
+START = datetime(2026, 11, 24, 13, 0, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture
+async def recordings(hass: HomeAssistant, real_ffmpeg_hass: None, tmp_path: Path) -> Recordings:
+    """A hub with one idle event camera whose folder holds real footage and one event clip.
+
+    The camera never starts FFmpeg (event mode, no pre-roll): the real binary is there for
+    ffprobe and for grabbing thumbnails.
+    """
+    await async_setup_component(hass, "media_source", {})
+    await hass.config.async_set_time_zone("Europe/Amsterdam")
+    folder = tmp_path / "front"
+    real_segments(folder, 4, start=START, seconds=60)
+    clip = real_segments(tmp_path / "clips", 1, start=START + 30)[0]
+    event = Event("20261124_130030_beef", "Front", START + 30, START + 40, ["motion", "door"])
+    event.state, event.trigger, event.end = EventState.FINISHED, START + 32, START + 40
+    (folder / "events").mkdir()
+    clip.rename(folder / "events" / f"{event.id}.mp4")
+    event.clip = f"events/{event.id}.mp4"
+    event.clip_bytes = (folder / event.clip).stat().st_size
+    ev.save(folder, event)
+    entry = hub_entry(
+        tmp_path,
+        camera_subentry(
+            "Front", "rtsp://front/s", **{CONF_RECORD_MODE: "event", CONF_PRE_ROLL_SECONDS: 0}
+        ),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    store = entry.runtime_data.recordings.stores["front"]
+    async with asyncio.timeout(20):
+        while not store.index.ready:
+            await asyncio.sleep(0.05)
+    return entry, folder, event
+
+
+async def browse(hass: HomeAssistant, identifier: str) -> BrowseMediaSource:
+    """Browse a Heldar node."""
+    return await media_source.async_browse_media(hass, f"media-source://heldar{identifier}")
+
+
+async def test_browse_tree(hass: HomeAssistant, recordings: Recordings) -> None:
+    """Heldar, then the camera, then the local day, then events and hours, then segments."""
+    _, _, event = recordings
+    root = await browse(hass, "")
+    assert [child.title for child in root.children] == ["Front"]
+    camera = await browse(hass, "/front")
+    assert [child.title for child in camera.children] == ["Tuesday 24 November 2026"]
+    day = await browse(hass, "/front/day/2026-11-24")
+    titles = [child.title for child in day.children]
+    # 13:00 UTC is 14:00 in Amsterdam; the event (trigger 14:00:32) comes first.
+    assert titles == ["14:00:32 motion, door (10 s)", "14:00-15:00 footage (4 segments)"]
+    assert day.children[0].can_play
+    assert day.children[0].thumbnail == f"/api/heldar/thumbnails/front/{event.id}"
+    hour = await browse(hass, "/front/hour/2026-11-24T14")
+    assert [child.title[:8] for child in hour.children] == [
+        "14:00:00",
+        "14:01:00",
+        "14:02:00",
+        "14:03:00",
+    ]
+    for missing in ("/nowhere", "/front/day/yesterday", "/front/hour/xx", "/front/week/1"):
+        with pytest.raises(BrowseError):
+            await browse(hass, missing)
+
+
+async def test_resolve(hass: HomeAssistant, recordings: Recordings) -> None:
+    """Clips and segments resolve to the recordings view, as MP4."""
+    _, _, event = recordings
+    played = await media_source.async_resolve_media(
+        hass, f"media-source://heldar/front/events/{event.id}", None
+    )
+    assert played.mime_type == "video/mp4"
+    assert played.url.startswith(f"/api/heldar/recordings/front/events/{event.id}.mp4")
+    hour = await browse(hass, "/front/hour/2026-11-24T14")
+    segment = await media_source.async_resolve_media(hass, hour.children[0].media_content_id, None)
+    assert "/api/heldar/recordings/front/20261124_130000.mp4" in segment.url
+    for unknown in ("front/events/nope", "front/segment/nope.mp4", "back/events/x", "front"):
+        with pytest.raises(media_source.Unresolvable):
+            await media_source.async_resolve_media(hass, f"media-source://heldar/{unknown}", None)
+
+
+async def test_view_streams_with_ranges(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, recordings: Recordings
+) -> None:
+    """Whole files and byte ranges, with the MP4 type; nothing is left marked as playing."""
+    entry, folder, event = recordings
+    client = await hass_client()
+    clip = folder / event.clip
+    body = clip.read_bytes()
+    response = await client.get(f"/api/heldar/recordings/front/{event.clip}")
+    assert response.status == HTTPStatus.OK
+    assert response.headers["Content-Type"] == "video/mp4"
+    assert await response.read() == body
+    response = await client.get(
+        f"/api/heldar/recordings/front/{event.clip}", headers={"Range": "bytes=100-299"}
+    )
+    assert response.status == HTTPStatus.PARTIAL_CONTENT
+    assert response.headers["Content-Range"] == f"bytes 100-299/{len(body)}"
+    assert await response.read() == body[100:300]
+    async with asyncio.timeout(2):  # the server finishes its send just after the client reads
+        while entry.runtime_data.recordings.in_use:
+            await asyncio.sleep(0.01)
+
+
+async def test_view_refuses_escapes(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    recordings: Recordings,
+    tmp_path: Path,
+) -> None:
+    """Paths out of the camera folder, hidden files, links and unknown cameras are refused."""
+    _, folder, event = recordings
+    outside = tmp_path / "secret.mp4"
+    outside.write_bytes(b"not yours")
+    (folder / "link.mp4").symlink_to(outside)
+    (folder / "up").symlink_to(tmp_path)
+    client = await hass_client()
+    refused = {HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND}
+    cases = {
+        # Climbing out: whatever normalises the URL, the answer is a refusal, never the file.
+        "front/%2e%2e/secret.mp4": refused,
+        "front/events%2F..%2F..%2Fsecret.mp4": refused,
+        "front/.index.json": {HTTPStatus.FORBIDDEN},
+        "front/events/" + event.id + ".json": {HTTPStatus.FORBIDDEN},
+        "front/link.mp4": {HTTPStatus.FORBIDDEN},
+        "front/up/secret.mp4": {HTTPStatus.FORBIDDEN},
+        "front/%2Fetc%2Fpasswd.mp4": refused,
+        "front/missing.mp4": {HTTPStatus.NOT_FOUND},
+        "back/" + event.clip: {HTTPStatus.NOT_FOUND},
+    }
+    for path, expected in cases.items():
+        response = await client.get(URL(f"/api/heldar/recordings/{path}", encoded=True))
+        assert response.status in expected, path
+        assert b"not yours" not in await response.read()
+    anonymous = await hass_client_no_auth()
+    response = await anonymous.get(f"/api/heldar/recordings/front/{event.clip}")
+    assert response.status == HTTPStatus.UNAUTHORIZED
+
+
+async def test_thumbnail_is_grabbed_once(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    recordings: Recordings,
+) -> None:
+    """The first request grabs a JPEG from the clip (real FFmpeg); later ones reuse it."""
+    _, folder, event = recordings
+    client = await hass_client()
+    response = await client.get(f"/api/heldar/thumbnails/front/{event.id}")
+    assert response.status == HTTPStatus.OK
+    assert response.headers["Content-Type"] == "image/jpeg"
+    jpeg = await response.read()
+    assert jpeg[:3] == b"\xff\xd8\xff"
+    cached = folder / "events" / f"{event.id}.jpg"
+    assert cached.read_bytes() == jpeg
+    mtime = cached.stat().st_mtime_ns
+    response = await client.get(f"/api/heldar/thumbnails/front/{event.id}")
+    assert await response.read() == jpeg
+    assert cached.stat().st_mtime_ns == mtime
+    response = await client.get("/api/heldar/thumbnails/front/nope")
+    assert response.status == HTTPStatus.NOT_FOUND
