@@ -77,6 +77,7 @@ async def test_started_and_finished(
     assert clip.is_file()
     assert clip.parent == tmp_path / "gate" / "events"
     assert done["media_content_id"] == f"media-source://heldar/gate/events/{done['event_id']}"
+    assert done["clip_url"] == f"/api/heldar/recordings/gate/events/{done['event_id']}.mp4"
     assert done["interrupted"] is False
     assert done["error"] is None
     await hass.config_entries.async_unload(entry.entry_id)  # type: ignore[attr-defined]

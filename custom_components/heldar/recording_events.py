@@ -41,6 +41,8 @@ def async_fire_recording_event(
         "end": _iso(event.end) if event.end is not None else None,
         "clip": str(clip) if clip else None,
         "media_content_id": event_media_id(camera.config.slug, event.id) if clip else None,
+        # Relative and authenticated: companion apps fetch it with their own login.
+        "clip_url": f"/api/heldar/recordings/{camera.config.slug}/{event.clip}" if clip else None,
         "interrupted": event.interrupted,
         "error": event.error if event.state is EventState.FAILED else None,
     }

@@ -1,0 +1,95 @@
+"""Pre-roll accuracy over ten triggers, and the buffer's steady size (real FFmpeg and camera).
+
+For each trigger at T the clip's first frame is its end minus its duration (ffprobe); the
+error is that minus (T - pre-roll). Zero or negative means the pre-roll is all there; the
+target is to be within one GOP (1 s on the test camera).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+import statistics
+import tempfile
+import time
+
+from common import emit
+
+from custom_components.heldar.recorder.events import Event
+from custom_components.heldar.recorder.modes import Demand, RecordMode
+from custom_components.heldar.recorder.supervisor import CameraRecorder, CameraSpec, StaticSource
+from tests.media import RtspCamera, duration
+
+PRE_ROLL = 6
+TRIGGERS = 10
+GOP = 1.0
+
+
+async def main() -> None:
+    """Buffer, trigger ten times, measure."""
+    camera = RtspCamera(fps=25, gop=25)
+    camera.start()
+    finished: asyncio.Queue[Event] = asyncio.Queue()
+    sizes: list[tuple[int, int]] = []
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            root = Path(scratch)
+            spec = CameraSpec(
+                "gate", "Gate", StaticSource(camera.url), root / "gate", 60,
+                pre_roll_seconds=PRE_ROLL, buffer_dir=root / "buffer",
+            )
+            recorder = CameraRecorder(
+                spec,
+                ffmpeg_binary="ffmpeg",
+                demand=Demand(RecordMode.EVENT),
+                event_listener=lambda event, phase: phase == "finished" and finished.put_nowait(event),
+            )
+            recorder.start()
+            errors = []
+            try:
+                await asyncio.sleep(PRE_ROLL + 6)
+                for _ in range(TRIGGERS):
+                    for _ in range(10):  # the buffer while idle
+                        files = list((root / "buffer").glob("*.mp4"))
+                        sizes.append((len(files), sum(f.stat().st_size for f in files)))
+                        await asyncio.sleep(0.5)
+                    trigger = time.time()
+                    recorder.trigger(datetime.fromtimestamp(trigger, UTC) + timedelta(seconds=2), "bench")
+                    event = await asyncio.wait_for(finished.get(), 60)
+                    assert event.clip is not None
+                    assert event.end is not None
+                    length = await asyncio.to_thread(duration, spec.output_dir / event.clip)
+                    errors.append((event.end - length) - (trigger - PRE_ROLL))
+                    await asyncio.sleep(PRE_ROLL + 2)  # let the buffer refill before the next
+            finally:
+                await recorder.stop()
+    finally:
+        camera.stop()
+    worst = min(errors)
+    emit(
+        "P4_preroll_error",
+        round(statistics.mean(errors), 3),
+        "s",
+        "-1 GOP <= error <= 0",
+        all(-GOP - 0.05 <= e <= 0.05 for e in errors),
+        min=round(worst, 3),
+        max=round(max(errors), 3),
+        triggers=len(errors),
+        gop_s=GOP,
+        errors=[round(e, 3) for e in errors],
+    )
+    emit(
+        "preroll_buffer_steady",
+        max(count for count, _ in sizes),
+        "files",
+        f"<= {PRE_ROLL // 2 + 2} (pre-roll / 2 s + the open one + the one just closed)",
+        max(count for count, _ in sizes) <= PRE_ROLL // 2 + 2,
+        max_bytes=max(size for _, size in sizes),
+        mean_bytes=int(statistics.mean(size for _, size in sizes)),
+        bitrate_kbit_s=600,
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
