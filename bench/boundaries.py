@@ -19,7 +19,7 @@ from common import emit, home_assistant
 from tests.media import RtspCamera
 
 
-async def main() -> None:  # noqa: PLR0915
+async def main() -> None:
     """Measure both kinds of boundary."""
     from homeassistant.setup import async_setup_component  # noqa: PLC0415
     from homeassistant.util import dt as dt_util  # noqa: PLC0415
@@ -51,12 +51,18 @@ async def main() -> None:  # noqa: PLR0915
                     data={"storage_dir": str(root / "rec")},
                     subentries_data=[
                         camera_subentry(
-                            "Lawn", camera.url, record_mode="scheduled", schedules=[window],
+                            "Lawn",
+                            camera.url,
+                            record_mode="scheduled",
+                            schedules=[window],
                             pre_roll_seconds=0,
                         ),
                         camera_subentry(
-                            "Gate", camera.url + "?gate", record_mode="event",
-                            post_roll_seconds=3, pre_roll_seconds=0,
+                            "Gate",
+                            camera.url + "?gate",
+                            record_mode="event",
+                            post_roll_seconds=3,
+                            pre_roll_seconds=0,
                         ),
                     ],
                 )
@@ -64,14 +70,21 @@ async def main() -> None:  # noqa: PLR0915
                 await hass.config_entries.async_setup(entry.entry_id)
                 if entry.state.value != "loaded":
                     raise RuntimeError(f"setup failed: {entry.state} {entry.reason}")
-                lawn = next(c for c in entry.runtime_data.cameras.values() if c.config.name == "Lawn")
-                gate = next(c for c in entry.runtime_data.cameras.values() if c.config.name == "Gate")
+                lawn = next(
+                    c for c in entry.runtime_data.cameras.values() if c.config.name == "Lawn"
+                )
+                gate = next(
+                    c for c in entry.runtime_data.cameras.values() if c.config.name == "Gate"
+                )
 
                 post_roll_errors = []
                 for _ in range(5):
                     response = await hass.services.async_call(
-                        "heldar", "trigger", {"entity_id": "sensor.gate_recorder_state"},
-                        blocking=True, return_response=True,
+                        "heldar",
+                        "trigger",
+                        {"entity_id": "sensor.gate_recorder_state"},
+                        blocking=True,
+                        return_response=True,
                     )
                     window_end = dt_util.parse_datetime(response["cameras"][0]["window_end"])
                     while gate.status is None or gate.status.state.value != "recording":

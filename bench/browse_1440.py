@@ -60,12 +60,22 @@ async def main() -> None:
             hour = f"media-source://heldar/yard/hour/{midnight.date().isoformat()}T12"
             timings: dict[str, list[float]] = {"day": [], "hour": [], "camera": []}
             for _ in range(20):
-                for name, node in (("day", day), ("hour", hour), ("camera", "media-source://heldar/yard")):
+                for name, node in (
+                    ("day", day),
+                    ("hour", hour),
+                    ("camera", "media-source://heldar/yard"),
+                ):
                     with Stopwatch() as watch:
-                        result = await media_source.async_browse_media(hass, node)
+                        await media_source.async_browse_media(hass, node)
                     timings[name].append(watch.seconds)
-            emit("browse_day_1440_segments", median_ms(timings["day"]), "ms", "-", None,
-                 segments=len(store.index))
+            emit(
+                "browse_day_1440_segments",
+                median_ms(timings["day"]),
+                "ms",
+                "-",
+                None,
+                segments=len(store.index),
+            )
             emit("browse_hour_60_segments", median_ms(timings["hour"]), "ms", "-", None)
             emit("browse_camera_days", median_ms(timings["camera"]), "ms", "-", None)
             emit("index_load_1440_from_cache", round(indexed * 1000, 1), "ms", "-", None)

@@ -20,9 +20,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def emit(metric: str, value: float | None, unit: str, target: str, passed: bool | None, **extra: Any) -> None:  # noqa: ANN401, FBT001
+def emit(
+    metric: str,
+    value: float | None,
+    unit: str,
+    target: str,
+    passed: bool | None,  # noqa: FBT001 - the record's own field
+    **extra: object,
+) -> None:
     """Print one metric as a JSON line."""
-    record = {"metric": metric, "value": value, "unit": unit, "target": target, "pass": passed}
+    record: dict[str, object] = {
+        "metric": metric,
+        "value": value,
+        "unit": unit,
+        "target": target,
+        "pass": passed,
+    }
     record.update(extra)
     print(json.dumps(record), flush=True)
 

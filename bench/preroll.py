@@ -36,14 +36,21 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             root = Path(scratch)
             spec = CameraSpec(
-                "gate", "Gate", StaticSource(camera.url), root / "gate", 60,
-                pre_roll_seconds=PRE_ROLL, buffer_dir=root / "buffer",
+                "gate",
+                "Gate",
+                StaticSource(camera.url),
+                root / "gate",
+                60,
+                pre_roll_seconds=PRE_ROLL,
+                buffer_dir=root / "buffer",
             )
             recorder = CameraRecorder(
                 spec,
                 ffmpeg_binary="ffmpeg",
                 demand=Demand(RecordMode.EVENT),
-                event_listener=lambda event, phase: phase == "finished" and finished.put_nowait(event),
+                event_listener=lambda event, phase: (
+                    phase == "finished" and finished.put_nowait(event)
+                ),
             )
             recorder.start()
             errors = []
@@ -55,7 +62,9 @@ async def main() -> None:
                         sizes.append((len(files), sum(f.stat().st_size for f in files)))
                         await asyncio.sleep(0.5)
                     trigger = time.time()
-                    recorder.trigger(datetime.fromtimestamp(trigger, UTC) + timedelta(seconds=2), "bench")
+                    recorder.trigger(
+                        datetime.fromtimestamp(trigger, UTC) + timedelta(seconds=2), "bench"
+                    )
                     event = await asyncio.wait_for(finished.get(), 60)
                     assert event.clip is not None
                     assert event.end is not None

@@ -48,12 +48,25 @@ async def main() -> None:
         with Stopwatch() as idle:
             report = await retention.run([store], set(), now=now - 30 * 86400)
         assert report.deleted_files == 0
-        emit("retention_10k_nothing_to_delete", round(idle.seconds * 1000, 1), "ms", "-", None,
-             segments=COUNT)
+        emit(
+            "retention_10k_nothing_to_delete",
+            round(idle.seconds * 1000, 1),
+            "ms",
+            "-",
+            None,
+            segments=COUNT,
+        )
         with Stopwatch() as full:
             report = await retention.run([store], set(), now=now + 30 * 86400)
-        emit("retention_10k_delete_all", round(full.seconds, 3), "s", "-", None,
-             segments=COUNT, deleted=report.deleted_files)
+        emit(
+            "retention_10k_delete_all",
+            round(full.seconds, 3),
+            "s",
+            "-",
+            None,
+            segments=COUNT,
+            deleted=report.deleted_files,
+        )
 
 
 if __name__ == "__main__":
