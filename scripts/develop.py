@@ -342,6 +342,12 @@ def add_demo_camera(token: str, entry_id: str, segment_seconds: int) -> None:
         {"handler": [entry_id, "camera"]},
         token,
     )
+    request(
+        "POST",
+        f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
+        {"next_step_id": "url"},
+        token,
+    )
     result = request(
         "POST",
         f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",

@@ -172,13 +172,20 @@ async def hub(hass: HomeAssistant, ha_dirs: Path, fake_ffmpeg_hass: Path) -> Moc
     return entry
 
 
-async def start_camera_flow(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
-    """Open the Add camera form."""
+async def start_camera_flow(
+    hass: HomeAssistant, entry: MockConfigEntry, kind: str = "url"
+) -> dict[str, Any]:
+    """Open the Add camera menu and choose the stream URL (or camera entity) form."""
     result = await hass.config_entries.subentries.async_init(
         (entry.entry_id, SUBENTRY_CAMERA), context={"source": config_entries.SOURCE_USER}
     )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["url", "entity"]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": kind}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == kind
     return dict(result)
 
 

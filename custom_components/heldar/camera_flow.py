@@ -14,6 +14,8 @@ from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -28,6 +30,7 @@ from homeassistant.util import slugify
 import probatio as vol
 
 from .const import (
+    CONF_CAMERA_ENTITY,
     CONF_EVENT_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
@@ -56,6 +59,7 @@ from .const import (
 )
 from .recorder.modes import RecordMode
 from .recorder.probe import ProbeOutcome, probe_stream
+from .recorder.supervisor import SourceUnavailableError
 from .recorder.urls import InvalidStreamUrlError, parse_stream_url, with_credentials
 from .schedule_form import (
     CONF_WINDOWS,
@@ -65,6 +69,7 @@ from .schedule_form import (
     window_from_form,
     window_schema,
 )
+from .sources import EntitySource
 
 CONF_WINDOW = "window"
 
@@ -93,6 +98,17 @@ CONNECTION_SCHEMA = vol.Schema(
         vol.Optional(CONF_PASSWORD): TextSelector(
             TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
         ),
+        vol.Required(CONF_SEGMENT_SECONDS, default=DEFAULT_SEGMENT_SECONDS): _seconds(
+            MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS
+        ),
+        vol.Required(CONF_RECORD_AUDIO, default=False): BooleanSelector(),
+    }
+)
+
+ENTITY_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_NAME): TextSelector(),
+        vol.Required(CONF_CAMERA_ENTITY): EntitySelector(EntitySelectorConfig(domain="camera")),
         vol.Required(CONF_SEGMENT_SECONDS, default=DEFAULT_SEGMENT_SECONDS): _seconds(
             MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS
         ),
@@ -146,8 +162,18 @@ class CameraSubentryFlow(ConfigSubentryFlow):
     # -- adding ---------------------------------------------------------------------------
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add a camera: first how to reach it."""
-        return await self._async_connection("user", user_input, next_step=self.async_step_recording)
+        """Add a camera: from a stream URL, or from a camera Home Assistant already has."""
+        return self.async_show_menu(step_id="user", menu_options=["url", "entity"])
+
+    async def async_step_url(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a camera by its stream URL."""
+        return await self._async_connection("url", user_input, next_step=self.async_step_recording)
+
+    async def async_step_entity(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Add a camera by one of Home Assistant's camera entities."""
+        return await self._async_entity("entity", user_input, next_step=self.async_step_recording)
 
     # -- editing --------------------------------------------------------------------------
 
@@ -166,7 +192,11 @@ class CameraSubentryFlow(ConfigSubentryFlow):
     async def async_step_connection(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Edit how to reach the camera."""
+        """Edit how to reach the camera (its URL, or which camera entity)."""
+        if self._data.get(CONF_CAMERA_ENTITY):
+            return await self._async_entity(
+                "connection", user_input, next_step=self.async_step_reconfigure
+            )
         return await self._async_connection(
             "connection", user_input, next_step=self.async_step_reconfigure
         )
@@ -179,7 +209,7 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             subentry,
             data=self._data,
             title=self._data[CONF_NAME],
-            unique_id=_unique_id(self._data[CONF_STREAM_URL]),
+            unique_id=_identity(self._data),
         )
         return self.async_abort(reason="reconfigure_successful")
 
@@ -313,7 +343,7 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         return self.async_create_entry(
             title=self._data[CONF_NAME],
             data=self._data,
-            unique_id=_unique_id(self._data[CONF_STREAM_URL]),
+            unique_id=_identity(self._data),
         )
 
     async def _async_connection(
@@ -379,8 +409,64 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         connection[CONF_RECORD_ENABLED] = self._data.get(CONF_RECORD_ENABLED, True)
         return connection, {}, ""
 
+    async def _async_entity(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        next_step: Callable[[], Awaitable[SubentryFlowResult]],
+    ) -> SubentryFlowResult:
+        errors: dict[str, str] = {}
+        detail = ""
+        if user_input is not None:
+            connection, errors, detail = await self._async_validate_entity(user_input)
+            if not errors:
+                self._data.update(connection)
+                return await next_step()
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                ENTITY_SCHEMA, user_input if user_input is not None else self._data
+            ),
+            errors=errors,
+            description_placeholders={"detail": detail},
+        )
+
+    async def _async_validate_entity(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str], str]:
+        """Check the entity has a stream FFmpeg can read; return its settings or the errors."""
+        entity_id = str(user_input[CONF_CAMERA_ENTITY])
+        state = self.hass.states.get(entity_id)
+        if state is None:
+            return {}, {CONF_CAMERA_ENTITY: "entity_missing"}, ""
+        if self._taken(entity_id):
+            return {}, {CONF_CAMERA_ENTITY: "already_configured"}, ""
+        name = str(user_input.get(CONF_NAME) or "").strip() or state.name
+        try:
+            url = await EntitySource(self.hass, entity_id).resolve()
+        except SourceUnavailableError as err:
+            return {}, {CONF_CAMERA_ENTITY: "no_stream"}, str(err)
+        binary = get_ffmpeg_manager(self.hass).binary
+        result = await probe_stream(binary, url, PROBE_TIMEOUT_SECONDS)
+        if result.outcome is not ProbeOutcome.OK:
+            return {}, {"base": str(result.outcome)}, result.detail
+        connection = {
+            CONF_NAME: name,
+            CONF_CAMERA_ENTITY: entity_id,
+            CONF_STREAM_URL: "",
+            CONF_USERNAME: "",
+            CONF_PASSWORD: "",
+            CONF_SEGMENT_SECONDS: int(user_input[CONF_SEGMENT_SECONDS]),
+            CONF_RECORD_AUDIO: bool(user_input[CONF_RECORD_AUDIO]),
+            CONF_SLUG: self._data.get(CONF_SLUG) or self._new_slug(name),
+            CONF_RECORD_ENABLED: self._data.get(CONF_RECORD_ENABLED, True),
+        }
+        return connection, {}, ""
+
     def _url_taken(self, url: str) -> bool:
-        unique_id = _unique_id(url)
+        return self._taken(_unique_id(url))
+
+    def _taken(self, unique_id: str) -> bool:
         own = self.context.get("subentry_id")
         return any(
             other.unique_id == unique_id
@@ -409,6 +495,11 @@ def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
     copied.setdefault(CONF_EVENT_RETENTION_HOURS, DEFAULT_EVENT_RETENTION_HOURS)
     copied.setdefault(CONF_QUOTA_GB, 0.0)
     return copied
+
+
+def _identity(data: Mapping[str, Any]) -> str:
+    """Return a camera's unique id: its camera entity, or its normalised stream URL."""
+    return str(data.get(CONF_CAMERA_ENTITY) or "") or _unique_id(str(data[CONF_STREAM_URL]))
 
 
 def _unique_id(url: str) -> str:

@@ -22,6 +22,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 
 from .const import (
+    CONF_CAMERA_ENTITY,
     CONF_EVENT_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
@@ -57,9 +58,11 @@ from .recorder.supervisor import (
     RecorderState,
     RecorderStatus,
     StaticSource,
+    StreamSource,
 )
 from .recordings import RecordingsManager
 from .schedule_timer import ScheduleTimer
+from .sources import EntitySource
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,7 +77,8 @@ class CameraConfig:
 
     name: str
     slug: str
-    stream_url: str
+    stream_url: str = ""
+    camera_entity: str = ""
     username: str = ""
     password: str = field(default="", repr=False)
     segment_seconds: int = DEFAULT_SEGMENT_SECONDS
@@ -95,7 +99,8 @@ class CameraConfig:
         return cls(
             name=str(data.get(CONF_NAME) or subentry.title),
             slug=str(data[CONF_SLUG]),
-            stream_url=str(data[CONF_STREAM_URL]),
+            stream_url=str(data.get(CONF_STREAM_URL) or ""),
+            camera_entity=str(data.get(CONF_CAMERA_ENTITY) or ""),
             username=str(data.get(CONF_USERNAME) or ""),
             password=str(data.get(CONF_PASSWORD) or ""),
             segment_seconds=int(data.get(CONF_SEGMENT_SECONDS, DEFAULT_SEGMENT_SECONDS)),
@@ -130,6 +135,7 @@ class CameraConfig:
         """
         return (
             self.stream_url,
+            self.camera_entity,
             self.username,
             self.password,
             self.segment_seconds,
@@ -138,6 +144,7 @@ class CameraConfig:
             self.pre_roll_seconds,
         ) != (
             other.stream_url,
+            other.camera_entity,
             other.username,
             other.password,
             other.segment_seconds,
@@ -159,6 +166,7 @@ class CameraHandle:
         ffprobe: str | None = None,
     ) -> None:
         """Create the handle; the recorder is started by ``HeldarData.async_start_camera``."""
+        self.hass = hass
         self.subentry_id = subentry_id
         self.config = config
         self.output_dir = storage / config.slug
@@ -200,10 +208,15 @@ class CameraHandle:
     def spec(self, buffer_dir: Path | None) -> CameraSpec:
         """Return what the recorder core needs to record this camera."""
         config = self.config
+        source: StreamSource
+        if config.camera_entity:
+            source = EntitySource(self.hass, config.camera_entity)
+        else:
+            source = StaticSource(config.stream_url, config.username, config.password)
         return CameraSpec(
             camera_id=config.slug,
             name=config.name,
-            source=StaticSource(config.stream_url, config.username, config.password),
+            source=source,
             output_dir=self.output_dir,
             segment_seconds=config.segment_seconds,
             record_audio=config.record_audio,

@@ -44,6 +44,16 @@ from .urls import mask, url_secrets, with_credentials
 _LOGGER = logging.getLogger(__name__)
 
 
+class Problem(StrEnum):
+    """Why a camera is not recording, for repairs and diagnostics."""
+
+    SOURCE = "source"  # no stream URL to be had (a camera entity that is gone)
+    AUTH = "auth"  # the camera refused the login
+    STORAGE = "storage"  # the recordings cannot be written
+    FFMPEG = "ffmpeg"  # FFmpeg cannot be run
+    STREAM = "stream"  # the stream is unreachable, ended or went silent
+
+
 class RecorderState(StrEnum):
     """What the recorder is really doing."""
 
@@ -67,6 +77,9 @@ class RecorderStatus:
     last_error: str | None = None
     last_segment: datetime | None = None
     pid: int | None = None
+    problem: Problem | None = None
+    # The end of FFmpeg's stderr from its last run that failed, credentials masked.
+    stderr_tail: str | None = None
 
 
 class SourceUnavailableError(Exception):
@@ -126,6 +139,8 @@ class Timing:
 
 
 class _StatusChanges(TypedDict, total=False):
+    problem: Problem | None
+    stderr_tail: str | None
     mode: RecordMode
     window_end: datetime | None
     reconnects: int
@@ -419,7 +434,7 @@ class CameraRecorder:
         try:
             url = await self.spec.source.resolve()
         except SourceUnavailableError as err:
-            self._fail(RecorderState.ERROR, str(err), count=False)
+            self._fail(RecorderState.ERROR, str(err), Problem.SOURCE, count=False)
             return 0.0
         secrets = url_secrets(url)
         loop = asyncio.get_running_loop()
@@ -427,7 +442,7 @@ class CameraRecorder:
             await loop.run_in_executor(None, self._prepare_output_dir)
         except OSError as err:
             reason = f"cannot create {self.spec.output_dir}: {err.strerror}"
-            self._fail(RecorderState.ERROR, reason, count=False)
+            self._fail(RecorderState.ERROR, reason, Problem.STORAGE, count=False)
             return 0.0
 
         buffering = self.buffering
@@ -440,7 +455,8 @@ class CameraRecorder:
         try:
             await loop.run_in_executor(None, partial(landing.mkdir, parents=True, exist_ok=True))
         except OSError as err:
-            self._fail(RecorderState.ERROR, f"cannot create {landing}: {err.strerror}", count=False)
+            reason = f"cannot create {landing}: {err.strerror}"
+            self._fail(RecorderState.ERROR, reason, Problem.STORAGE, count=False)
             return 0.0
         argv = RecordCommand(self._binary, url, landing, seconds, self._audio).argv()
         self._archive.new_run()
@@ -449,7 +465,7 @@ class CameraRecorder:
         try:
             process = await FFmpegProcess.start(argv, env={"TZ": "UTC"})
         except FFmpegNotFoundError as err:
-            self._fail(RecorderState.ERROR, str(err), count=False)
+            self._fail(RecorderState.ERROR, str(err), Problem.FFMPEG, count=False)
             return 0.0
         self._process = process
         self._publish(pid=process.pid)
@@ -529,6 +545,7 @@ class CameraRecorder:
         if became_flowing:
             changes["pid"] = process.pid
             changes["last_error"] = None
+            changes["problem"] = None
         # A buffering camera is idle (armed) until an event or a schedule makes it keep media.
         state = RecorderState.RECORDING if self.wants_recording else RecorderState.IDLE
         self._publish(state, **changes)
@@ -568,33 +585,54 @@ class CameraRecorder:
     def _after_failure(self, end: _End, code: int, tail: str) -> None:
         lowered = tail.lower()
         state = RecorderState.OFFLINE
+        problem = Problem.STREAM
         reason = summarize(tail)
         if end is _End.STALLED:
             reason = "the stream stopped sending media; restarting FFmpeg"
         elif end is _End.NO_DATA:
             reason = "no media arrived after connecting; restarting FFmpeg"
         elif any(marker in lowered for marker in _AUTH_MARKERS):
-            state = RecorderState.ERROR
+            state, problem = RecorderState.ERROR, Problem.AUTH
             reason = "the camera refused the username or password (401/403)"
         elif any(marker in lowered for marker in _STORAGE_MARKERS):
-            state = RecorderState.ERROR
+            state, problem = RecorderState.ERROR, Problem.STORAGE
         elif self._audio is AudioMode.COPY and any(m in lowered for m in _CONTAINER_MARKERS):
             # MP4 cannot hold this audio codec (G.711 ...): record AAC from now on.
             self._audio = AudioMode.AAC
             reason = "the camera's audio codec does not fit in MP4; transcoding audio to AAC"
         if not reason:
             reason = f"FFmpeg exited with status {code}"
-        self._fail(state, reason)
+        self._fail(state, reason, problem, tail=tail)
 
-    def _fail(self, state: RecorderState, reason: str, *, count: bool = True) -> None:
-        """Record a failed attempt; ``count`` it as a reconnect when an FFmpeg run ended."""
+    def _fail(
+        self,
+        state: RecorderState,
+        reason: str,
+        problem: Problem,
+        *,
+        count: bool = True,
+        tail: str | None = None,
+    ) -> None:
+        """Record a failed attempt; ``count`` it as a reconnect when an FFmpeg run ended.
+
+        Logged once at info level when the camera stops recording (and once when it records
+        again), as Home Assistant asks of integrations whose devices become unavailable.
+        """
         reconnects = self._status.reconnects + (1 if count else 0)
         if not self._failing:
-            _LOGGER.warning("Camera %s is not recording: %s", self.spec.name, reason)
+            _LOGGER.info("Camera %s is not recording: %s", self.spec.name, reason)
             self._failing = True
         else:
             _LOGGER.debug("Camera %s still not recording: %s", self.spec.name, reason)
-        self._publish(state, pid=None, last_error=reason, reconnects=reconnects)
+        changes: _StatusChanges = {
+            "pid": None,
+            "last_error": reason,
+            "reconnects": reconnects,
+            "problem": problem,
+        }
+        if tail is not None:
+            changes["stderr_tail"] = tail
+        self._publish(state, **changes)
 
     def _recovered(self) -> None:
         if self._failing:
