@@ -54,12 +54,13 @@ def join(argv: list[str]) -> int:
     return 0
 
 
-def main() -> int:  # noqa: C901, PLR0911, PLR0912
+def main() -> int:  # noqa: C901, PLR0911, PLR0912, PLR0915
     """Behave as the environment says."""
     argv = sys.argv[1:]
     log(argv=argv)
     if argv == ["-version"]:
-        sys.stdout.write("ffmpeg version 9.9-fake Copyright (c) the fake\n")
+        version = os.environ.get("HELDAR_FAKE_VERSION", "9.9-fake")
+        sys.stdout.write(f"ffmpeg version {version} Copyright (c) the fake\n")
         return 0
     if argv[-3:] == ["-f", "null", "-"]:
         probe = os.environ.get("HELDAR_FAKE_PROBE", "ok")

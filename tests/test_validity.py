@@ -941,13 +941,42 @@ def test_exception_translations() -> None:
     assert not missing, f"translations/en.json lacks {missing} (used at {keys})"
 
 
+def _issue_keys(name: str) -> Iterator[tuple[ast.Call, str | None]]:
+    """Yield each ``create_issue`` call's literal translation key (None if not a literal).
+
+    A helper that only passes its own ``translation_key`` parameter through counts as a
+    wrapper: the literals are then read from the calls to that helper instead.
+    """
+    tree = _tree(name)
+    wrappers: set[str] = set()
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        parameters = {arg.arg for arg in function.args.args + function.args.kwonlyargs}
+        for call in _calls(function, re.compile(r"create_issue$")):
+            node = _keyword(call, "translation_key")
+            if isinstance(node, ast.Name) and node.id in parameters:
+                wrappers.add(function.name)
+    for call in _calls(tree, re.compile(r"create_issue$")):
+        node = _keyword(call, "translation_key")
+        if isinstance(node, ast.Name) and any(
+            call in list(ast.walk(f))
+            for f in ast.walk(tree)
+            if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name in wrappers
+        ):
+            continue  # the wrapper's own pass-through call
+        yield call, _string(node)
+    for wrapper in wrappers:
+        for call in _calls(tree, wrapper):
+            yield call, _string(_keyword(call, "translation_key"))
+
+
 def test_issue_translations() -> None:
     """A repair issue shows ``issues.<key>.title`` and its description (or a fix flow)."""
     strings = _strings()
     missing: list[str] = []
     for name in _source_files():
-        for call in _calls(_tree(name), re.compile(r"create_issue$")):
-            key = _string(_keyword(call, "translation_key"))
+        for call, key in _issue_keys(name):
             if key is None:
                 missing.append(f"{_where(name, call)}: translation_key is not a literal")
                 continue

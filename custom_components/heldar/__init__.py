@@ -24,9 +24,11 @@ from .const import (
     SIGNAL_CAMERA_ADDED,
     SUBENTRY_CAMERA,
 )
+from .issues import IssueTracker
 from .recorder.index import find_ffprobe
 from .recorder.manager import RecorderManager
 from .recorder.mirror import Mirror
+from .recorder.probe import ffmpeg_version
 from .recorder.storage import check_storage
 from .recording_events import async_fire_recording_event
 from .recordings import RecordingsManager
@@ -36,7 +38,14 @@ from .views import RecordingView, ThumbnailView
 
 _LOGGER = logging.getLogger(__name__)
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -95,6 +104,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
         ),
     )
     data.hub_settings = dict(entry.data)
+    data.issues = IssueTracker(hass, entry.entry_id, str(storage))
+    data.issues.async_check_ffmpeg(binary, await ffmpeg_version(binary))
     entry.runtime_data = data
     ffprobe = await hass.async_add_executor_job(find_ffprobe, binary)
     data.ffprobe = ffprobe
@@ -166,6 +177,7 @@ async def _async_update_listener(hass: HomeAssistant, entry: HeldarConfigEntry) 
                 await data.async_start_camera(camera)
             else:
                 camera.async_apply_config()
+            camera.async_config_changed()
 
 
 def _rename_device(hass: HomeAssistant, entry_id: str, subentry_id: str, name: str) -> None:

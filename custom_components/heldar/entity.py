@@ -45,6 +45,15 @@ class HeldarCameraEntity(Entity):
         await super().async_added_to_hass()
         self.async_on_remove(self._camera.async_add_listener(self.async_write_ha_state))
 
+    @callback
+    def update_camera_setting(self, key: str, value: object) -> None:
+        """Store one camera setting in its subentry; the hub's update listener applies it."""
+        entry = self.platform.config_entry
+        if entry is not None and (subentry := entry.subentries.get(self._camera.subentry_id)):
+            self.hass.config_entries.async_update_subentry(
+                entry, subentry, data={**subentry.data, key: value}
+            )
+
 
 def async_setup_camera_entities(
     hass: HomeAssistant,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 import logging
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -61,6 +61,9 @@ from .recorder.supervisor import (
     StreamSource,
 )
 from .recordings import RecordingsManager
+
+if TYPE_CHECKING:
+    from .issues import IssueTracker
 from .schedule_timer import ScheduleTimer
 from .sources import EntitySource
 
@@ -182,8 +185,8 @@ class CameraHandle:
         # the camera's recorder restarted.
         self.carried_window_end: datetime | None = None
         self._listeners: list[CALLBACK_TYPE] = []
-        # Told about every status change too: the hub counts recording cameras.
-        self.hub_listener: CALLBACK_TYPE | None = None
+        # Told about every status change too: the hub counts cameras and raises repairs.
+        self.hub_listener: Callable[[CameraHandle], None] | None = None
         self._timer = ScheduleTimer(hass, self._async_schedule_changed)
 
     @callback
@@ -198,7 +201,12 @@ class CameraHandle:
         self.status = status
         self._async_notify()
         if self.hub_listener is not None:
-            self.hub_listener()
+            self.hub_listener(self)
+
+    @callback
+    def async_config_changed(self) -> None:
+        """Tell the entities that show settings (mode, rolls) to refresh."""
+        self._async_notify()
 
     @callback
     def _async_notify(self) -> None:
@@ -309,6 +317,7 @@ class HeldarData:
     on_event: Callable[[CameraHandle, Event, str], None]
     cameras: dict[str, CameraHandle] = field(default_factory=dict)
     ffprobe: str | None = None
+    issues: IssueTracker | None = None
     # The hub's settings this runtime was built from; a change means a reload.
     hub_settings: dict[str, Any] = field(default_factory=dict)
     # Serialises reactions to subentry changes, which Home Assistant may deliver back to back.
@@ -322,7 +331,9 @@ class HeldarData:
         return lambda: self._status_listeners.remove(listener)
 
     @callback
-    def _async_status_changed(self) -> None:
+    def _async_status_changed(self, camera: CameraHandle) -> None:
+        if self.issues is not None:
+            self.issues.async_camera_changed(camera)
         for listener in list(self._status_listeners):
             listener()
 
@@ -369,10 +380,14 @@ class HeldarData:
         camera.recorder = None
         await self.manager.stop(camera.config.slug)
         self.recordings.remove_store(camera.config.slug)
+        if self.issues is not None:
+            self.issues.async_remove_camera(camera)
 
     async def async_stop_all(self) -> None:
         """Stop every camera: on unload and on Home Assistant shutdown."""
         self.recordings.async_stop()
+        if self.issues is not None:
+            self.issues.async_stop()
         for camera in self.cameras.values():
             camera.async_shutdown()
         await self.manager.stop_all()

@@ -57,6 +57,33 @@ _BYTES = {
     "state_class": SensorStateClass.MEASUREMENT,
 }
 
+
+@dataclass(frozen=True, kw_only=True)
+class CameraStatusDescription(SensorEntityDescription):
+    """A diagnostic figure from a camera's recorder status."""
+
+    value: Callable[[CameraHandle], float | int | datetime | None]
+
+
+CAMERA_STATUS = (
+    CameraStatusDescription(
+        key="reconnects",
+        translation_key="reconnects",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda camera: camera.status.reconnects if camera.status else None,
+    ),
+    CameraStatusDescription(
+        key="last_segment",
+        translation_key="last_segment",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # A new value every segment: useful when debugging, noise in the logbook otherwise.
+        entity_registry_enabled_default=False,
+        value=lambda camera: camera.status.last_segment if camera.status else None,
+    ),
+)
+
 CAMERA_STORAGE = (
     CameraStorageDescription(
         key="storage_used",
@@ -123,6 +150,7 @@ async def async_setup_entry(
         lambda data, camera: [
             RecorderStateSensor(data, camera, RECORDER_STATE),
             *(CameraStorageSensor(data, camera, description) for description in CAMERA_STORAGE),
+            *(CameraStatusSensor(data, camera, description) for description in CAMERA_STATUS),
         ],
     )
     async_add_entities(HubSensor(entry, description) for description in HUB_SENSORS)
@@ -151,6 +179,17 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
             "last_error": status.last_error,
             "last_segment": _iso(status.last_segment),
         }
+
+
+class CameraStatusSensor(HeldarCameraEntity, SensorEntity):
+    """A diagnostic figure of the recorder, pushed with every status change."""
+
+    entity_description: CameraStatusDescription
+
+    @property
+    def native_value(self) -> float | int | datetime | None:
+        """Return the figure."""
+        return self.entity_description.value(self._camera)
 
 
 class CameraStorageSensor(HeldarCameraEntity, SensorEntity):

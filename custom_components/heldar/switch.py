@@ -48,10 +48,7 @@ class RecordingSwitch(HeldarCameraEntity, SwitchEntity):
         self._set(enabled=False)
 
     def _set(self, *, enabled: bool) -> None:
+        # Applied at once (FFmpeg starts finishing its segment now), then stored.
         self._data.async_set_record_enabled(self._camera, enabled)
-        entry = self.platform.config_entry
-        if entry is not None and (subentry := entry.subentries.get(self._camera.subentry_id)):
-            self.hass.config_entries.async_update_subentry(
-                entry, subentry, data={**subentry.data, CONF_RECORD_ENABLED: enabled}
-            )
+        self.update_camera_setting(CONF_RECORD_ENABLED, enabled)
         self.async_write_ha_state()
