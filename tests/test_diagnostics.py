@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from homeassistant.core import HomeAssistant
+import pytest
 
 from custom_components.heldar.const import CONF_PASSWORD, CONF_USERNAME
 from custom_components.heldar.diagnostics import async_get_config_entry_diagnostics
@@ -36,9 +37,44 @@ async def test_diagnostics_without_secrets(
     for secret in (PASSWORD, "p%40ss", "querysecret", "viewer", '"admin"'):
         assert secret not in text
     assert diagnostics["ffmpeg"]["version"] == "9.9-fake"
+    assert diagnostics["ffmpeg"]["major"] == 9
+    assert diagnostics["storage"]["min_free_bytes"] == 5_000_000_000
     (camera,) = diagnostics["cameras"]
     assert camera["status"]["state"] == "recording"
+    assert camera["storage"]["folder"] == str(tmp_path / "front")
     assert camera["settings"]["stream_url"] == "http://front.local/video.cgi?user=***&pwd=***"
     assert camera["settings"]["password"] == "**REDACTED**"
     assert diagnostics["hub"]["storage_dir"] == str(tmp_path)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_diagnostics_of_a_failing_camera(
+    hass: HomeAssistant, fake_ffmpeg_hass: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FFmpeg's last words are included, masked: the URL and password it echoed are gone."""
+    monkeypatch.setenv("HELDAR_FAKE_MODE", "exit")
+    monkeypatch.setenv(
+        "HELDAR_FAKE_STDERR",
+        "[rtsp @ 0x1] Did you mean file:rtsp://admin:p%40ss%2Fw%3Ard%2521@front.local/live?\n"
+        "rtsp://admin:p@ss/w:rd%21@front.local/live: Connection refused\n",
+    )
+    entry = hub_entry(
+        tmp_path,
+        camera_subentry(
+            "Front",
+            "rtsp://front.local/live",
+            **{CONF_USERNAME: "admin", CONF_PASSWORD: PASSWORD},
+        ),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await wait_for_state(hass, "sensor.front_recorder_state", "offline")
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    (camera,) = diagnostics["cameras"]
+    assert camera["status"]["problem"] == "stream"
+    assert "Connection refused" in camera["status"]["stderr_tail"]
+    assert "rtsp://***@front.local/live" in camera["status"]["stderr_tail"]
+    text = json.dumps(diagnostics, default=str)
+    for secret in (PASSWORD, "p%40ss", "p@ss", "w:rd"):
+        assert secret not in text
     await hass.config_entries.async_unload(entry.entry_id)

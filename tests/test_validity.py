@@ -1066,3 +1066,45 @@ def test_icons() -> None:
         if not (isinstance(value, str) and RE_ICON.match(value))
     ]
     assert not problems, "icons.json:\n" + "\n".join(problems)
+
+
+QUALITY_RULES = {
+    "bronze": [
+        "action-setup", "appropriate-polling", "brands", "common-modules",
+        "config-flow-test-coverage", "config-flow", "dependency-transparency", "docs-actions",
+        "docs-high-level-description", "docs-installation-instructions",
+        "docs-removal-instructions", "entity-event-setup", "entity-unique-id",
+        "has-entity-name", "runtime-data", "test-before-configure", "test-before-setup",
+        "unique-config-entry",
+    ],
+    "silver": [
+        "action-exceptions", "config-entry-unloading", "docs-configuration-parameters",
+        "docs-installation-parameters", "entity-unavailable", "integration-owner",
+        "log-when-unavailable", "parallel-updates", "reauthentication-flow", "test-coverage",
+    ],
+    "gold": [
+        "devices", "diagnostics", "discovery-update-info", "discovery", "docs-data-update",
+        "docs-examples", "docs-known-limitations", "docs-supported-devices",
+        "docs-supported-functions", "docs-troubleshooting", "docs-use-cases",
+        "dynamic-devices", "entity-category", "entity-device-class",
+        "entity-disabled-by-default", "entity-translations", "exception-translations",
+        "icon-translations", "reconfiguration-flow", "repair-issues", "stale-devices",
+    ],
+    "platinum": ["async-dependency", "inject-websession", "strict-typing"],
+}  # fmt: skip
+
+
+def test_quality_scale() -> None:
+    """quality_scale.yaml names every bronze to platinum rule; exemptions and todos say why."""
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8"))[
+        "rules"
+    ]
+    wanted = {rule for tier in QUALITY_RULES.values() for rule in tier}
+    assert set(rules) == wanted, f"missing {wanted - set(rules)}, unknown {set(rules) - wanted}"
+    for rule, value in rules.items():
+        status = value if isinstance(value, str) else value["status"]
+        assert status in {"done", "todo", "exempt"}, rule
+        if status != "done":
+            assert isinstance(value, dict), f"{rule}: an {status} rule needs a comment"
+            assert value.get("comment"), f"{rule}: an {status} rule needs a comment"
+    assert (INTEGRATION / "brand" / "icon.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
