@@ -148,6 +148,36 @@ async def test_hub_reconfigure(hass: HomeAssistant, ha_dirs: Path, fake_ffmpeg_h
     assert entry.state is ConfigEntryState.LOADED
 
 
+async def test_hub_mirror_settings(hass: HomeAssistant, ha_dirs: Path) -> None:
+    """The mirror must be another directory that already exists; then it is stored."""
+    storage = ha_dirs / "media" / "heldar"
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    base = {CONF_STORAGE_DIR: str(storage), CONF_MIN_FREE_GB: 10, CONF_MIRROR_RETENTION_HOURS: 48}
+    for mirror, error in (
+        (str(storage), "mirror_same_as_storage"),
+        ("/mnt/nas", "storage_missing"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**base, CONF_MIRROR_DIR: mirror}
+        )
+        assert result["errors"] == {CONF_MIRROR_DIR: error}
+    nas = ha_dirs / "nas"
+    nas.mkdir()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**base, CONF_MIRROR_DIR: f" {nas} "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_STORAGE_DIR: str(storage),
+        CONF_MIN_FREE_GB: 10.0,
+        CONF_MIRROR_DIR: str(nas),
+        CONF_MIRROR_RETENTION_HOURS: 48.0,
+    }
+    assert not (ha_dirs / "mnt").exists()
+
+
 async def test_hub_single_instance(hass: HomeAssistant, ha_dirs: Path) -> None:
     """Heldar is set up once; cameras are added to that one hub."""
     MockConfigEntry(domain=DOMAIN, data={CONF_STORAGE_DIR: str(ha_dirs)}).add_to_hass(hass)

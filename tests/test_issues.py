@@ -144,9 +144,12 @@ async def test_ffmpeg_missing_or_too_old(
         monkeypatch.setenv("HELDAR_FAKE_VERSION", version)
     path = str(FAKE_FFMPEG) if binary == "fake" else str(tmp_path / "no-ffmpeg")
     assert await async_setup_component(hass, "ffmpeg", {"ffmpeg": {"ffmpeg_bin": path}})
-    entry = hub_entry(tmp_path)
+    entry = hub_entry(tmp_path, camera_subentry("Front", "rtsp://front/s"))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
+    if binary == "missing":  # the camera cannot start FFmpeg either: error, same issue
+        state = await wait_for_state(hass, SENSOR, "error")
+        assert "no-ffmpeg" in state.attributes["last_error"]
     raised = issue(hass, issue_id)
     assert raised is not None
     assert raised.severity is ir.IssueSeverity.ERROR

@@ -200,3 +200,53 @@ async def test_records_a_real_camera_entity(
         assert duration(path) > 0
     for state in hass.states.async_all():
         assert "p@ss" not in str(state)
+
+
+async def test_reconfigure_an_entity_camera(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """Editing an entity camera's connection shows the entity form, not a URL form."""
+    from custom_components.heldar.repairs import async_create_fix_flow  # noqa: PLC0415
+
+    flow_id = await open_entity_form(hass, hub)
+    fields = {
+        CONF_CAMERA_ENTITY: "camera.porch",
+        CONF_SEGMENT_SECONDS: 10,
+        CONF_RECORD_AUDIO: False,
+    }
+    await hass.config_entries.subentries.async_configure(flow_id, fields)
+    await hass.config_entries.subentries.async_configure(
+        flow_id, {"record_mode": "continuous", "post_roll_seconds": 30, "pre_roll_seconds": 0}
+    )
+    porch = next(s for s in hub.subentries.values() if s.title == "Porch")
+    result = await hub.start_subentry_reconfigure_flow(hass, porch.subentry_id)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "connection"}
+    )
+    assert result["step_id"] == "connection"
+    assert [str(key) for key in result["data_schema"].schema] == [
+        CONF_NAME,
+        CONF_CAMERA_ENTITY,
+        CONF_SEGMENT_SECONDS,
+        CONF_RECORD_AUDIO,
+    ]
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**fields, CONF_NAME: "Porch", CONF_SEGMENT_SECONDS: 20}
+    )
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {"next_step_id": "save"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert hub.subentries[porch.subentry_id].data[CONF_SEGMENT_SECONDS] == 20
+    assert hub.subentries[porch.subentry_id].unique_id == "camera.porch"
+
+    # A fix flow for a camera that was deleted meanwhile, or for any other issue.
+    hass.config_entries.async_remove_subentry(hub, porch.subentry_id)
+    flow = await async_create_fix_flow(
+        hass,
+        f"camera_auth_{porch.subentry_id}",
+        {"entry_id": hub.entry_id, "subentry_id": porch.subentry_id},
+    )
+    flow.hass = hass
+    result = await flow.async_step_init()
+    assert result["reason"] == "camera_removed"
+    assert type(await async_create_fix_flow(hass, "other", None)).__name__ == "ConfirmRepairFlow"

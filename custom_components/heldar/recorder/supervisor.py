@@ -517,6 +517,9 @@ class CameraRecorder:
             # The exit woke the change event; what it reported is handled here, and real
             # changes (disable, stop) are flags the caller re-reads, so nothing is lost.
             self._changed.clear()
+            if end is _End.REQUESTED and not self._closing and not self._wants_ffmpeg:
+                # FFmpeg is gone: say so now, before the last segment is filed away.
+                self._publish(self._resting_state(), pid=None)
         except asyncio.CancelledError:
             process.kill()
             raise
