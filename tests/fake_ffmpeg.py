@@ -6,8 +6,12 @@ It understands just enough of Heldar's command lines (the output pattern, ``-seg
 
 - ``HELDAR_FAKE_MODE``: ``record`` (default), ``exit`` (print ``HELDAR_FAKE_STDERR`` and exit
   with ``HELDAR_FAKE_CODE`` after ``HELDAR_FAKE_DELAY`` seconds), ``silent`` (write one
-  fragment, then nothing while staying alive) or ``stubborn`` (record and ignore SIGINT and
-  SIGTERM);
+  fragment, then nothing while staying alive), ``stubborn`` (record and ignore SIGINT and
+  SIGTERM) or ``longgop`` (a fragment only every ``HELDAR_FAKE_GOP`` seconds, as a camera
+  with a long keyframe interval writes);
+- ``HELDAR_FAKE_PROGRESS``: ``on`` (default) prints FFmpeg's ``-progress`` reports on stdout
+  when asked to, with the media time advancing as long as media "flows"; ``off`` prints none,
+  as an FFmpeg without them;
 - ``HELDAR_FAKE_PROBE``: ``ok`` (default), ``auth``, ``fail`` or ``hang`` for probe runs;
 - ``HELDAR_FAKE_LOG``: a file to which every start appends its pid and argv.
 """
@@ -99,11 +103,17 @@ def main() -> int:  # noqa: C901, PLR0911, PLR0912, PLR0915
 
     pattern = argv[-1]
     segment = float(argv[argv.index("-segment_time") + 1]) if "-segment_time" in argv else 60
-    opened = 0.0
+    gop = float(os.environ.get("HELDAR_FAKE_GOP", "0.05")) if mode == "longgop" else 0.05
+    progress = "-progress" in argv and os.environ.get("HELDAR_FAKE_PROGRESS", "on") == "on"
+    started = time.time()
+    opened = last_fragment = 0.0
     handle = None
     fragments = 0
     while not stop:
         now = time.time()
+        if progress and (mode != "silent" or fragments == 0):
+            sys.stdout.write(f"out_time_us={int((now - started) * 1e6)}\nprogress=continue\n")
+            sys.stdout.flush()
         if handle is None or now - opened >= segment:
             if handle is not None:
                 handle.close()
@@ -111,10 +121,11 @@ def main() -> int:  # noqa: C901, PLR0911, PLR0912, PLR0915
             path = time.strftime(pattern, time.gmtime(now))
             handle = Path(path).open("ab")  # noqa: SIM115 - rotated by hand
             handle.write(box(b"ftyp", b"isom") + box(b"moov"))
-        if mode != "silent" or fragments == 0:
+        if (mode != "silent" or fragments == 0) and now - last_fragment >= gop:
             handle.write(box(b"moof") + box(b"mdat", b"x" * 512))
             handle.flush()
             fragments += 1
+            last_fragment = now
         time.sleep(0.05)
     if handle is not None:
         handle.close()

@@ -185,6 +185,32 @@ async def test_silent_stream_is_restarted(
     assert all(not pid_alive(int(str(start["pid"]))) for start in starts)
 
 
+@pytest.mark.parametrize(("progress", "restarted"), [("on", False), ("off", True)])
+async def test_long_gop_is_not_mistaken_for_silence(
+    fake_ffmpeg: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    progress: str,
+    restarted: bool,  # noqa: FBT001
+) -> None:
+    """A file that grows once per long GOP is alive while FFmpeg reports media advancing.
+
+    Without FFmpeg's progress reports the same camera looks silent between keyframes and is
+    restarted, which is why the reports are the liveness signal.
+    """
+    monkeypatch.setenv("HELDAR_FAKE_MODE", "longgop")
+    monkeypatch.setenv("HELDAR_FAKE_GOP", "1.5")  # FAST stalls after 0.6 s without progress
+    monkeypatch.setenv("HELDAR_FAKE_PROGRESS", progress)
+    log = StatusLog()
+    recorder = make_recorder(fake_ffmpeg, tmp_path, log)
+    recorder.start()
+    await log.wait_state(RecorderState.RECORDING)
+    await asyncio.sleep(3.5)
+    await recorder.stop()
+    assert (log.latest.reconnects > 0) is restarted
+    assert (RecorderState.OFFLINE in log.states) is restarted
+
+
 async def test_no_media_after_connecting_is_restarted(
     fake_ffmpeg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

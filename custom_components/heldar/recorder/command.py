@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from .progress import PROGRESS_PERIOD
 from .urls import is_rtsp
 
 SEGMENT_NAME_FORMAT = "%Y%m%d_%H%M%S.mp4"
@@ -48,6 +49,8 @@ class RecordCommand:
     def argv(self) -> list[str]:
         """Return the argument vector, binary first."""
         args = [self.binary, "-nostdin", "-hide_banner", "-loglevel", "warning"]
+        # Progress on stdout: the supervisor's liveness signal (see progress.py).
+        args += ["-progress", "pipe:1", "-stats_period", f"{PROGRESS_PERIOD:g}", "-nostats"]
         args += input_options(self.url)
         args += ["-fflags", "nobuffer", "-i", self.url]
         args += ["-c:v", "copy", *_audio_args(self.audio), "-sn", "-dn"]

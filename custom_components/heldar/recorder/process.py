@@ -15,6 +15,7 @@ import os
 import signal
 from typing import Self
 
+from .progress import MediaClock
 from .stderr_tail import StderrTail
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,25 +38,45 @@ class StopTimeouts:
 class FFmpegProcess:
     """A running FFmpeg whose stderr is drained continuously into a bounded tail."""
 
-    def __init__(self, process: asyncio.subprocess.Process, tail: StderrTail) -> None:
+    def __init__(
+        self,
+        process: asyncio.subprocess.Process,
+        tail: StderrTail,
+        media_clock: MediaClock | None = None,
+    ) -> None:
         """Wrap ``process``; use ``start`` rather than calling this directly."""
         self._process = process
         self.tail = tail
-        self._drain = asyncio.create_task(self._drain_stderr(), name=f"ffmpeg {process.pid} stderr")
+        self.media_clock = media_clock
+        name = f"ffmpeg {process.pid}"
+        self._drains = [asyncio.create_task(self._drain_stderr(), name=f"{name} stderr")]
+        if media_clock is not None:
+            self._drains.append(
+                asyncio.create_task(self._drain_progress(media_clock), name=f"{name} progress")
+            )
 
     @classmethod
-    async def start(cls, argv: list[str], *, env: dict[str, str] | None = None) -> Self:
-        """Start ``argv`` with stdin and stdout closed and stderr piped.
+    async def start(
+        cls,
+        argv: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        media_clock: MediaClock | None = None,
+    ) -> Self:
+        """Start ``argv`` with stdin closed and stderr piped.
 
-        The child gets its own session, so a Ctrl-C aimed at Home Assistant's terminal reaches
-        HA, which then stops FFmpeg in order, rather than FFmpeg directly.
+        stdout is piped into ``media_clock`` when one is given (``argv`` must then ask for
+        ``-progress pipe:1``), else closed. The child gets its own session, so a Ctrl-C aimed
+        at Home Assistant's terminal reaches HA, which then stops FFmpeg in order, rather than
+        FFmpeg directly.
         """
         full_env = {**os.environ, **(env or {})}
+        stdout = asyncio.subprocess.PIPE if media_clock else asyncio.subprocess.DEVNULL
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv,
                 stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
+                stdout=stdout,
                 stderr=asyncio.subprocess.PIPE,
                 env=full_env,
                 start_new_session=True,
@@ -64,7 +85,7 @@ class FFmpegProcess:
         except (FileNotFoundError, PermissionError, NotADirectoryError) as err:
             msg = f"FFmpeg binary {argv[0]!r} cannot be run: {err.strerror}"
             raise FFmpegNotFoundError(msg) from err
-        return cls(process, StderrTail())
+        return cls(process, StderrTail(), media_clock)
 
     @property
     def pid(self) -> int:
@@ -77,9 +98,9 @@ class FFmpegProcess:
         return self._process.returncode
 
     async def wait(self) -> int:
-        """Wait for FFmpeg to exit and for its stderr to be drained; return its status."""
+        """Wait for FFmpeg to exit and for its output to be drained; return its status."""
         code = await self._process.wait()
-        await self._drain
+        await asyncio.gather(*self._drains)
         return code
 
     async def stop(self, timeouts: StopTimeouts | None = None) -> int:
@@ -125,3 +146,11 @@ class FFmpegProcess:
         with contextlib.suppress(OSError, ValueError):
             while chunk := await stream.read(_READ_CHUNK):
                 self.tail.feed(chunk)
+
+    async def _drain_progress(self, clock: MediaClock) -> None:
+        stream = self._process.stdout
+        if stream is None:  # pragma: no cover - stdout is piped whenever a clock is given
+            return
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := await stream.read(_READ_CHUNK):
+                clock.feed(chunk)

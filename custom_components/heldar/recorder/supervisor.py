@@ -36,6 +36,7 @@ from .command import AudioMode, RecordCommand
 from .events import Event
 from .modes import Demand, RecordMode
 from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
+from .progress import MediaClock
 from .segments import SegmentVerdict, SegmentWatcher, segment_start, settle_last_segment
 from .stderr_tail import summarize
 from .store import CameraStore
@@ -129,7 +130,7 @@ class Timing:
     poll_connecting: float = 1.0
     poll_recording: float = 2.0
     connect_timeout: float = 30.0
-    stall_floor: float = 10.0
+    stall_floor: float = 6.0
     stall_ceiling: float = 60.0
     stall_factor: float = 3.0
     stop: StopTimeouts = field(default_factory=StopTimeouts)
@@ -177,7 +178,11 @@ class _End(StrEnum):
 
 @dataclass(slots=True)
 class _RunHealth:
-    """Whether one FFmpeg run is delivering media, judged from segment growth."""
+    """Whether one FFmpeg run is delivering media.
+
+    The evidence is FFmpeg's progress report (the media time advancing) when FFmpeg gives
+    one, else segment files growing.
+    """
 
     timing: Timing
     started: float
@@ -185,38 +190,50 @@ class _RunHealth:
     last_progress: float = 0.0
     widest_gap: float = 0.0
 
-    @property
-    def poll_interval(self) -> float:
-        """Poll fast until media flows, so ``recording`` shows up quickly."""
+    def poll_interval(self, now: float) -> float:
+        """Poll fast until media flows, then wake up no later than the stall deadline."""
         if self.recording_since is None:
             return self.timing.poll_connecting
-        return self.timing.poll_recording
+        until_stall = self.last_progress + self.stall_seconds - now
+        return max(0.05, min(self.timing.poll_recording, until_stall + 0.01))
 
-    def observe(self, progressed: bool, now: float) -> bool:  # noqa: FBT001
-        """Take one scan's verdict; return True when media just started flowing."""
-        if not progressed:
+    @property
+    def stall_seconds(self) -> float:
+        """How long without progress counts as a silent stream."""
+        # Progress comes in steps (a report, or a fragment per GOP): allow a few of them.
+        timing = self.timing
+        return min(
+            max(timing.stall_floor, timing.stall_factor * self.widest_gap), timing.stall_ceiling
+        )
+
+    def observe(self, progressed_at: float | None) -> bool:
+        """Take the latest evidence of media; return True when media just started flowing."""
+        if progressed_at is None or progressed_at <= self.last_progress:
             return False
         if self.recording_since is None:
-            self.recording_since = self.last_progress = now
+            self.recording_since = self.last_progress = progressed_at
             return True
-        self.widest_gap = max(self.widest_gap, now - self.last_progress)
-        self.last_progress = now
+        self.widest_gap = max(self.widest_gap, progressed_at - self.last_progress)
+        self.last_progress = progressed_at
         return False
 
     def verdict(self, now: float) -> _End | None:
         """Return why the run must end: silent for too long, or never started."""
-        timing = self.timing
         if self.recording_since is None:
-            return _End.NO_DATA if now - self.started > timing.connect_timeout else None
-        # A camera with a long GOP writes less often; allow a few of its gaps, within bounds.
-        stall = min(
-            max(timing.stall_floor, timing.stall_factor * self.widest_gap), timing.stall_ceiling
-        )
-        return _End.STALLED if now - self.last_progress > stall else None
+            return _End.NO_DATA if now - self.started > self.timing.connect_timeout else None
+        return _End.STALLED if now - self.last_progress > self.stall_seconds else None
 
     def healthy_seconds(self, now: float) -> float:
         """Return how long media flowed in this run."""
         return now - self.recording_since if self.recording_since is not None else 0.0
+
+
+def _evidence(process: FFmpegProcess, grew: bool, now: float) -> float | None:  # noqa: FBT001
+    """Return when media last demonstrably flowed: FFmpeg's own report, else file growth now."""
+    clock = process.media_clock
+    if clock is not None and clock.advanced_at is not None:
+        return clock.advanced_at
+    return now if grew else None
 
 
 _AUTH_MARKERS = ("401 unauthorized", "403 forbidden", "authorization failed")
@@ -262,6 +279,7 @@ class CameraRecorder:
             store=store,
         )
         self._run_state: _Run | None = None
+        self._run_health: _RunHealth | None = None
         if store is not None:
             store.busy = self.busy_paths
         self._closing = False
@@ -462,8 +480,10 @@ class CameraRecorder:
         self._archive.new_run()
         self._publish(RecorderState.CONNECTING, pid=None)
         started_wall = time.time()
+        # The first progress report wakes the supervisor, so ``recording`` shows at once.
+        clock = MediaClock(loop.time, lambda _: self._wake_if_connecting())
         try:
-            process = await FFmpegProcess.start(argv, env={"TZ": "UTC"})
+            process = await FFmpegProcess.start(argv, env={"TZ": "UTC"}, media_clock=clock)
         except FFmpegNotFoundError as err:
             self._fail(RecorderState.ERROR, str(err), Problem.FFMPEG, count=False)
             return 0.0
@@ -481,6 +501,7 @@ class CameraRecorder:
             births.stop()
             self._process = None
             self._run_state = None
+            self._run_health = None
 
     def _prepare_output_dir(self) -> None:
         self.spec.output_dir.mkdir(parents=True, exist_ok=True)
@@ -491,11 +512,11 @@ class CameraRecorder:
         loop = asyncio.get_running_loop()
         exited = asyncio.ensure_future(process.wait())
         exited.add_done_callback(lambda _: self._changed.set())
-        health = _RunHealth(self._timing, started=loop.time())
+        health = self._run_health = _RunHealth(self._timing, started=loop.time())
         end = _End.EXITED
         try:
             while True:
-                await self._wait_for_change(self._window_wait(health.poll_interval))
+                await self._wait_for_change(self._window_wait(health.poll_interval(loop.time())))
                 self._expire_window()
                 if exited.done():
                     break
@@ -503,7 +524,7 @@ class CameraRecorder:
                     end = _End.REQUESTED
                     break
                 scan = await loop.run_in_executor(None, run.watcher.scan)
-                flowing = health.observe(scan.progressed, loop.time())
+                flowing = health.observe(_evidence(process, scan.progressed, loop.time()))
                 if flowing:
                     self._recovered()
                 await self._archive_closed(run, scan.closed, scan.current)
@@ -528,6 +549,10 @@ class CameraRecorder:
             return None
         self._after_failure(end, code, mask(process.tail.text(), secrets))
         return health.healthy_seconds(loop.time())
+
+    def _wake_if_connecting(self) -> None:
+        if self._run_health is not None and self._run_health.recording_since is None:
+            self._changed.set()
 
     def _report(
         self,
