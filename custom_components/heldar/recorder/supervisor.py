@@ -37,7 +37,13 @@ from .events import Event
 from .modes import Demand, RecordMode
 from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
 from .progress import MediaClock
-from .segments import SegmentVerdict, SegmentWatcher, segment_start, settle_last_segment
+from .segments import (
+    ScanResult,
+    SegmentVerdict,
+    SegmentWatcher,
+    segment_start,
+    settle_last_segment,
+)
 from .stderr_tail import summarize
 from .store import CameraStore
 from .urls import mask, url_secrets, with_credentials
@@ -137,6 +143,9 @@ class Timing:
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
     healthy_after: float = 30.0
+    # While FFmpeg reports progress and inotify reports new files, the output directory is
+    # only looked at when a file appears, and at least this often.
+    rescan: float = 15.0
 
 
 class _StatusChanges(TypedDict, total=False):
@@ -160,6 +169,22 @@ class _Run:
     watcher: SegmentWatcher
     births: BirthWatcher
     buffering: bool
+    file_born: bool = True
+    last_scan: float = float("-inf")
+
+    def scan_due(self, now: float, *, reporting: bool, rescan: float) -> bool:
+        """Whether to look at the files now, rather than trust FFmpeg's progress reports.
+
+        Each look is a trip to an executor thread; with many cameras those trips were most of
+        Heldar's CPU in Home Assistant. Growth matters only when FFmpeg gives no progress
+        reports, and new files announce themselves through inotify.
+        """
+        return (
+            not reporting
+            or not self.births.active
+            or self.file_born
+            or now - self.last_scan >= rescan
+        )
 
     def start_of(self, path: Path) -> float:
         """Return a segment's wall-clock start: its creation time, else its name's second."""
@@ -492,7 +517,7 @@ class CameraRecorder:
         watcher = SegmentWatcher(landing, started_wall)
         # A new segment means the previous one just closed: look at once, so it is routed
         # (and the buffer trimmed) without waiting for the next poll.
-        births = BirthWatcher(landing, self._changed.set)
+        births = BirthWatcher(landing, self._file_born)
         births.start()
         self._run_state = _Run(watcher, births, buffering)
         try:
@@ -523,7 +548,7 @@ class CameraRecorder:
                 if self._closing or not self._wants_ffmpeg or self.buffering != run.buffering:
                     end = _End.REQUESTED
                     break
-                scan = await loop.run_in_executor(None, run.watcher.scan)
+                scan = await self._look(process, run, loop.time())
                 flowing = health.observe(_evidence(process, scan.progressed, loop.time()))
                 if flowing:
                     self._recovered()
@@ -549,6 +574,21 @@ class CameraRecorder:
             return None
         self._after_failure(end, code, mask(process.tail.text(), secrets))
         return health.healthy_seconds(loop.time())
+
+    async def _look(self, process: FFmpegProcess, run: _Run, now: float) -> ScanResult:
+        """Scan the output directory when it is due; otherwise report nothing new."""
+        clock = process.media_clock
+        reporting = clock is not None and clock.advanced_at is not None
+        if not run.scan_due(now, reporting=reporting, rescan=self._timing.rescan):
+            return ScanResult(current=run.watcher.current)
+        run.file_born = False
+        run.last_scan = now
+        return await asyncio.get_running_loop().run_in_executor(None, run.watcher.scan)
+
+    def _file_born(self) -> None:
+        if self._run_state is not None:
+            self._run_state.file_born = True
+        self._changed.set()
 
     def _wake_if_connecting(self) -> None:
         if self._run_health is not None and self._run_health.recording_since is None:
