@@ -38,10 +38,12 @@ class IssueTracker:
         self._timers: dict[str, CALLBACK_TYPE] = {}
         self._problems: dict[str, Problem | None] = {}
         self._cameras: dict[str, CameraHandle] = {}
+        self._binary = ""
 
     @callback
     def async_check_ffmpeg(self, binary: str, version: FFmpegVersion | None) -> None:
         """Raise an issue if FFmpeg cannot be run or is too old for RTSP's socket timeout."""
+        self._binary = binary
         self._issue(
             "ffmpeg_missing",
             version is None,
@@ -64,11 +66,19 @@ class IssueTracker:
     def async_camera_changed(self, camera: CameraHandle) -> None:
         """Look at a camera's new status."""
         status = camera.status
-        if status is None:
-            return  # restarting: nothing to conclude yet
         key = camera.subentry_id
+        if status is None:
+            # Restarting with new settings (new credentials, say): what failed before may be
+            # fixed, so the next verdict starts afresh.
+            self._problems.pop(key, None)
+            return
         self._cameras[key] = camera
-        problem = status.problem if status.state in _FAILING_STATES else None
+        if status.state is RecorderState.CONNECTING:
+            # A retry is under way: keep the verdict of the last attempt, so a repair stays
+            # raised (and fixable) while the same problem lasts, rather than flap per retry.
+            problem = self._problems.get(key)
+        else:
+            problem = status.problem if status.state in _FAILING_STATES else None
         self._problems[key] = problem
         name = camera.config.name
         self._issue(
@@ -97,7 +107,7 @@ class IssueTracker:
                 "ffmpeg_missing",
                 True,  # noqa: FBT003
                 translation_key="ffmpeg_missing",
-                placeholders={"binary": status.last_error or ""},
+                placeholders={"binary": self._binary or status.last_error or ""},
                 severity=ir.IssueSeverity.ERROR,
             )
         self._track_failing(camera, status.state)
