@@ -6,7 +6,8 @@ Every benchmark prints one JSON object per metric: ``{"metric", "value", "unit",
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 import contextlib
 import json
 import os
@@ -14,10 +15,17 @@ from pathlib import Path
 import statistics
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigSubentryData
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    from custom_components.heldar.runtime import CameraHandle
 
 
 def emit(
@@ -53,9 +61,10 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.asynccontextmanager
-async def home_assistant(config_dir: Path) -> AsyncIterator[Any]:
+async def home_assistant(config_dir: Path) -> AsyncIterator[HomeAssistant]:
     """Run a real (in-process) Home Assistant with Heldar loadable, as the tests do."""
     from homeassistant import loader  # noqa: PLC0415
+    from homeassistant.core import CoreState  # noqa: PLC0415
     from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
         async_test_home_assistant,
     )
@@ -65,7 +74,88 @@ async def home_assistant(config_dir: Path) -> AsyncIterator[Any]:
         try:
             yield hass
         finally:
-            await hass.async_stop(force=True)
+            if hass.state is not CoreState.not_running:  # a benchmark may stop it itself
+                await hass.async_stop(force=True)
+
+
+@contextlib.asynccontextmanager
+async def heldar_hub(
+    hass: HomeAssistant, storage: Path, *cameras: ConfigSubentryData
+) -> AsyncIterator[MockConfigEntry]:
+    """Set up HA's ffmpeg integration and a Heldar hub with ``cameras`` (camera subentries).
+
+    The entry is the one the tests use (``tests.common.hub_entry``), so what is measured is
+    the same code path a user's config entry takes.
+    """
+    from homeassistant.config_entries import ConfigEntryState  # noqa: PLC0415
+    from homeassistant.core import CoreState  # noqa: PLC0415
+    from homeassistant.setup import async_setup_component  # noqa: PLC0415
+
+    from tests.common import hub_entry  # noqa: PLC0415
+
+    assert await async_setup_component(hass, "ffmpeg", {})
+    await asyncio.to_thread(storage.mkdir, parents=True, exist_ok=True)
+    entry = hub_entry(storage, *cameras)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    try:
+        yield entry
+    finally:
+        if entry.state is ConfigEntryState.LOADED and hass.state is CoreState.running:
+            await hass.config_entries.async_unload(entry.entry_id)
+
+
+def camera_handles(entry: MockConfigEntry) -> list[CameraHandle]:
+    """Return the hub's cameras (``CameraHandle``) in subentry order."""
+    return list(entry.runtime_data.cameras.values())
+
+
+def ffmpeg_pids(entry: MockConfigEntry) -> list[int]:
+    """Return the pids of the recording FFmpeg processes Heldar reports right now."""
+    return [
+        camera.status.pid
+        for camera in camera_handles(entry)
+        if camera.status is not None and camera.status.pid is not None
+    ]
+
+
+async def wait_until(predicate: Callable[[], bool], limit: float, step: float = 0.05) -> float:
+    """Wait until ``predicate()`` is true; return the monotonic time it first was."""
+    async with asyncio.timeout(limit):
+        while not predicate():
+            await asyncio.sleep(step)
+    return time.monotonic()
+
+
+def all_states(entry: MockConfigEntry, state: str) -> bool:
+    """Whether every camera of ``entry`` reports ``state``."""
+    return all(
+        camera.status is not None and camera.status.state == state
+        for camera in camera_handles(entry)
+    )
+
+
+class CpuMeter:
+    """CPU seconds used by this process and by a set of child processes over a window."""
+
+    def __init__(self) -> None:
+        """Nothing measured yet."""
+        self.own = 0.0
+        self.children = 0.0
+        self.wall = 0.0
+
+    def begin(self, pids: list[int]) -> None:
+        """Start a window over this process and ``pids``."""
+        self._pids = list(pids)
+        self._own0 = time.process_time()
+        self._kids0 = {pid: cpu_seconds(pid) for pid in self._pids}
+        self._wall0 = time.monotonic()
+
+    def end(self) -> None:
+        """Close the window; the pids must still be alive."""
+        self.own = time.process_time() - self._own0
+        self.children = sum(cpu_seconds(pid) - self._kids0[pid] for pid in self._pids)
+        self.wall = time.monotonic() - self._wall0
 
 
 class Stopwatch:

@@ -3,6 +3,12 @@
 For each trigger at T the clip's first frame is its end minus its duration (ffprobe); the
 error is that minus (T - pre-roll). Zero or negative means the pre-roll is all there; the
 target is to be within one GOP (1 s on the test camera).
+
+Side by side, the same triggers are given to Home Assistant's own ``camera.record`` with
+``lookback`` equal to the pre-roll, on the same camera, its stream kept running with an HLS
+output (lookback needs one). Its first frame's wall time is HA's own estimate
+(``Segment.start_time``: the stream's start plus the media time before that segment) of the
+first segment it prepends; the clip is checked with ffprobe.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import statistics
 import tempfile
 import time
 
-from common import emit
+from common import emit, home_assistant
+from ha_camera import record, setup_reference_camera, stop_stream
+from homeassistant.components.stream import Segment
+from homeassistant.components.stream.recorder import RecorderOutput
 
 from custom_components.heldar.recorder.events import Event
 from custom_components.heldar.recorder.modes import Demand, RecordMode
@@ -26,8 +35,47 @@ TRIGGERS = 10
 GOP = 1.0
 
 
+async def ha_lookback(url: str) -> list[float]:
+    """Trigger ``camera.record`` with lookback ten times; return each first frame's error."""
+    firsts: list[float] = []
+    original = RecorderOutput.prepend
+
+    def prepend(self: RecorderOutput, segments: list[Segment]) -> None:
+        if segments:
+            firsts.append(segments[0].start_time.timestamp())
+        original(self, segments)
+
+    RecorderOutput.prepend = prepend  # type: ignore[method-assign]
+    errors = []
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            root = Path(scratch)
+            async with home_assistant(root / "config") as hass:
+                reference = await setup_reference_camera(hass, url, str(root))
+                stream = await reference.async_create_stream()
+                assert stream is not None
+                stream.add_provider("hls")
+                await stream.start()
+                try:
+                    await asyncio.sleep(PRE_ROLL + 6)
+                    for number in range(TRIGGERS):
+                        clip = root / f"clip{number}.mp4"
+                        trigger = time.time()
+                        firsts.clear()
+                        await record(hass, str(clip), duration=2, lookback=PRE_ROLL)
+                        assert firsts, "camera.record prepended no lookback"
+                        assert await asyncio.to_thread(duration, clip) > PRE_ROLL
+                        errors.append(firsts[0] - (trigger - PRE_ROLL))
+                        await asyncio.sleep(2)
+                finally:
+                    await stop_stream(reference)
+    finally:
+        RecorderOutput.prepend = original  # type: ignore[method-assign]
+    return errors
+
+
 async def main() -> None:
-    """Buffer, trigger ten times, measure."""
+    """Buffer, trigger ten times, measure; then the same with ``camera.record``."""
     camera = RtspCamera(fps=25, gop=25)
     camera.start()
     finished: asyncio.Queue[Event] = asyncio.Queue()
@@ -73,6 +121,7 @@ async def main() -> None:
                     await asyncio.sleep(PRE_ROLL + 2)  # let the buffer refill before the next
             finally:
                 await recorder.stop()
+        core_errors = await ha_lookback(camera.url)
     finally:
         camera.stop()
     worst = min(errors)
@@ -87,6 +136,17 @@ async def main() -> None:
         triggers=len(errors),
         gop_s=GOP,
         errors=[round(e, 3) for e in errors],
+    )
+    emit(
+        "P4_camera_record_lookback_error",
+        round(statistics.mean(core_errors), 3),
+        "s",
+        "reference (HA core camera.record, lookback = pre-roll)",
+        None,
+        min=round(min(core_errors), 3),
+        max=round(max(core_errors), 3),
+        triggers=len(core_errors),
+        errors=[round(e, 3) for e in core_errors],
     )
     emit(
         "preroll_buffer_steady",

@@ -1,0 +1,133 @@
+"""Run benchmarks one by one, print their JSON lines, and write the table the README quotes.
+
+Each benchmark is its own process (a fresh Home Assistant, nothing left over from the last
+one). Their chatter (HA's logs) goes to ``bench/last-run.log``; the metrics go to stdout,
+``bench/results.json`` and ``bench/results.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+from pathlib import Path
+import platform
+import subprocess
+import sys
+import time
+
+HERE = Path(__file__).resolve().parent
+
+# name -> (script, the ids it measures, roughly how long it takes)
+BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "cpu": ("cpu_per_camera.py", ("P1",), "3 min"),
+    "vs_camera_record": ("vs_camera_record.py", ("P2",), "5 min"),
+    "continuity": ("continuity.py", ("P3",), "11 min"),
+    "preroll": ("preroll.py", ("P4",), "5 min"),
+    "recovery": ("recovery.py", ("P5",), "3 min"),
+    "silent_stream": ("silent_stream.py", ("P6",), "3 min"),
+    "scale32": ("scale32.py", ("P7", "P8"), "5 min"),
+    "boundaries": ("boundaries.py", (), "2 min"),
+    "retention": ("retention_10k.py", (), "10 s"),
+    "browse": ("browse_1440.py", (), "10 s"),
+}
+
+
+def selected(names: list[str]) -> list[str]:
+    """Map ids (P1..P8) and names to benchmark names, in the table's order."""
+    if not names:
+        return list(BENCHMARKS)
+    wanted = {name.lower() for name in names}
+    chosen = [
+        name
+        for name, (_, ids, _) in BENCHMARKS.items()
+        if name in wanted or any(i.lower() in wanted for i in ids)
+    ]
+    known = set(BENCHMARKS) | {i.lower() for _, ids, _ in BENCHMARKS.values() for i in ids}
+    if unknown := wanted - known:
+        sys.exit(f"unknown benchmark(s): {', '.join(sorted(unknown))}; known: {sorted(known)}")
+    return chosen
+
+
+def run(name: str, log: Path) -> list[dict[str, object]]:
+    """Run one benchmark; return its metrics (a failed run is one failing record)."""
+    script = HERE / BENCHMARKS[name][0]
+    started = time.monotonic()
+    with log.open("a") as chatter:
+        chatter.write(f"\n===== {name} ({script.name}) =====\n")
+        chatter.flush()
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            stdout=subprocess.PIPE,
+            stderr=chatter,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    records: list[dict[str, object]] = []
+    for line in result.stdout.splitlines():
+        if line.startswith("{"):
+            record = json.loads(line)
+            record["benchmark"] = name
+            records.append(record)
+            print(json.dumps(record), flush=True)
+    if result.returncode != 0:
+        record = {
+            "metric": f"{name}_run",
+            "value": result.returncode,
+            "unit": "exit code",
+            "target": "0",
+            "pass": False,
+            "benchmark": name,
+            "note": f"the benchmark failed; see {log}",
+        }
+        print(json.dumps(record), flush=True)
+        records.append(record)
+    print(f"# {name}: {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    return records
+
+
+def cell(value: object) -> str:
+    """Format a table cell."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "**no**"
+    return str(value)
+
+
+def table(records: list[dict[str, object]]) -> str:
+    """Return the Markdown table of every metric."""
+    lines = [
+        "| metric | value | unit | target | met |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['metric']} | {cell(r['value'])} | {r['unit']} | {r['target']} | {cell(r['pass'])} |"
+        for r in records
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the chosen benchmarks and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="*", help="P1..P8 or benchmark names; none = all")
+    args = parser.parse_args()
+    names = selected(args.names)
+    log = HERE / "last-run.log"
+    log.write_text("")
+    records = [record for name in names for record in run(name, log)]
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    (HERE / "results.json").write_text(json.dumps(records, indent=1) + "\n")
+    (HERE / "results.md").write_text(
+        f"Measured {when} on {machine}; benchmarks: {', '.join(names)}.\n\n{table(records)}\n"
+    )
+    print(f"# wrote {HERE / 'results.md'} and results.json; logs in {log}", file=sys.stderr)
+    sys.exit(0 if all(r["pass"] is not False for r in records) else 1)
+
+
+if __name__ == "__main__":
+    main()
