@@ -28,6 +28,7 @@ from .segments import SEGMENT_RE, quarantine, read_mp4_shape, segment_start
 _LOGGER = logging.getLogger(__name__)
 
 CACHE_FILE = ".index.json"
+MIN_DURATION = 0.05
 GAP_SECONDS = 3.0
 _PROBES_AT_ONCE = 2
 _PROBE_TIMEOUT = 30.0
@@ -184,17 +185,15 @@ class SegmentIndex:
     def add_known(self, path: Path, start: float, end: float, codec: str | None = None) -> bool:
         """Index a segment the recorder just closed, with its exact span. Blocking (stat).
 
-        Returns False, after moving it to quarantine, if it holds no samples. A segment with
-        samples is footage however short (one frame, cut by a stop): it is kept, and a wall
-        span that clock noise made negative counts as zero.
+        Returns False, after moving it to quarantine, if it is not a playable recording.
         """
-        duration = max(end - start, 0.0)
+        duration = end - start
         try:
             size = path.stat().st_size
             shape = read_mp4_shape(path) if size else None
         except FileNotFoundError:
             return False
-        if shape is None or not shape.has_media:
+        if shape is None or not shape.has_media or duration <= MIN_DURATION:
             self._quarantine(path, f"{size} bytes, {duration:.2f} s")
             return False
         mtime = path.stat().st_mtime
@@ -282,7 +281,7 @@ class SegmentIndex:
                 _LOGGER.warning("Indexing without durations: %s", err)
                 self._ffprobe = None
                 return SegmentInfo(name, start.timestamp(), 0.0, size, None, mtime)
-        if measured is None or measured.duration is None or measured.duration <= 0:
+        if measured is None or measured.duration is None or measured.duration <= MIN_DURATION:
             why = "unreadable" if measured is None else f"duration {measured.duration}"
             await loop.run_in_executor(None, self._quarantine, path, why)
             return None
