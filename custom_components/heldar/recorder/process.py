@@ -13,13 +13,15 @@ from dataclasses import dataclass
 import logging
 import os
 import signal
+import subprocess
 from typing import Self
 
 from .progress import MediaClock
 from .stderr_tail import StderrTail
 
 _LOGGER = logging.getLogger(__name__)
-_READ_CHUNK = 4096
+_STDOUT = 1
+_STDERR = 2
 
 
 class FFmpegNotFoundError(FileNotFoundError):
@@ -35,25 +37,55 @@ class StopTimeouts:
     kill: float = 1.0
 
 
+class _OutputProtocol(asyncio.SubprocessProtocol):
+    """Hand FFmpeg's output to its consumers the moment it arrives, with no reader tasks.
+
+    A reader task costs a task wake-up (futures, a loop turn) per chunk; FFmpeg reports
+    progress every second, so with many cameras those wake-ups were most of Heldar's CPU in
+    Home Assistant. Feeding from the protocol callback is one plain call per chunk.
+    """
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, tail: StderrTail, clock: MediaClock | None
+    ) -> None:
+        self._tail = tail
+        self._clock = clock
+        self._open = {_STDOUT, _STDERR} if clock is not None else {_STDERR}
+        self.exited: asyncio.Future[None] = loop.create_future()
+        self.drained: asyncio.Future[None] = loop.create_future()
+
+    def pipe_data_received(self, fd: int, data: bytes | str) -> None:
+        chunk = data.encode() if isinstance(data, str) else data
+        if fd == _STDERR:
+            self._tail.feed(chunk)
+        elif fd == _STDOUT and self._clock is not None:
+            self._clock.feed(chunk)
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        self._open.discard(fd)
+        if not self._open and not self.drained.done():
+            self.drained.set_result(None)
+
+    def process_exited(self) -> None:
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+
 class FFmpegProcess:
     """A running FFmpeg whose stderr is drained continuously into a bounded tail."""
 
     def __init__(
         self,
-        process: asyncio.subprocess.Process,
+        transport: asyncio.SubprocessTransport,
+        protocol: _OutputProtocol,
         tail: StderrTail,
         media_clock: MediaClock | None = None,
     ) -> None:
-        """Wrap ``process``; use ``start`` rather than calling this directly."""
-        self._process = process
+        """Wrap a started FFmpeg; use ``start`` rather than calling this directly."""
+        self._transport = transport
+        self._protocol = protocol
         self.tail = tail
         self.media_clock = media_clock
-        name = f"ffmpeg {process.pid}"
-        self._drains = [asyncio.create_task(self._drain_stderr(), name=f"{name} stderr")]
-        if media_clock is not None:
-            self._drains.append(
-                asyncio.create_task(self._drain_progress(media_clock), name=f"{name} progress")
-            )
 
     @classmethod
     async def start(
@@ -70,14 +102,16 @@ class FFmpegProcess:
         at Home Assistant's terminal reaches HA, which then stops FFmpeg in order, rather than
         FFmpeg directly.
         """
+        loop = asyncio.get_running_loop()
         full_env = {**os.environ, **(env or {})}
-        stdout = asyncio.subprocess.PIPE if media_clock else asyncio.subprocess.DEVNULL
+        tail = StderrTail()
         try:
-            process = await asyncio.create_subprocess_exec(
+            transport, protocol = await loop.subprocess_exec(
+                lambda: _OutputProtocol(loop, tail, media_clock),
                 *argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=stdout,
-                stderr=asyncio.subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE if media_clock else subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
                 env=full_env,
                 start_new_session=True,
                 close_fds=True,
@@ -85,23 +119,25 @@ class FFmpegProcess:
         except (FileNotFoundError, PermissionError, NotADirectoryError) as err:
             msg = f"FFmpeg binary {argv[0]!r} cannot be run: {err.strerror}"
             raise FFmpegNotFoundError(msg) from err
-        return cls(process, StderrTail(), media_clock)
+        return cls(transport, protocol, tail, media_clock)
 
     @property
     def pid(self) -> int:
         """Return the child's process id."""
-        return self._process.pid
+        return self._transport.get_pid()
 
     @property
     def returncode(self) -> int | None:
         """Return the exit status, or None while FFmpeg runs."""
-        return self._process.returncode
+        return self._transport.get_returncode()
 
     async def wait(self) -> int:
         """Wait for FFmpeg to exit and for its output to be drained; return its status."""
-        code = await self._process.wait()
-        await asyncio.gather(*self._drains)
-        return code
+        await asyncio.shield(self._protocol.exited)
+        await asyncio.shield(self._protocol.drained)
+        self._transport.close()  # releases the pipes and the child watcher; idempotent
+        code = self._transport.get_returncode()
+        return -1 if code is None else code  # always set before process_exited is called
 
     async def stop(self, timeouts: StopTimeouts | None = None) -> int:
         """Stop FFmpeg: SIGINT, then SIGTERM, then SIGKILL, waiting ``timeouts`` after each.
@@ -117,13 +153,13 @@ class FFmpegProcess:
         )
         try:
             for signum, timeout in steps:
-                if self._process.returncode is not None:
+                if self.returncode is not None:
                     break
                 self._send(signum)
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(timeout):
-                        await self._process.wait()
-                if self._process.returncode is None and signum is not signal.SIGKILL:
+                        await asyncio.shield(self._protocol.exited)
+                if self.returncode is None and signum is not signal.SIGKILL:
                     _LOGGER.debug("FFmpeg %s ignored %s, escalating", self.pid, signum.name)
             return await self.wait()
         except asyncio.CancelledError:
@@ -135,22 +171,6 @@ class FFmpegProcess:
         self._send(signal.SIGKILL)
 
     def _send(self, signum: signal.Signals) -> None:
-        if self._process.returncode is None:
+        if self.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                self._process.send_signal(signum)
-
-    async def _drain_stderr(self) -> None:
-        stream = self._process.stderr
-        if stream is None:  # pragma: no cover - stderr is always piped by start()
-            return
-        with contextlib.suppress(OSError, ValueError):
-            while chunk := await stream.read(_READ_CHUNK):
-                self.tail.feed(chunk)
-
-    async def _drain_progress(self, clock: MediaClock) -> None:
-        stream = self._process.stdout
-        if stream is None:  # pragma: no cover - stdout is piped whenever a clock is given
-            return
-        with contextlib.suppress(OSError, ValueError):
-            while chunk := await stream.read(_READ_CHUNK):
-                clock.feed(chunk)
+                self._transport.send_signal(signum)

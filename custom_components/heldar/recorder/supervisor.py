@@ -215,12 +215,18 @@ class _RunHealth:
     last_progress: float = 0.0
     widest_gap: float = 0.0
 
-    def poll_interval(self, now: float) -> float:
-        """Poll fast until media flows, then wake up no later than the stall deadline."""
+    def poll_interval(self, now: float, *, reporting: bool = False) -> float:
+        """Poll fast until media flows, then wake up no later than the stall deadline.
+
+        While FFmpeg reports progress, nothing else needs a poll: reports, new files, exits
+        and window ends each wake the supervisor themselves, so it sleeps until the stall
+        deadline (or the periodic rescan).
+        """
         if self.recording_since is None:
             return self.timing.poll_connecting
         until_stall = self.last_progress + self.stall_seconds - now
-        return max(0.05, min(self.timing.poll_recording, until_stall + 0.01))
+        ceiling = self.timing.rescan if reporting else self.timing.poll_recording
+        return max(0.05, min(ceiling, until_stall + 0.01))
 
     @property
     def stall_seconds(self) -> float:
@@ -251,6 +257,12 @@ class _RunHealth:
     def healthy_seconds(self, now: float) -> float:
         """Return how long media flowed in this run."""
         return now - self.recording_since if self.recording_since is not None else 0.0
+
+
+def _reporting(process: FFmpegProcess) -> bool:
+    """Whether FFmpeg gives progress reports (so media flow is pushed, not polled)."""
+    clock = process.media_clock
+    return clock is not None and clock.advanced_at is not None
 
 
 def _evidence(process: FFmpegProcess, grew: bool, now: float) -> float | None:  # noqa: FBT001
@@ -541,7 +553,10 @@ class CameraRecorder:
         end = _End.EXITED
         try:
             while True:
-                await self._wait_for_change(self._window_wait(health.poll_interval(loop.time())))
+                # A pre-roll buffer is trimmed as it ages, so it keeps the regular poll.
+                pushed = _reporting(process) and not run.buffering
+                wait = health.poll_interval(loop.time(), reporting=pushed)
+                await self._wait_for_change(self._window_wait(wait))
                 self._expire_window()
                 if exited.done():
                     break
@@ -577,9 +592,7 @@ class CameraRecorder:
 
     async def _look(self, process: FFmpegProcess, run: _Run, now: float) -> ScanResult:
         """Scan the output directory when it is due; otherwise report nothing new."""
-        clock = process.media_clock
-        reporting = clock is not None and clock.advanced_at is not None
-        if not run.scan_due(now, reporting=reporting, rescan=self._timing.rescan):
+        if not run.scan_due(now, reporting=_reporting(process), rescan=self._timing.rescan):
             return ScanResult(current=run.watcher.current)
         run.file_born = False
         run.last_scan = now
