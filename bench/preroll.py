@@ -22,7 +22,7 @@ import time
 
 from common import emit, home_assistant
 from ha_camera import record, setup_reference_camera, stop_stream
-from homeassistant.components.stream import Segment
+from homeassistant.components.stream.core import Segment
 from homeassistant.components.stream.recorder import RecorderOutput
 
 from custom_components.heldar.recorder.events import Event

@@ -120,10 +120,18 @@ def main() -> None:
     log.write_text("")
     records = [record for name in names for record in run(name, log)]
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    for record in records:
+        record["measured"] = when
+    # A subset replaces its own benchmarks' rows and keeps the others from earlier runs.
+    saved = HERE / "results.json"
+    earlier = json.loads(saved.read_text()) if saved.exists() else []
+    merged = [r for r in earlier if r.get("benchmark") not in names] + records
+    merged.sort(key=lambda r: list(BENCHMARKS).index(str(r.get("benchmark"))))
     machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
-    (HERE / "results.json").write_text(json.dumps(records, indent=1) + "\n")
+    saved.write_text(json.dumps(merged, indent=1) + "\n")
+    dates = sorted({str(r.get("measured", "?")) for r in merged})
     (HERE / "results.md").write_text(
-        f"Measured {when} on {machine}; benchmarks: {', '.join(names)}.\n\n{table(records)}\n"
+        f"Measured on {machine} ({', '.join(dates)}).\n\n{table(merged)}\n"
     )
     print(f"# wrote {HERE / 'results.md'} and results.json; logs in {log}", file=sys.stderr)
     sys.exit(0 if all(r["pass"] is not False for r in records) else 1)

@@ -26,6 +26,7 @@ import tracemalloc
 from common import all_states, emit, heldar_hub, home_assistant, wait_until
 from homeassistant.config_entries import ConfigSubentryData
 
+from custom_components.heldar.recorder.segments import QUARANTINE_DIR
 from tests.common import camera_subentry
 from tests.media import RtspCamera, duration, processes_with
 
@@ -34,11 +35,15 @@ LAG_TARGET_MS = 5.0
 MEMORY_TARGET_MB = 2.0
 STOP_TARGET_S = 3.0
 PROBE = 0.05
+SEGMENT = 60  # Heldar's default
 
 
 def cameras(url: str) -> list[ConfigSubentryData]:
     """Return 32 camera subentries on the same stream (distinct URLs, one mount)."""
-    return [camera_subentry(f"Cam {i:02d}", f"{url}?cam={i}") for i in range(CAMERAS)]
+    return [
+        camera_subentry(f"Cam {i:02d}", f"{url}?cam={i}", segment_seconds=SEGMENT)
+        for i in range(CAMERAS)
+    ]
 
 
 def rss_bytes() -> int:
@@ -71,8 +76,11 @@ async def lag_and_stop(url: str, seconds: float) -> None:
                 stopping = time.monotonic()
                 await hass.async_stop()
                 gone = await wait_until(lambda: not processes_with(str(storage) + "/"), 30, 0.01)
-            files = sorted(storage.rglob("*.mp4"))
+            every = sorted(storage.rglob("*.mp4"))
+            stubs = [path for path in every if QUARANTINE_DIR in path.parts]
+            files = [path for path in every if QUARANTINE_DIR not in path.parts]
             folders = {path.parent for path in files}
+            stub_seconds = [await asyncio.to_thread(duration, path) for path in stubs]
             unplayable = []
             for path in files:
                 try:
@@ -109,6 +117,9 @@ async def lag_and_stop(url: str, seconds: float) -> None:
         not unplayable and len(folders) == CAMERAS,
         unplayable=unplayable,
         cameras_with_files=len(folders),
+        quarantined_stubs=len(stubs),
+        quarantined_max_s=max(stub_seconds, default=0.0),
+        segment_s=SEGMENT,
     )
 
 
