@@ -9,7 +9,8 @@ last segment) and every file is measured with ffprobe.
 The first segment is the exception: FFmpeg opens it as soon as it has connected, then waits
 for the camera's first keyframe (up to one GOP, 1 s here) before it can write a frame. That
 start-up wait is reported on its own (``first_keyframe_wait_s``); the measured window starts
-when the second segment appears and lasts ``--minutes``:
+when the second segment appears and lasts ``--minutes`` and half a segment (so the stop
+falls mid-segment, not at a boundary where it would leave a one-frame stub):
 
 - ratio: the media of the segments in the window ÷ the window's wall time (to the stop);
 - gap between consecutive segments in it: next appearance - (this appearance + this
@@ -85,11 +86,13 @@ async def main() -> None:
                     heldar_hub(hass, root / "rec", subentry) as entry,
                 ):
                     await wait_until(lambda: len(watch.seen) >= 2, SEGMENT + 60, step=0.01)
-                    await asyncio.sleep(args.minutes * 60)
+                    # Stop mid-segment: a stop right at a boundary leaves a stub that Heldar
+                    # removes, which says nothing about continuity.
+                    await asyncio.sleep(args.minutes * 60 + SEGMENT / 2)
                     stopped = time.monotonic()
                     assert await hass.config_entries.async_unload(entry.entry_id)
-            names = sorted(watch.seen)
             on_disk = sorted(path.name for path in folder.glob("*.mp4"))
+            names = sorted(watch.seen)
             assert names == on_disk, f"segments appeared and vanished: {set(names) ^ set(on_disk)}"
             lengths = [await asyncio.to_thread(duration, folder / name) for name in names]
     finally:

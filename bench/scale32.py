@@ -54,22 +54,35 @@ def rss_bytes() -> int:
     return 0
 
 
+async def probe_lag(seconds: float) -> list[float]:
+    """Sleep ``PROBE`` over and over for ``seconds``; return how late each wake-up was (ms)."""
+    loop = asyncio.get_running_loop()
+    lags: list[float] = []
+    end = loop.time() + seconds
+    while loop.time() < end:
+        before = loop.time()
+        await asyncio.sleep(PROBE)
+        lags.append((loop.time() - before - PROBE) * 1000)
+    return sorted(lags)
+
+
+def p99(samples: list[float]) -> float:
+    """Return the 99th percentile of sorted ``samples``."""
+    return samples[max(int(len(samples) * 0.99) - 1, 0)]
+
+
 async def lag_and_stop(url: str, seconds: float) -> None:
     """P7 lag and P8 in one run."""
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         storage = root / "rec"
         async with home_assistant(root / "config") as hass:
+            # The same probe on the same HA before any camera: what the machine itself adds.
+            baseline = await probe_lag(min(seconds, 30.0))
             async with heldar_hub(hass, storage, *cameras(url)) as entry:
                 await wait_until(lambda: all_states(entry, "recording"), 120)
                 await asyncio.sleep(10)
-                loop = asyncio.get_running_loop()
-                lags: list[float] = []
-                end = loop.time() + seconds
-                while loop.time() < end:
-                    before = loop.time()
-                    await asyncio.sleep(PROBE)
-                    lags.append(loop.time() - before - PROBE)
+                lags_ms = await probe_lag(seconds)
                 assert all_states(entry, "recording"), "a camera stopped recording"
                 running = processes_with(str(storage) + "/")
                 assert len(running) == CAMERAS, f"{len(running)} FFmpeg for {CAMERAS} cameras"
@@ -88,14 +101,15 @@ async def lag_and_stop(url: str, seconds: float) -> None:
                         unplayable.append(path.name)
                 except Exception:  # noqa: BLE001 - a file ffprobe cannot read is the finding
                     unplayable.append(path.name)
-    lags_ms = sorted(lag * 1000 for lag in lags)
-    p99 = lags_ms[int(len(lags_ms) * 0.99) - 1]
+    worst = p99(lags_ms)
     emit(
         "P7_loop_lag_p99_32_cameras",
-        round(p99, 3),
+        round(worst, 3),
         "ms",
         f"<= {LAG_TARGET_MS}",
-        p99 <= LAG_TARGET_MS,
+        worst <= LAG_TARGET_MS,
+        baseline_p99_ms=round(p99(baseline), 3),
+        baseline_median_ms=round(statistics.median(baseline), 3),
         median_ms=round(statistics.median(lags_ms), 3),
         max_ms=round(lags_ms[-1], 3),
         samples=len(lags_ms),

@@ -9,6 +9,7 @@ from pathlib import Path
 import re
 import socket
 import subprocess
+from typing import NamedTuple
 from urllib.parse import quote, unquote
 
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
@@ -25,7 +26,7 @@ from custom_components.heldar.const import (
 )
 from custom_components.heldar.recorder.segments import QUARANTINE_DIR
 from custom_components.heldar.runtime import CameraHandle, HeldarData
-from tests.common import camera_subentry, hub_entry
+from tests.common import camera_subentry, hub_entry, wait_for_state
 from tests.media import duration
 
 USER = "admin"
@@ -62,6 +63,27 @@ async def start_hub(
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.LOADED
     return entry
+
+
+class Recording(NamedTuple):
+    """A hub whose one camera, Driveway, is recording: the scene every fault starts from."""
+
+    entry: MockConfigEntry
+    camera: CameraHandle
+    pid: int
+    before: list[Path]
+
+
+async def record_driveway(hass: HomeAssistant, storage: Path, url: str, segments: int) -> Recording:
+    """Start a hub with the camera Driveway on ``url``; return once it wrote ``segments``."""
+    entry = await start_hub(hass, storage, camera("Driveway", url))
+    cam = handle(entry, "Driveway")
+    await wait_for_state(hass, sensor("driveway"), "recording")
+    folder = storage / "driveway"
+    await wait_for_files(folder, segments)
+    pid = cam.status.pid if cam.status else None
+    assert pid is not None
+    return Recording(entry, cam, pid, sorted(folder.glob("*.mp4")))
 
 
 def handle(entry: MockConfigEntry, name: str) -> CameraHandle:

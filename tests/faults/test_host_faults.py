@@ -29,6 +29,7 @@ from .helpers import (
     camera,
     handle,
     issue,
+    record_driveway,
     recordings,
     removals,
     removed_stubs,
@@ -99,13 +100,7 @@ async def test_storage_turns_read_only(
     protector = read_only_folder(folder)
     process_watch.track(folder)
     server = rtsp_camera(user=USER, password=PASSWORD)
-    entry = await start_hub(hass, storage, camera("Driveway", server.url))
-    cam = handle(entry, "Driveway")
-    await wait_for_state(hass, SENSOR, "recording")
-    await wait_for_files(folder, 3)
-    first_pid = cam.status.pid if cam.status else None
-    assert first_pid is not None
-    before = sorted(folder.glob("*.mp4"))
+    entry, cam, first_pid, before = await record_driveway(hass, storage, server.url, segments=3)
 
     protector.make_read_only()
     error = await wait_for_state(hass, SENSOR, "error", timeout=15)

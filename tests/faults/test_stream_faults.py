@@ -27,12 +27,12 @@ from .helpers import (
     closed_port,
     handle,
     issue,
+    record_driveway,
     recordings,
     removals,
     removed_stubs,
     sensor,
     start_hub,
-    wait_for_files,
     wait_for_new_file,
 )
 
@@ -51,13 +51,7 @@ async def test_camera_server_killed_and_restored(
     server = rtsp_camera(user=USER, password=PASSWORD)
     folder = tmp_path / "driveway"
     process_watch.track(folder)
-    entry = await start_hub(hass, tmp_path, camera("Driveway", server.url))
-    cam = handle(entry, "Driveway")
-    await wait_for_state(hass, SENSOR, "recording")
-    await wait_for_files(folder, 3)
-    first_pid = cam.status.pid if cam.status else None
-    assert first_pid is not None
-    before = sorted(folder.glob("*.mp4"))
+    entry, cam, first_pid, before = await record_driveway(hass, tmp_path, server.url, 3)
 
     server.stop()
     offline = await wait_for_state(hass, SENSOR, "offline", timeout=20)
@@ -104,13 +98,7 @@ async def test_silent_stream_is_restarted(
     folder = tmp_path / "driveway"
     process_watch.track(folder)
     try:
-        entry = await start_hub(hass, tmp_path, camera("Driveway", proxy.url()))
-        cam = handle(entry, "Driveway")
-        await wait_for_state(hass, SENSOR, "recording")
-        await wait_for_files(folder, 2)
-        first_pid = cam.status.pid if cam.status else None
-        assert first_pid is not None
-        before = sorted(folder.glob("*.mp4"))
+        entry, cam, first_pid, before = await record_driveway(hass, tmp_path, proxy.url(), 2)
 
         proxy.silence()
         started = asyncio.get_running_loop().time()
