@@ -47,6 +47,27 @@ def pipeline(args: argparse.Namespace) -> str:
     return video + AUDIO[args.audio] + " )"
 
 
+def _not_seekable(_pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+    """Answer "not seekable", so that a joining client does not seek the shared media.
+
+    gst-rtsp-server seeks seekable shared media back to its start (flushing, to a key unit)
+    for every client whose PLAY names a range, as FFmpeg's does: that hands the newcomer a
+    keyframe and makes every other client's timestamps jump. Media that cannot seek is joined
+    where it is, and the newcomer waits for the next keyframe of the GOP, as with many cameras.
+    """
+    query = info.get_query()
+    if query is not None and query.type == Gst.QueryType.SEEKING:
+        return Gst.PadProbeReturn.HANDLED  # unanswered: the query's default, not seekable
+    return Gst.PadProbeReturn.OK
+
+
+def _join_where_it_is(
+    _factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia
+) -> None:
+    pay = media.get_element().get_by_name("pay0")
+    pay.get_static_pad("src").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, _not_seekable)
+
+
 def main() -> int:
     """Serve until told to stop."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -62,6 +83,11 @@ def main() -> int:
     parser.add_argument("--bitrate", type=int, default=600, help="kbit/s")
     parser.add_argument("--pattern", default="ball")
     parser.add_argument("--audio", choices=sorted(AUDIO), default="none")
+    parser.add_argument(
+        "--no-keyframe-on-join",
+        action="store_true",
+        help="ignore new clients' keyframe requests, as many real cameras do",
+    )
     args = parser.parse_args()
 
     Gst.init(None)
@@ -92,6 +118,8 @@ def main() -> int:
         )
         factory.set_permissions(permissions)
 
+    if args.no_keyframe_on_join:
+        factory.connect("media-configure", _join_where_it_is)
     server.get_mount_points().add_factory(args.path, factory)
     if server.attach(None) == 0:
         print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)

@@ -9,6 +9,8 @@ It understands just enough of Heldar's command lines (the output pattern, ``-seg
   fragment, then nothing while staying alive), ``stubborn`` (record and ignore SIGINT and
   SIGTERM) or ``longgop`` (a fragment only every ``HELDAR_FAKE_GOP`` seconds, as a camera
   with a long keyframe interval writes);
+- ``HELDAR_FAKE_DRIFT``: how fast the reported media time runs against the wall clock (``2``:
+  timestamps that race ahead, as after a camera's clock jumps);
 - ``HELDAR_FAKE_PROGRESS``: ``on`` (default) prints FFmpeg's ``-progress`` reports on stdout
   when asked to, with the media time advancing as long as media "flows"; ``off`` prints none,
   as an FFmpeg without them;
@@ -105,14 +107,19 @@ def main() -> int:  # noqa: C901, PLR0911, PLR0912, PLR0915
     segment = float(argv[argv.index("-segment_time") + 1]) if "-segment_time" in argv else 60
     gop = float(os.environ.get("HELDAR_FAKE_GOP", "0.05")) if mode == "longgop" else 0.05
     progress = "-progress" in argv and os.environ.get("HELDAR_FAKE_PROGRESS", "on") == "on"
+    drift = float(os.environ.get("HELDAR_FAKE_DRIFT", "1"))
     started = time.time()
     opened = last_fragment = 0.0
     handle = None
     fragments = 0
     while not stop:
         now = time.time()
-        if progress and (mode != "silent" or fragments == 0):
-            sys.stdout.write(f"out_time_us={int((now - started) * 1e6)}\nprogress=continue\n")
+        # A silent stream reports its one fragment, then nothing more.
+        if progress and (mode != "silent" or now - last_fragment < 0.2):
+            # Like FFmpeg: no frame and no media time until the first keyframe is written.
+            media_us = int((now - started) * drift * 1e6) if fragments else 0
+            frames = int((now - started) * 25) if fragments else 0
+            sys.stdout.write(f"frame={frames}\nout_time_us={media_us}\nprogress=continue\n")
             sys.stdout.flush()
         if handle is None or now - opened >= segment:
             if handle is not None:

@@ -142,6 +142,40 @@ def ffprobe(path: Path) -> dict[str, Any]:
     return data
 
 
+def video_packets(path: Path) -> list[tuple[float, bool]]:
+    """Return each video packet's presentation time and whether it is a keyframe."""
+    result = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=pts_time,flags",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    packets = []
+    for line in result.stdout.splitlines():
+        pts, _, flags = line.partition(",")
+        if pts and pts != "N/A":
+            packets.append((float(pts), "K" in flags))
+    return packets
+
+
+def first_frame_is_keyframe(path: Path) -> bool:
+    """Whether a file's first video packet is a keyframe (so it plays from its start)."""
+    packets = video_packets(path)
+    return bool(packets) and packets[0][1]
+
+
 def duration(path: Path) -> float:
     """Return a playable file's duration in seconds."""
     return float(ffprobe(path)["format"]["duration"])

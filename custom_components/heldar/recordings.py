@@ -111,6 +111,12 @@ class RecordingsManager:
 
     # -- retention --------------------------------------------------------------------------
 
+    async def async_make_room(self) -> bool:
+        """Free space for a camera whose disk is full; return whether anything was freed."""
+        report = await self.retention.make_room(list(self.stores.values()), set(self.in_use))
+        self.free_bytes = report.free_bytes
+        return report.deleted_files > 0
+
     async def async_run_retention(self) -> RetentionReport:
         """Apply every limit now, then raise or clear the low-disk repair issue."""
         report = await self.retention.run(list(self.stores.values()), set(self.in_use))

@@ -359,6 +359,7 @@ class HeldarData:
                 listener=camera.async_set_status,
                 event_listener=partial(self.on_event, camera),
                 store=camera.store,
+                make_room=self.recordings.async_make_room,
             )
         except ManagerClosedError:
             _LOGGER.debug("Not starting %s: Heldar is shutting down", config.name)

@@ -1,12 +1,22 @@
 """FFmpeg command lines for recording and for testing a stream.
 
-The recording arguments are the original recorder's, with three measured changes:
+The recording arguments are the original recorder's, with these measured changes:
 
-- ``-fflags nobuffer``: the packets FFmpeg reads while probing the input come out of the RTSP
-  demuxer without timestamps; muxing them made FFmpeg warn "Timestamps are unset" and
-  "Non-monotonous DTS" at the start of every run. Dropping them (stream copy then starts at the
-  next keyframe) removes both warnings. ``+genpts``, ``+igndts``, ``+discardcorrupt``,
-  ``-copyts`` and ``-use_wallclock_as_timestamps 1`` did not (see tests/recorder/test_command.py).
+- ``-use_wallclock_as_timestamps 1``: each packet is stamped with the time it arrived, so the
+  recording follows wall-clock time whatever the camera's own timestamps do. Cameras restart
+  their encoders, restreamers reconnect and shared RTSP media is re-seeked for a second
+  client: with the camera's timestamps, FFmpeg then packed 14 s of frames into a 4 s segment
+  ("Non-monotonous DTS ... changing to ..."), which played back fast. Frigate records this way
+  for the same reason (see tests/recorder/test_command.py and test_supervisor_real.py).
+- No ``-fflags nobuffer``: it dropped the packets FFmpeg read while probing the input, among
+  them the keyframe a camera sends when a session starts, so a camera with a 10 s GOP was not
+  recorded for 10 s (and restarted before that). Stream copy still starts every run at its
+  first keyframe (FFmpeg skips the frames before it); the price is one "Timestamps are unset"
+  warning for that first packet.
+- ``frag_duration`` and ``flush_packets``: a fragment is cut at least every second, not only
+  at each keyframe, and written through to the file at once (the segment muxer otherwise
+  kept a whole segment in memory until it closed), so footage reaches the disk within a
+  second even with a 20 s GOP, and ``recording`` can be checked against the file itself.
 - ``-c:v copy`` plus an explicit audio choice instead of ``-c copy`` then ``-c:a``, which made
   FFmpeg warn about two codec options for one stream.
 - Audio that MP4 cannot hold (G.711, common on IP cameras) is transcoded to AAC when the
@@ -25,7 +35,9 @@ from .urls import is_rtsp
 SEGMENT_NAME_FORMAT = "%Y%m%d_%H%M%S.mp4"
 MIN_SEGMENT_SECONDS = 2
 RTSP_IO_TIMEOUT_US = 15_000_000
-FRAGMENTED_MP4 = "movflags=+frag_keyframe+empty_moov+default_base_moof"
+FRAGMENTED_MP4 = (
+    "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:flush_packets=1"
+)
 
 
 class AudioMode(StrEnum):
@@ -52,7 +64,7 @@ class RecordCommand:
         # Progress on stdout: the supervisor's liveness signal (see progress.py).
         args += ["-progress", "pipe:1", "-stats_period", f"{PROGRESS_PERIOD:g}", "-nostats"]
         args += input_options(self.url)
-        args += ["-fflags", "nobuffer", "-i", self.url]
+        args += ["-use_wallclock_as_timestamps", "1", "-i", self.url]
         args += ["-c:v", "copy", *_audio_args(self.audio), "-sn", "-dn"]
         args += [
             "-f",

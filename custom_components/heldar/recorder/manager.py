@@ -13,7 +13,14 @@ from collections.abc import Callable
 from .events import Event
 from .modes import Demand
 from .store import CameraStore
-from .supervisor import CameraRecorder, CameraSpec, RecorderStatus, TaskFactory, Timing
+from .supervisor import (
+    CameraRecorder,
+    CameraSpec,
+    MakeRoom,
+    RecorderStatus,
+    TaskFactory,
+    Timing,
+)
 
 
 class ManagerClosedError(RuntimeError):
@@ -56,6 +63,7 @@ class RecorderManager:
         listener: Callable[[RecorderStatus], None] | None = None,
         event_listener: Callable[[Event, str], None] | None = None,
         store: CameraStore | None = None,
+        make_room: MakeRoom | None = None,
     ) -> CameraRecorder:
         """Start recording ``spec``, first stopping any recorder the camera already has.
 
@@ -76,6 +84,7 @@ class RecorderManager:
                 demand=demand,
                 event_listener=event_listener,
                 store=store,
+                make_room=make_room,
             )
             recorder.start(self._task_factory)
             self._recorders[spec.camera_id] = recorder

@@ -1,9 +1,14 @@
-"""FFmpeg's ``-progress`` reports, reduced to one fact: when the recorded media last advanced.
+"""FFmpeg's ``-progress`` reports, reduced to the facts the supervisor needs.
 
-File growth alone is a coarse liveness signal: a fragmented MP4 grows once per keyframe, so a
-camera with a 10-second GOP looks silent for 10 seconds at a time. FFmpeg's progress report
-(``out_time_us``, the output's media time) advances with every packet it copies, so a stream
-that goes quiet is told apart from a long GOP within a second or two.
+File growth alone is a coarse liveness signal: a fragmented MP4 grows once per fragment, and
+before the first keyframe nothing is written at all. FFmpeg's report says, once a second, how
+many frames it has written (``frame``) and how far the written media reaches (``out_time_us``).
+
+- Media *flows* only once a frame has been written: a report of ``out_time_us=0`` with no
+  frame, which FFmpeg prints while it waits for a keyframe, is not media.
+- While frames keep being written the camera is alive, whatever its keyframe interval.
+- The media time against the wall clock tells a recording that plays at real speed from one
+  whose timestamps ran away (see ``drift``).
 """
 
 from __future__ import annotations
@@ -13,32 +18,82 @@ from dataclasses import dataclass, field
 
 # How often FFmpeg reports (``-stats_period``), in seconds.
 PROGRESS_PERIOD = 1.0
-_KEY = b"out_time_us="
+_MICROSECONDS = 1_000_000
 
 
 @dataclass(slots=True)
 class MediaClock:
-    """Follow ``out_time_us`` lines; call ``on_advance(now)`` each time it moves forward."""
+    """Follow FFmpeg's reports; call ``on_advance(now)`` each time written media moves on."""
 
     clock: Callable[[], float]
     on_advance: Callable[[float], None] | None = None
     out_time_us: int = -1
+    # Frames written; None while FFmpeg gives no ``frame=`` lines (an audio-less fake, say).
+    frames: int | None = None
     advanced_at: float | None = None
+    # When the first frame was written, estimated from the frame rate of the reports.
+    first_frame_at: float | None = None
     _partial: bytes = field(default=b"", repr=False)
+    _frames_line: int | None = field(default=None, repr=False)
+    _first: tuple[float, int, int] | None = field(default=None, repr=False)
+    _latest: tuple[float, int] | None = field(default=None, repr=False)
 
     def feed(self, chunk: bytes) -> None:
         """Take a chunk of FFmpeg's progress output; lines may be split across chunks."""
         lines = (self._partial + chunk).split(b"\n")
         self._partial = lines.pop()[-256:]  # an unfinished line; never grows without bound
         for line in lines:
-            if not line.startswith(_KEY):
-                continue
-            try:
-                value = int(line[len(_KEY) :])
-            except ValueError:  # "N/A" until the first packet is written
-                continue
-            if value > self.out_time_us:
-                self.out_time_us = value
-                self.advanced_at = now = self.clock()
-                if self.on_advance is not None:
-                    self.on_advance(now)
+            key, _, value = line.partition(b"=")
+            if key == b"frame":  # comes first in each report
+                self._frames_line = _int(value)
+            elif key == b"out_time_us":
+                frames, self._frames_line = self._frames_line, None
+                self._report(_int(value), frames)
+
+    def drift(self) -> float:
+        """Return how far the written media ran ahead of the wall clock (seconds; <0: behind).
+
+        Measured from the first report with frames, so start-up latency does not count.
+        """
+        if self._first is None or self._latest is None:
+            return 0.0
+        first_at, first_us, _ = self._first
+        latest_at, latest_us = self._latest
+        return (latest_us - first_us) / _MICROSECONDS - (latest_at - first_at)
+
+    def _report(self, out_time: int | None, frames: int | None) -> None:
+        if out_time is None:
+            return
+        if frames is not None:
+            advanced = frames > (self.frames or 0) or (frames > 0 and out_time > self.out_time_us)
+            self.frames = frames
+        else:  # no frame counts: only media time that moved past zero is evidence
+            advanced = out_time > max(self.out_time_us, 0)
+        if not advanced:
+            return
+        self.out_time_us = max(out_time, self.out_time_us)
+        self.advanced_at = now = self.clock()
+        self._note_timing(now, out_time, frames)
+        if self.on_advance is not None:
+            self.on_advance(now)
+
+    def _note_timing(self, now: float, out_time: int, frames: int | None) -> None:
+        self._latest = (now, out_time)
+        if self._first is None:
+            self._first = (now, out_time, frames or 0)
+            return
+        if self.first_frame_at is None and frames is not None:
+            first_at, first_us, first_frames = self._first
+            new_frames = frames - first_frames
+            if new_frames > 0 and out_time > first_us:
+                seconds_per_frame = (out_time - first_us) / _MICROSECONDS / new_frames
+                self.first_frame_at = first_at - max(first_frames - 1, 0) * seconds_per_frame
+
+
+def _int(value: bytes | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:  # "N/A" until the first packet is written
+        return None

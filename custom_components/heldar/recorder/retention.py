@@ -24,6 +24,10 @@ from .store import HOUR, CameraStore
 _LOGGER = logging.getLogger(__name__)
 
 BATCH = 200
+# A full disk frees this share of the disk (at most EMERGENCY_MAX_BYTES), beyond the floor,
+# so that recording can go on for a while rather than failing again at the next fragment.
+EMERGENCY_SHARE = 0.1
+EMERGENCY_MAX_BYTES = 1 << 30
 
 
 class DiskUsage(NamedTuple):
@@ -104,18 +108,46 @@ class Retention:
             report.seconds = time.monotonic() - started
             return report
 
+    async def make_room(self, stores: list[CameraStore], in_use: set[Path]) -> RetentionReport:
+        """Free space now because the disk is full: the oldest recordings go first.
+
+        The floor may be 0, or set below what one camera writes between two runs of the
+        regular check: a full disk is the emergency that asks for more than the floor.
+        """
+        usage = await asyncio.get_running_loop().run_in_executor(None, self._disk_usage, self.root)
+        headroom = min(int(usage.total * EMERGENCY_SHARE), EMERGENCY_MAX_BYTES)
+        async with self._lock:
+            started = time.monotonic()
+            report = RetentionReport()
+            protected = set(in_use)
+            for store in stores:
+                protected |= store.busy()
+            await self._free_space(report, stores, protected, self.min_free_bytes + headroom)
+            report.seconds = time.monotonic() - started
+        _LOGGER.warning(
+            "The recordings disk was full: deleted %d oldest files (%d bytes)",
+            report.deleted_files,
+            report.deleted_bytes,
+        )
+        return report
+
     async def _free_space(
-        self, report: RetentionReport, stores: list[CameraStore], protected: set[Path]
+        self,
+        report: RetentionReport,
+        stores: list[CameraStore],
+        protected: set[Path],
+        target: int | None = None,
     ) -> None:
+        wanted = self.min_free_bytes if target is None else target
         free = await self.free_bytes()
-        if free < self.min_free_bytes:
+        if free < wanted:
             oldest_first = sorted(
                 (item for store in stores for item in _everything(store)), key=lambda i: i.start
             )
             position = 0
-            while free < self.min_free_bytes and position < len(oldest_first):
+            while free < wanted and position < len(oldest_first):
                 # Delete in batches sized to the shortfall, then look at the disk again.
-                shortfall = self.min_free_bytes - free
+                shortfall = wanted - free
                 batch: list[Item] = []
                 planned = 0
                 while position < len(oldest_first) and (planned < shortfall or not batch):

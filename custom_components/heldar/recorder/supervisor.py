@@ -17,7 +17,7 @@ camera" hold in ``RecorderManager``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 import contextlib
 import dataclasses
 from dataclasses import dataclass, field
@@ -34,31 +34,48 @@ from .backoff import Backoff
 from .births import BirthWatcher
 from .command import AudioMode, RecordCommand
 from .events import Event
+from .failure import (
+    Failure,
+    Problem,
+    Reason,
+    classify_os_error,
+    classify_output,
+    describe_os_error,
+    without_startup_noise,
+)
+from .health import RunEnd, RunHealth, evidence, reporting
 from .modes import Demand, RecordMode
-from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
+from .process import FFmpegNotFoundError, FFmpegProcess
 from .progress import MediaClock
 from .segments import (
     ScanResult,
     SegmentVerdict,
     SegmentWatcher,
+    read_mp4_shape,
     segment_start,
     settle_last_segment,
 )
 from .stderr_tail import summarize
 from .store import CameraStore
+from .timing import Timing
 from .urls import mask, url_secrets, with_credentials
 
+__all__ = [
+    "CameraRecorder",
+    "CameraSpec",
+    "MakeRoom",
+    "Problem",
+    "Reason",
+    "RecorderState",
+    "RecorderStatus",
+    "SourceUnavailableError",
+    "StaticSource",
+    "StreamSource",
+    "TaskFactory",
+    "Timing",
+]
+
 _LOGGER = logging.getLogger(__name__)
-
-
-class Problem(StrEnum):
-    """Why a camera is not recording, for repairs and diagnostics."""
-
-    SOURCE = "source"  # no stream URL to be had (a camera entity that is gone)
-    AUTH = "auth"  # the camera refused the login
-    STORAGE = "storage"  # the recordings cannot be written
-    FFMPEG = "ffmpeg"  # FFmpeg cannot be run
-    STREAM = "stream"  # the stream is unreachable, ended or went silent
 
 
 class RecorderState(StrEnum):
@@ -85,6 +102,8 @@ class RecorderStatus:
     last_segment: datetime | None = None
     pid: int | None = None
     problem: Problem | None = None
+    # Why the camera is not recording, in a word Home Assistant translates.
+    reason: Reason | None = None
     # The end of FFmpeg's stderr from its last run that failed, credentials masked.
     stderr_tail: str | None = None
 
@@ -129,27 +148,9 @@ class CameraSpec:
     buffer_dir: Path | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """Timeouts and intervals; tests shrink them, users never need to."""
-
-    poll_connecting: float = 1.0
-    poll_recording: float = 2.0
-    connect_timeout: float = 30.0
-    stall_floor: float = 6.0
-    stall_ceiling: float = 60.0
-    stall_factor: float = 3.0
-    stop: StopTimeouts = field(default_factory=StopTimeouts)
-    backoff_initial: float = 1.0
-    backoff_max: float = 30.0
-    healthy_after: float = 30.0
-    # While FFmpeg reports progress and inotify reports new files, the output directory is
-    # only looked at when a file appears, and at least this often.
-    rescan: float = 15.0
-
-
 class _StatusChanges(TypedDict, total=False):
     problem: Problem | None
+    reason: Reason | None
     stderr_tail: str | None
     mode: RecordMode
     window_end: datetime | None
@@ -160,6 +161,8 @@ class _StatusChanges(TypedDict, total=False):
 
 
 type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
+# Asked to free disk space when the disk is full; returns whether anything was freed.
+type MakeRoom = Callable[[], Awaitable[bool]]
 
 
 @dataclass(slots=True)
@@ -169,6 +172,7 @@ class _Run:
     watcher: SegmentWatcher
     births: BirthWatcher
     buffering: bool
+    clock: MediaClock
     file_born: bool = True
     last_scan: float = float("-inf")
 
@@ -187,101 +191,24 @@ class _Run:
         )
 
     def start_of(self, path: Path) -> float:
-        """Return a segment's wall-clock start: its creation time, else its name's second."""
+        """Return a segment's wall-clock start: its creation time, else its name's second.
+
+        The run's first file is created when FFmpeg connects, but its footage starts at the
+        first keyframe, up to a GOP (20 s on some cameras) later: FFmpeg's reports date it.
+        """
+        first = self.watcher.files[0] if self.watcher.files else None
+        if path == first and self.clock.first_frame_at is not None:
+            return time.time() - (self.clock.clock() - self.clock.first_frame_at)
         if (born := self.births.times.get(path.name)) is not None:
             return born
         start = segment_start(path.name)
         return start.timestamp() if start else time.time()
 
 
-class _End(StrEnum):
-    EXITED = "exited"
-    REQUESTED = "requested"
-    STALLED = "stalled"
-    NO_DATA = "no_data"
-
-
-@dataclass(slots=True)
-class _RunHealth:
-    """Whether one FFmpeg run is delivering media.
-
-    The evidence is FFmpeg's progress report (the media time advancing) when FFmpeg gives
-    one, else segment files growing.
-    """
-
-    timing: Timing
-    started: float
-    recording_since: float | None = None
-    last_progress: float = 0.0
-    widest_gap: float = 0.0
-
-    def poll_interval(self, now: float, *, reporting: bool = False) -> float:
-        """Poll fast until media flows, then wake up no later than the stall deadline.
-
-        While FFmpeg reports progress, nothing else needs a poll: reports, new files, exits
-        and window ends each wake the supervisor themselves, so it sleeps until the stall
-        deadline (or the periodic rescan).
-        """
-        if self.recording_since is None:
-            return self.timing.poll_connecting
-        until_stall = self.last_progress + self.stall_seconds - now
-        ceiling = self.timing.rescan if reporting else self.timing.poll_recording
-        return max(0.05, min(ceiling, until_stall + 0.01))
-
-    @property
-    def stall_seconds(self) -> float:
-        """How long without progress counts as a silent stream."""
-        # Progress comes in steps (a report, or a fragment per GOP): allow a few of them.
-        timing = self.timing
-        return min(
-            max(timing.stall_floor, timing.stall_factor * self.widest_gap), timing.stall_ceiling
-        )
-
-    def observe(self, progressed_at: float | None) -> bool:
-        """Take the latest evidence of media; return True when media just started flowing."""
-        if progressed_at is None or progressed_at <= self.last_progress:
-            return False
-        if self.recording_since is None:
-            self.recording_since = self.last_progress = progressed_at
-            return True
-        self.widest_gap = max(self.widest_gap, progressed_at - self.last_progress)
-        self.last_progress = progressed_at
-        return False
-
-    def verdict(self, now: float) -> _End | None:
-        """Return why the run must end: silent for too long, or never started."""
-        if self.recording_since is None:
-            return _End.NO_DATA if now - self.started > self.timing.connect_timeout else None
-        return _End.STALLED if now - self.last_progress > self.stall_seconds else None
-
-    def healthy_seconds(self, now: float) -> float:
-        """Return how long media flowed in this run."""
-        return now - self.recording_since if self.recording_since is not None else 0.0
-
-
-def _reporting(process: FFmpegProcess) -> bool:
-    """Whether FFmpeg gives progress reports (so media flow is pushed, not polled)."""
-    clock = process.media_clock
-    return clock is not None and clock.advanced_at is not None
-
-
-def _evidence(process: FFmpegProcess, grew: bool, now: float) -> float | None:  # noqa: FBT001
-    """Return when media last demonstrably flowed: FFmpeg's own report, else file growth now."""
-    clock = process.media_clock
-    if clock is not None and clock.advanced_at is not None:
-        return clock.advanced_at
-    return now if grew else None
-
-
-_AUTH_MARKERS = ("401 unauthorized", "403 forbidden", "authorization failed")
-_STORAGE_MARKERS = ("permission denied", "read-only file system", "no space left on device")
-_CONTAINER_MARKERS = ("codec not currently supported in container", "could not find tag for codec")
-
-
 class CameraRecorder:
     """Supervise one camera's FFmpeg for as long as the recorder is started."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - one keyword each for what the host plugs in
         self,
         spec: CameraSpec,
         *,
@@ -292,12 +219,15 @@ class CameraRecorder:
         demand: Demand | None = None,
         event_listener: Callable[[Event, str], None] | None = None,
         store: CameraStore | None = None,
+        make_room: MakeRoom | None = None,
     ) -> None:
         """Prepare the recorder; nothing runs until ``start``.
 
         ``store`` (if given) indexes footage and finished events, and asks the recorder which
-        files retention must leave alone.
+        files retention must leave alone. ``make_room`` (if given) is asked to free space
+        when the disk is full, before the next attempt.
         """
+        self._make_room = make_room
         self.spec = spec
         self._binary = ffmpeg_binary
         self._listener = listener
@@ -316,7 +246,7 @@ class CameraRecorder:
             store=store,
         )
         self._run_state: _Run | None = None
-        self._run_health: _RunHealth | None = None
+        self._run_health: RunHealth | None = None
         if store is not None:
             store.busy = self.busy_paths
         self._closing = False
@@ -358,6 +288,20 @@ class CameraRecorder:
             self._task = asyncio.create_task(self._run(), name=name)
         else:
             self._task = task_factory(self._run(), name)
+        self._task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        """Never show a recorder whose task died as healthy."""
+        if task.cancelled() or (err := task.exception()) is None:
+            return
+        _LOGGER.error("Recorder for %s stopped after an error", self.spec.name, exc_info=err)
+        self._publish(
+            RecorderState.ERROR,
+            pid=None,
+            last_error=f"the recorder stopped after an error: {err!r}",
+            problem=Problem.INTERNAL,
+            reason=Reason.INTERNAL_ERROR,
+        )
 
     async def stop(self) -> None:
         """Stop FFmpeg gracefully and end the task; returns once both are gone.
@@ -369,8 +313,6 @@ class CameraRecorder:
         if (task := self._task) is None:
             return
         await asyncio.wait([task])
-        if not task.cancelled() and (err := task.exception()) is not None:
-            _LOGGER.error("Recorder for %s failed", self.spec.name, exc_info=err)
 
     def set_enabled(self, enabled: bool) -> None:  # noqa: FBT001 - mirrors a switch
         """Turn recording on or off without restarting the task."""
@@ -456,24 +398,62 @@ class CameraRecorder:
     # -- the supervising task ---------------------------------------------------------
 
     async def _run(self) -> None:
+        opened = False
         try:
-            await self._open_archive()
             while not self._closing:
-                self._expire_window()
-                if not self._wants_ffmpeg:
-                    self._publish(self._resting_state(), pid=None)
-                    await self._archive.settle(time.time(), running=False)
-                    await self._wait_for_change(self._window_wait(None))
-                    continue
-                healthy = await self._attempt()
+                try:
+                    if not opened:
+                        await self._open_archive()
+                        opened = True
+                    healthy = await self._step()
+                except Exception as err:  # noqa: BLE001 - any failure is shown, then retried
+                    self._crashed(err)
+                    healthy = 0.0
                 if healthy is None or self._closing or not self._wants_ffmpeg:
                     continue
-                await self._wait_for_change(self._window_wait(self._backoff.failure(healthy)))
+                await self._wait_for_change(self._window_wait(await self._retry_delay(healthy)))
             await self._archive.close()
         finally:
-            if self._process is not None and self._process.returncode is None:
-                # Only reached when the task itself was cancelled mid-run.
-                self._process.kill()
+            if (process := self._process) is not None and process.returncode is None:
+                # Only reached when the task itself was cancelled mid-run: kill and reap.
+                process.kill()
+                with contextlib.suppress(asyncio.CancelledError, ProcessLookupError):
+                    await asyncio.shield(process.wait())
+
+    async def _step(self) -> float | None:
+        """Rest while no FFmpeg is wanted (None), else run it once (its healthy seconds)."""
+        self._expire_window()
+        if not self._wants_ffmpeg:
+            self._publish(self._resting_state(), pid=None)
+            await self._archive.settle(time.time(), running=False)
+            await self._wait_for_change(self._window_wait(None))
+            return None
+        return await self._attempt()
+
+    async def _retry_delay(self, healthy: float) -> float:
+        """Back off, except right after freeing disk space for a full disk."""
+        delay = self._backoff.failure(healthy)
+        if self._status.reason is Reason.DISK_FULL and self._make_room is not None:
+            try:
+                freed = await self._make_room()
+            except Exception:
+                _LOGGER.exception("Could not free disk space for %s", self.spec.name)
+                freed = False
+            if freed:
+                _LOGGER.info("Freed disk space for %s; recording again", self.spec.name)
+                return self._timing.backoff_initial
+        return delay
+
+    def _crashed(self, err: Exception) -> None:
+        """An attempt failed outside FFmpeg (file work, a bug): show it, then retry."""
+        if isinstance(err, OSError):
+            failure = classify_os_error(err)
+            words = f"file operation failed: {describe_os_error(err)}"
+        else:
+            failure = Failure(Reason.INTERNAL_ERROR, Problem.INTERNAL, error=True)
+            words = f"internal error: {err!r}"
+            _LOGGER.error("Recorder for %s failed; retrying", self.spec.name, exc_info=err)
+        self._fail(RecorderState.ERROR, words, failure.problem, reason=failure.reason)
 
     async def _open_archive(self) -> None:
         """Finish or resume events a restart interrupted, and start from an empty buffer."""
@@ -489,15 +469,20 @@ class CameraRecorder:
         try:
             url = await self.spec.source.resolve()
         except SourceUnavailableError as err:
-            self._fail(RecorderState.ERROR, str(err), Problem.SOURCE, count=False)
+            self._fail(
+                RecorderState.ERROR,
+                str(err),
+                Problem.SOURCE,
+                count=False,
+                reason=Reason.SOURCE_UNAVAILABLE,
+            )
             return 0.0
         secrets = url_secrets(url)
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(None, self._prepare_output_dir)
         except OSError as err:
-            reason = f"cannot create {self.spec.output_dir}: {err.strerror}"
-            self._fail(RecorderState.ERROR, reason, Problem.STORAGE, count=False)
+            self._storage_failed(self.spec.output_dir, err)
             return 0.0
 
         buffering = self.buffering
@@ -510,8 +495,7 @@ class CameraRecorder:
         try:
             await loop.run_in_executor(None, partial(landing.mkdir, parents=True, exist_ok=True))
         except OSError as err:
-            reason = f"cannot create {landing}: {err.strerror}"
-            self._fail(RecorderState.ERROR, reason, Problem.STORAGE, count=False)
+            self._storage_failed(landing, err)
             return 0.0
         argv = RecordCommand(self._binary, url, landing, seconds, self._audio).argv()
         self._archive.new_run()
@@ -522,7 +506,13 @@ class CameraRecorder:
         try:
             process = await FFmpegProcess.start(argv, env={"TZ": "UTC"}, media_clock=clock)
         except FFmpegNotFoundError as err:
-            self._fail(RecorderState.ERROR, str(err), Problem.FFMPEG, count=False)
+            self._fail(
+                RecorderState.ERROR,
+                str(err),
+                Problem.FFMPEG,
+                count=False,
+                reason=Reason.FFMPEG_MISSING,
+            )
             return 0.0
         self._process = process
         self._publish(pid=process.pid)
@@ -530,15 +520,22 @@ class CameraRecorder:
         # A new segment means the previous one just closed: look at once, so it is routed
         # (and the buffer trimmed) without waiting for the next poll.
         births = BirthWatcher(landing, self._file_born)
-        births.start()
-        self._run_state = _Run(watcher, births, buffering)
         try:
+            births.start()
+            self._run_state = _Run(watcher, births, buffering, clock)
             return await self._supervise(process, self._run_state, secrets)
         finally:
             births.stop()
+            if process.returncode is None:  # the run failed before FFmpeg was stopped
+                await process.stop(self._timing.stop)
             self._process = None
             self._run_state = None
             self._run_health = None
+
+    def _storage_failed(self, directory: Path, err: OSError) -> None:
+        failure = classify_os_error(err)
+        words = f"cannot create {directory}: {describe_os_error(err)}"
+        self._fail(RecorderState.ERROR, words, failure.problem, count=False, reason=failure.reason)
 
     def _prepare_output_dir(self) -> None:
         self.spec.output_dir.mkdir(parents=True, exist_ok=True)
@@ -549,50 +546,66 @@ class CameraRecorder:
         loop = asyncio.get_running_loop()
         exited = asyncio.ensure_future(process.wait())
         exited.add_done_callback(lambda _: self._changed.set())
-        health = self._run_health = _RunHealth(self._timing, started=loop.time())
-        end = _End.EXITED
+        health = self._run_health = RunHealth(self._timing, started=loop.time())
+        crash: Exception | None = None
         try:
-            while True:
-                # A pre-roll buffer is trimmed as it ages, so it keeps the regular poll.
-                pushed = _reporting(process) and not run.buffering
-                wait = health.poll_interval(loop.time(), reporting=pushed)
-                await self._wait_for_change(self._window_wait(wait))
-                self._expire_window()
-                if exited.done():
-                    break
-                if self._closing or not self._wants_ffmpeg or self.buffering != run.buffering:
-                    end = _End.REQUESTED
-                    break
-                scan = await self._look(process, run, loop.time())
-                flowing = health.observe(_evidence(process, scan.progressed, loop.time()))
-                if flowing:
-                    self._recovered()
-                await self._archive_closed(run, scan.closed, scan.current)
-                self._report(process, health, scan.opened, became_flowing=flowing)
-                if (verdict := health.verdict(loop.time())) is not None:
-                    end = verdict
-                    break
+            try:
+                end = await self._watch(process, run, health, exited)
+            except Exception as err:  # noqa: BLE001 - file work failed: stop FFmpeg, retry
+                end, crash = RunEnd.CRASHED, err
             if not exited.done():
                 await process.stop(self._timing.stop)
             code = await exited
             # The exit woke the change event; what it reported is handled here, and real
             # changes (disable, stop) are flags the caller re-reads, so nothing is lost.
             self._changed.clear()
-            if end is _End.REQUESTED and not self._closing and not self._wants_ffmpeg:
+            if end is RunEnd.REQUESTED and not self._closing and not self._wants_ffmpeg:
                 # FFmpeg is gone: say so now, before the last segment is filed away.
                 self._publish(self._resting_state(), pid=None)
         except asyncio.CancelledError:
             process.kill()
             raise
+        if crash is not None:
+            raise crash
         await self._finish_run(run)
-        if end is _End.REQUESTED:
+        if end is RunEnd.REQUESTED:
             return None
-        self._after_failure(end, code, mask(process.tail.text(), secrets))
+        self._after_failure(end, code, mask(process.tail.text(), secrets), run.clock)
         return health.healthy_seconds(loop.time())
+
+    async def _watch(
+        self, process: FFmpegProcess, run: _Run, health: RunHealth, exited: asyncio.Future[int]
+    ) -> RunEnd:
+        """Follow one run until FFmpeg exits, is no longer wanted, or fails a health check."""
+        loop = asyncio.get_running_loop()
+        while True:
+            # A pre-roll buffer is trimmed as it ages, so it keeps the regular poll.
+            pushed = reporting(run.clock) and not run.buffering
+            wait = health.poll_interval(loop.time(), reporting=pushed)
+            await self._wait_for_change(self._window_wait(wait))
+            self._expire_window()
+            if exited.done():
+                return RunEnd.EXITED
+            if self._closing or not self._wants_ffmpeg or self.buffering != run.buffering:
+                return RunEnd.REQUESTED
+            scan = await self._look(process, run, loop.time())
+            proof = evidence(run.clock, grew=scan.progressed, now=loop.time())
+            if health.recording_since is None and proof is not None:
+                # Progress says frames were written: show ``recording`` once they are on disk.
+                current = scan.current or run.watcher.current
+                if current is None or not await loop.run_in_executor(None, _has_footage, current):
+                    proof = None
+            flowing = health.observe(proof)
+            if flowing:
+                self._recovered()
+            await self._archive_closed(run, scan.closed, scan.current)
+            self._report(process, health, scan.opened, became_flowing=flowing)
+            if (verdict := health.verdict(loop.time(), run.clock)) is not None:
+                return verdict
 
     async def _look(self, process: FFmpegProcess, run: _Run, now: float) -> ScanResult:
         """Scan the output directory when it is due; otherwise report nothing new."""
-        if not run.scan_due(now, reporting=_reporting(process), rescan=self._timing.rescan):
+        if not run.scan_due(now, reporting=reporting(run.clock), rescan=self._timing.rescan):
             return ScanResult(current=run.watcher.current)
         run.file_born = False
         run.last_scan = now
@@ -610,7 +623,7 @@ class CameraRecorder:
     def _report(
         self,
         process: FFmpegProcess,
-        health: _RunHealth,
+        health: RunHealth,
         opened: list[Path],
         *,
         became_flowing: bool,
@@ -627,6 +640,7 @@ class CameraRecorder:
             changes["pid"] = process.pid
             changes["last_error"] = None
             changes["problem"] = None
+            changes["reason"] = None
         # A buffering camera is idle (armed) until an event or a schedule makes it keep media.
         state = RecorderState.RECORDING if self.wants_recording else RecorderState.IDLE
         self._publish(state, **changes)
@@ -663,36 +677,44 @@ class CameraRecorder:
             self._publish(last_segment=segment_start(previous) if previous else None)
         await self._archive.settle(time.time(), running=False)
 
-    def _after_failure(self, end: _End, code: int, tail: str) -> None:
-        lowered = tail.lower()
-        state = RecorderState.OFFLINE
-        problem = Problem.STREAM
-        reason = summarize(tail)
-        if end is _End.STALLED:
-            reason = "the stream stopped sending media; restarting FFmpeg"
-        elif end is _End.NO_DATA:
-            reason = "no media arrived after connecting; restarting FFmpeg"
-        elif any(marker in lowered for marker in _AUTH_MARKERS):
-            state, problem = RecorderState.ERROR, Problem.AUTH
-            reason = "the camera refused the username or password (401/403)"
-        elif any(marker in lowered for marker in _STORAGE_MARKERS):
-            state, problem = RecorderState.ERROR, Problem.STORAGE
-        elif self._audio is AudioMode.COPY and any(m in lowered for m in _CONTAINER_MARKERS):
-            # MP4 cannot hold this audio codec (G.711 ...): record AAC from now on.
-            self._audio = AudioMode.AAC
-            reason = "the camera's audio codec does not fit in MP4; transcoding audio to AAC"
-        if not reason:
-            reason = f"FFmpeg exited with status {code}"
-        self._fail(state, reason, problem, tail=tail)
+    def _after_failure(self, end: RunEnd, code: int, tail: str, clock: MediaClock) -> None:
+        words = summarize(without_startup_noise(tail))
+        if end is RunEnd.STALLED:
+            failure = Failure(Reason.STALLED, Problem.STREAM, error=False)
+            words = "the stream stopped sending media; restarting FFmpeg"
+        elif end is RunEnd.NO_DATA:
+            failure = Failure(Reason.NO_MEDIA, Problem.STREAM, error=False)
+            words = "no media arrived after connecting; restarting FFmpeg"
+        elif end is RunEnd.DRIFT:
+            failure = Failure(Reason.MEDIA_DRIFT, Problem.STREAM, error=False)
+            words = (
+                f"the recorded media ran {clock.drift():+.1f} s off the wall clock "
+                "(camera timestamps jumped); restarting FFmpeg"
+            )
+            _LOGGER.warning("Camera %s: %s", self.spec.name, words)
+        else:
+            failure = classify_output(tail)
+            if failure.reason is Reason.UNAUTHORIZED or failure.reason is Reason.FORBIDDEN:
+                words = "the camera refused the username or password (401/403)"
+            elif self._audio is AudioMode.COPY and any(m in tail.lower() for m in _CONTAINER):
+                # MP4 cannot hold this audio codec (G.711 ...): record AAC from now on.
+                self._audio = AudioMode.AAC
+                failure = Failure(Reason.AUDIO_TRANSCODED, Problem.STREAM, error=False)
+                words = "the camera's audio codec does not fit in MP4; transcoding audio to AAC"
+        if not words:
+            words = f"FFmpeg exited with status {code}"
+        state = RecorderState.ERROR if failure.error else RecorderState.OFFLINE
+        self._fail(state, words, failure.problem, tail=tail, reason=failure.reason)
 
     def _fail(
         self,
         state: RecorderState,
-        reason: str,
+        words: str,
         problem: Problem,
         *,
         count: bool = True,
         tail: str | None = None,
+        reason: Reason | None = None,
     ) -> None:
         """Record a failed attempt; ``count`` it as a reconnect when an FFmpeg run ended.
 
@@ -701,15 +723,16 @@ class CameraRecorder:
         """
         reconnects = self._status.reconnects + (1 if count else 0)
         if not self._failing:
-            _LOGGER.info("Camera %s is not recording: %s", self.spec.name, reason)
+            _LOGGER.info("Camera %s is not recording: %s", self.spec.name, words)
             self._failing = True
         else:
-            _LOGGER.debug("Camera %s still not recording: %s", self.spec.name, reason)
+            _LOGGER.debug("Camera %s still not recording: %s", self.spec.name, words)
         changes: _StatusChanges = {
             "pid": None,
-            "last_error": reason,
+            "last_error": words,
             "reconnects": reconnects,
             "problem": problem,
+            "reason": reason,
         }
         if tail is not None:
             changes["stderr_tail"] = tail
@@ -737,6 +760,17 @@ class CameraRecorder:
         self._status = updated
         if self._listener is not None:
             self._listener(updated)
+
+
+_CONTAINER = ("codec not currently supported in container", "could not find tag for codec")
+
+
+def _has_footage(path: Path) -> bool:
+    """Whether a segment holds at least one fragment of samples on disk. Blocking."""
+    try:
+        return read_mp4_shape(path).has_media
+    except FileNotFoundError:
+        return False
 
 
 def _mtime(path: Path) -> float:

@@ -1,0 +1,104 @@
+"""Whether one FFmpeg run is delivering footage: liveness and drift verdicts.
+
+The evidence is FFmpeg's progress report (frames written) when FFmpeg gives one, else segment
+files growing. A run is ``recording`` only once a frame is on disk; it is ended when written
+media stops for longer than the stream's own rhythm allows, or when its media time runs away
+from the wall clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .progress import MediaClock
+from .timing import Timing
+
+
+class RunEnd(StrEnum):
+    """Why an FFmpeg run ended."""
+
+    EXITED = "exited"
+    REQUESTED = "requested"
+    STALLED = "stalled"
+    NO_DATA = "no_data"
+    DRIFT = "drift"
+    CRASHED = "crashed"
+
+
+@dataclass(slots=True)
+class RunHealth:
+    """Liveness of one run, learnt from the gaps between pieces of evidence."""
+
+    timing: Timing
+    started: float
+    recording_since: float | None = None
+    last_progress: float = 0.0
+    widest_gap: float = 0.0
+
+    def poll_interval(self, now: float, *, reporting: bool = False) -> float:
+        """Poll fast until media flows, then wake up no later than the stall deadline.
+
+        While FFmpeg reports progress, nothing else needs a poll: reports, new files, exits
+        and window ends each wake the supervisor themselves, so it sleeps until the stall
+        deadline (or the periodic rescan).
+        """
+        if self.recording_since is None:
+            return self.timing.poll_connecting
+        until_stall = self.last_progress + self.stall_seconds - now
+        ceiling = self.timing.rescan if reporting else self.timing.poll_recording
+        return max(0.05, min(ceiling, until_stall + 0.01))
+
+    @property
+    def stall_seconds(self) -> float:
+        """How long without written media counts as a silent stream.
+
+        Evidence comes in steps (a report a second, or a fragment per GOP when FFmpeg gives no
+        reports): the limit grows with the widest step seen, so a camera that is sending is
+        never restarted, and a stopped one is still caught within a few of its own steps.
+        """
+        timing = self.timing
+        return min(
+            max(timing.stall_floor, timing.stall_factor * self.widest_gap), timing.stall_ceiling
+        )
+
+    def observe(self, progressed_at: float | None) -> bool:
+        """Take the latest evidence of media; return True when media just started flowing."""
+        if progressed_at is None or progressed_at <= self.last_progress:
+            return False
+        if self.recording_since is None:
+            self.recording_since = self.last_progress = progressed_at
+            return True
+        self.widest_gap = max(self.widest_gap, progressed_at - self.last_progress)
+        self.last_progress = progressed_at
+        return False
+
+    def verdict(self, now: float, clock: MediaClock | None = None) -> RunEnd | None:
+        """Return why the run must end: silent, never started, or off the wall clock.
+
+        Before the first frame, FFmpeg waits for a keyframe: ``connect_timeout`` must exceed
+        the longest GOP a camera may have (20 s and more with "smart codecs").
+        """
+        if self.recording_since is None:
+            return RunEnd.NO_DATA if now - self.started > self.timing.connect_timeout else None
+        if now - self.last_progress > self.stall_seconds:
+            return RunEnd.STALLED
+        if clock is not None and abs(clock.drift()) > self.timing.drift_limit:
+            return RunEnd.DRIFT
+        return None
+
+    def healthy_seconds(self, now: float) -> float:
+        """Return how long media flowed in this run."""
+        return now - self.recording_since if self.recording_since is not None else 0.0
+
+
+def reporting(clock: MediaClock | None) -> bool:
+    """Whether FFmpeg gives progress reports (so media flow is pushed, not polled)."""
+    return clock is not None and clock.advanced_at is not None
+
+
+def evidence(clock: MediaClock | None, *, grew: bool, now: float) -> float | None:
+    """Return when media last demonstrably flowed: FFmpeg's own report, else file growth now."""
+    if clock is not None and clock.advanced_at is not None:
+        return clock.advanced_at
+    return now if grew else None

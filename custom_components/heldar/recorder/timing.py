@@ -1,0 +1,28 @@
+"""Timeouts and intervals of the recorder; tests shrink them, users never need to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .process import StopTimeouts
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Timeouts and intervals; tests shrink them, users never need to."""
+
+    poll_connecting: float = 1.0
+    poll_recording: float = 2.0
+    connect_timeout: float = 30.0
+    stall_floor: float = 6.0
+    stall_ceiling: float = 60.0
+    stall_factor: float = 3.0
+    stop: StopTimeouts = field(default_factory=StopTimeouts)
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    healthy_after: float = 30.0
+    # Written media this far ahead of (or behind) the wall clock ends the run.
+    drift_limit: float = 5.0
+    # While FFmpeg reports progress and inotify reports new files, the output directory is
+    # only looked at when a file appears, and at least this often.
+    rescan: float = 15.0
