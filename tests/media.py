@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 import select
 import shutil
+import signal
 import subprocess
 import time
 from typing import Any
@@ -64,7 +65,11 @@ class RtspCamera:
     """The GStreamer test camera, started and stopped by the test that owns it."""
 
     def __init__(self, *, user: str = "", password: str = "", **options: str | int) -> None:
-        """Describe the camera; ``options`` map to rtsp_camera.py flags (``gop=50``)."""
+        """Describe the camera; ``options`` map to rtsp_camera.py flags (``gop=50``).
+
+        Underscores become dashes, and ``True`` is a flag without a value
+        (``no_keyframe_on_join=True``).
+        """
         self.user = user
         self.password = password
         self.options = options
@@ -82,7 +87,8 @@ class RtspCamera:
         if self.user:
             argv += ["--user", self.user, "--password", self.password]
         for key, value in self.options.items():
-            argv += [f"--{key}", str(value)]
+            flag = f"--{key.replace('_', '-')}"
+            argv += [flag] if value is True else [flag, str(value)]
         process = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
@@ -103,11 +109,22 @@ class RtspCamera:
         self.stop()
         pytest.fail(f"the RTSP test camera did not start: {argv}")
 
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections stay open, no packet flows."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server run on."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         """Stop serving and reap the server."""
         if (process := self._process) is None:
             return
         self._process = None
+        process.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
         process.terminate()
         try:
             process.wait(5)
