@@ -167,7 +167,11 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return mode, windows, reconnects, the last (masked) error and the newest segment."""
+        """Return mode, windows, reconnects, why it is not recording, and the newest segment.
+
+        ``reason`` is a short translated word; ``last_error`` keeps FFmpeg's own (masked)
+        words, as the diagnostics do.
+        """
         status = self._camera.status
         if status is None:
             return {}
@@ -176,6 +180,7 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
             "window_end": _iso(status.window_end),
             "next_change": _iso(self._camera.next_change),
             "reconnects": status.reconnects,
+            "reason": status.reason.value if status.reason else None,
             "last_error": status.last_error,
             "last_segment": _iso(status.last_segment),
         }
