@@ -15,7 +15,9 @@ import time
 import pytest
 
 from custom_components.heldar.recorder.failure import Reason
+from custom_components.heldar.recorder.index import SegmentIndex
 from custom_components.heldar.recorder.segments import read_mp4_shape
+from custom_components.heldar.recorder.store import CameraStore
 from custom_components.heldar.recorder.supervisor import (
     CameraRecorder,
     CameraSpec,
@@ -52,10 +54,12 @@ class FootageLog(StatusLog):
         super().__call__(status)
 
 
-def recorder_for(camera: RtspCamera, out: Path, log: StatusLog, segment: int) -> CameraRecorder:
+def recorder_for(
+    camera: RtspCamera, out: Path, log: StatusLog, segment: int, store: CameraStore | None = None
+) -> CameraRecorder:
     """Return a recorder of the test camera with default timing, as users get it."""
     spec = CameraSpec("cam", "Cam", StaticSource(camera.url), out, segment_seconds=segment)
-    return CameraRecorder(spec, ffmpeg_binary="ffmpeg", listener=log, timing=REAL)
+    return CameraRecorder(spec, ffmpeg_binary="ffmpeg", listener=log, timing=REAL, store=store)
 
 
 async def files_at_least(folder: Path, count: int, timeout: float) -> list[Path]:
@@ -120,8 +124,9 @@ async def test_long_gop_is_recorded_from_its_first_keyframe(
         second_client(camera.url, 120)
         await asyncio.sleep(3)
     log = FootageLog(tmp_path)
-    recorder = recorder_for(camera, tmp_path, log, segment=4)
-    started = time.monotonic()
+    store = CameraStore("cam", "Cam", tmp_path, SegmentIndex(tmp_path, None))
+    recorder = recorder_for(camera, tmp_path, log, segment=4, store=store)
+    started, started_wall = time.monotonic(), time.time()
     recorder.start()
     try:
         await log.wait_state(RecorderState.RECORDING, timeout=gop_seconds + 15)
@@ -136,6 +141,12 @@ async def test_long_gop_is_recorded_from_its_first_keyframe(
         assert log.latest.reconnects == 0
         # Each segment runs from one keyframe to the next: one GOP at real speed.
         check_segment(files[0], gop_seconds, tolerance=0.5)
+        # The index dates the first segment from its first frame, not from when FFmpeg
+        # created the file on connecting (up to a GOP earlier).
+        first = store.index.segments[0]
+        assert log.recording_at is not None
+        first_frame_wall = started_wall + (log.recording_at - started)
+        assert abs(first.start - first_frame_wall) <= 2.0, (first.start, first_frame_wall)
 
         if keyframe_on_join:
             # Packets stop but the connection stays open: caught well within 2 x GOP.
