@@ -21,28 +21,49 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
+_SINE = "audiotestsrc is-live=true wave=sine freq=440 volume=0.2"
 AUDIO = {
     "none": "",
     "aac": (
-        " audiotestsrc is-live=true wave=sine freq=440 volume=0.2"
-        " ! audio/x-raw,rate=16000,channels=1 ! voaacenc bitrate=32000"
+        f" {_SINE} ! audio/x-raw,rate=16000,channels=1 ! voaacenc bitrate=32000"
         " ! rtpmp4apay name=pay1 pt=97"
     ),
-    "alaw": (
-        " audiotestsrc is-live=true wave=sine freq=440 volume=0.2"
-        " ! audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay name=pay1 pt=8"
+    "alaw": f" {_SINE} ! audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay name=pay1 pt=8",
+    "mulaw": (
+        f" {_SINE} ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay name=pay1 pt=0"
+    ),
+    "opus": (
+        f" {_SINE} ! audio/x-raw,rate=48000,channels=1 ! opusenc bitrate=32000"
+        " ! rtpopuspay name=pay1 pt=98"
     ),
 }
 
 
+def encoder(args: argparse.Namespace) -> str:
+    """The video encoder and payloader for ``--codec``, with a fixed GOP."""
+    match args.codec:
+        case "h265":
+            return (
+                f" ! x265enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate}"
+                f" key-int-max={args.gop}"
+                " ! video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=1"
+            )
+        case "mjpeg":
+            return " ! jpegenc quality=60 ! rtpjpegpay name=pay0 pt=26"
+        case _:
+            return (
+                f" ! x264enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate}"
+                f" key-int-max={args.gop} bframes=0"
+                " ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1"
+            )
+
+
 def pipeline(args: argparse.Namespace) -> str:
-    """Describe the live pipeline: a moving test pattern, x264 with a fixed GOP."""
+    """Describe the live pipeline: a moving test pattern, encoded, and optional audio."""
     video = (
         f"( videotestsrc is-live=true pattern={args.pattern}"
-        f" ! video/x-raw,width={args.width},height={args.height},framerate={args.fps}/1"
-        f" ! x264enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate}"
-        f" key-int-max={args.gop} bframes=0"
-        " ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1"
+        f" ! video/x-raw,format=I420,width={args.width},height={args.height},framerate={args.fps}/1"
+        f"{encoder(args)}"
     )
     return video + AUDIO[args.audio] + " )"
 
@@ -83,6 +104,7 @@ def main() -> int:
     parser.add_argument("--bitrate", type=int, default=600, help="kbit/s")
     parser.add_argument("--pattern", default="ball")
     parser.add_argument("--audio", choices=sorted(AUDIO), default="none")
+    parser.add_argument("--codec", choices=["h264", "h265", "mjpeg"], default="h264")
     parser.add_argument(
         "--no-keyframe-on-join",
         action="store_true",

@@ -230,6 +230,7 @@ class CameraHandle:
             record_audio=config.record_audio,
             pre_roll_seconds=config.pre_roll_seconds,
             buffer_dir=buffer_dir,
+            ffprobe=self.store.index.ffprobe,
         )
 
     # -- what the recorder should do ------------------------------------------------------

@@ -19,18 +19,31 @@ The recording arguments are the original recorder's, with these measured changes
   second even with a 20 s GOP, and ``recording`` can be checked against the file itself.
 - ``-c:v copy`` plus an explicit audio choice instead of ``-c copy`` then ``-c:a``, which made
   FFmpeg warn about two codec options for one stream.
-- Audio that MP4 cannot hold (G.711, common on IP cameras) is transcoded to AAC when the
-  camera records audio: copying it makes FFmpeg refuse to start at all.
+- Codecs that would not play where people watch get what streams.py decides: H.265 tagged
+  ``hvc1``, MJPEG transcoded to H.264, G.711 audio transcoded to AAC (copying it makes FFmpeg
+  refuse to start at all).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from .progress import PROGRESS_PERIOD
+from .streams import AudioMode, VideoMode
 from .urls import is_rtsp
+
+__all__ = [
+    "FRAGMENTED_MP4",
+    "MIN_SEGMENT_SECONDS",
+    "RTSP_IO_TIMEOUT_US",
+    "SEGMENT_NAME_FORMAT",
+    "AudioMode",
+    "RecordCommand",
+    "VideoMode",
+    "input_options",
+    "probe_argv",
+]
 
 SEGMENT_NAME_FORMAT = "%Y%m%d_%H%M%S.mp4"
 MIN_SEGMENT_SECONDS = 2
@@ -38,14 +51,6 @@ RTSP_IO_TIMEOUT_US = 15_000_000
 FRAGMENTED_MP4 = (
     "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:flush_packets=1"
 )
-
-
-class AudioMode(StrEnum):
-    """What to do with the camera's audio track."""
-
-    DROP = "drop"
-    COPY = "copy"
-    AAC = "aac"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class RecordCommand:
     output_dir: Path
     segment_seconds: int
     audio: AudioMode = AudioMode.DROP
+    video: VideoMode = VideoMode.COPY
 
     def argv(self) -> list[str]:
         """Return the argument vector, binary first."""
@@ -65,7 +71,7 @@ class RecordCommand:
         args += ["-progress", "pipe:1", "-stats_period", f"{PROGRESS_PERIOD:g}", "-nostats"]
         args += input_options(self.url)
         args += ["-use_wallclock_as_timestamps", "1", "-i", self.url]
-        args += ["-c:v", "copy", *_audio_args(self.audio), "-sn", "-dn"]
+        args += [*_video_args(self.video), *_audio_args(self.audio), "-sn", "-dn"]
         args += [
             "-f",
             "segment",
@@ -93,6 +99,32 @@ def input_options(url: str, io_timeout_us: int = RTSP_IO_TIMEOUT_US) -> list[str
     if is_rtsp(url):
         return ["-rtsp_transport", "tcp", "-timeout", str(io_timeout_us)]
     return []
+
+
+# MJPEG to H.264: the cheapest x264 preset, the camera's own size and rate, a keyframe every
+# 2 s so segments can be cut, and the pixel format every browser decodes.
+_MJPEG_TO_H264 = [
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-tune",
+    "zerolatency",
+    "-pix_fmt",
+    "yuv420p",
+    "-force_key_frames",
+    "expr:gte(t,n_forced*2)",
+]
+
+
+def _video_args(video: VideoMode) -> list[str]:
+    match video:
+        case VideoMode.COPY:
+            return ["-c:v", "copy"]
+        case VideoMode.HVC1:
+            return ["-c:v", "copy", "-tag:v", "hvc1"]
+        case VideoMode.H264:
+            return list(_MJPEG_TO_H264)
 
 
 def _audio_args(audio: AudioMode) -> list[str]:

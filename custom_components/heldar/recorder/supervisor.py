@@ -32,7 +32,7 @@ from typing import Any, Protocol, TypedDict, Unpack
 from .archive import BUFFER_SEGMENT_SECONDS, Archive, ClosedSegment
 from .backoff import Backoff
 from .births import BirthWatcher
-from .command import AudioMode, RecordCommand
+from .command import RecordCommand
 from .events import Event
 from .failure import (
     Failure,
@@ -57,6 +57,7 @@ from .segments import (
 )
 from .stderr_tail import summarize
 from .store import CameraStore
+from .streams import AudioMode, MediaPlan, StreamInfo, plan_media, probe_streams
 from .timing import Timing
 from .urls import mask, url_secrets, with_credentials
 
@@ -104,6 +105,8 @@ class RecorderStatus:
     problem: Problem | None = None
     # Why the camera is not recording, in a word Home Assistant translates.
     reason: Reason | None = None
+    # What is done with the camera's streams ("hevc copied, tagged hvc1; pcm_alaw to aac").
+    media: str | None = None
     # The end of FFmpeg's stderr from its last run that failed, credentials masked.
     stderr_tail: str | None = None
 
@@ -146,9 +149,13 @@ class CameraSpec:
     # Event cameras with a pre-roll keep FFmpeg connected, writing into this buffer.
     pre_roll_seconds: int = 0
     buffer_dir: Path | None = None
+    # Asked what the camera sends before each start, until it answers (None: copy blindly).
+    ffprobe: str | None = None
+    transcode_mjpeg: bool = True
 
 
 class _StatusChanges(TypedDict, total=False):
+    media: str | None
     problem: Problem | None
     reason: Reason | None
     stderr_tail: str | None
@@ -257,6 +264,7 @@ class CameraRecorder:
             self._timing.backoff_initial, self._timing.backoff_max, self._timing.healthy_after
         )
         self._audio = AudioMode.COPY if spec.record_audio else AudioMode.DROP
+        self._streams: StreamInfo | None = None
         self._failing = False
         self._status = RecorderStatus(self._resting_state(), _utcnow(), mode=self._demand.mode)
 
@@ -497,9 +505,11 @@ class CameraRecorder:
         except OSError as err:
             self._storage_failed(landing, err)
             return 0.0
-        argv = RecordCommand(self._binary, url, landing, seconds, self._audio).argv()
         self._archive.new_run()
         self._publish(RecorderState.CONNECTING, pid=None)
+        plan = await self._plan_media(url)
+        audio = self._audio if self._streams is None else plan.audio
+        argv = RecordCommand(self._binary, url, landing, seconds, audio, plan.video).argv()
         started_wall = time.time()
         # The first progress report wakes the supervisor, so ``recording`` shows at once.
         clock = MediaClock(loop.time, lambda _: self._wake_if_connecting())
@@ -531,6 +541,28 @@ class CameraRecorder:
             self._process = None
             self._run_state = None
             self._run_health = None
+
+    async def _plan_media(self, url: str) -> MediaPlan:
+        """Probe the camera's codecs (once it answers) and choose how to write them."""
+        spec = self.spec
+        if self._streams is None and spec.ffprobe is not None:
+            self._streams = await probe_streams(spec.ffprobe, url)
+            if self._streams is not None:
+                plan = plan_media(
+                    self._streams,
+                    record_audio=spec.record_audio,
+                    transcode_mjpeg=spec.transcode_mjpeg,
+                )
+                if plan.dropped_audio:
+                    _LOGGER.warning(
+                        "Camera %s sends %s audio, which MP4 cannot hold: recording without audio",
+                        spec.name,
+                        plan.dropped_audio,
+                    )
+                self._publish(media=plan.describe(self._streams))
+        return plan_media(
+            self._streams, record_audio=spec.record_audio, transcode_mjpeg=spec.transcode_mjpeg
+        )
 
     def _storage_failed(self, directory: Path, err: OSError) -> None:
         failure = classify_os_error(err)

@@ -1,0 +1,146 @@
+"""What a camera sends, and how each stream must be written so the MP4 plays everywhere.
+
+Stream copy is the rule. The exceptions, each for a player that would otherwise fail:
+
+- H.265 is tagged ``hvc1``: Safari, iOS and the HA iOS app refuse FFmpeg's default ``hev1``.
+- MJPEG is the one video Heldar transcodes (to H.264, at the camera's size and rate, with
+  x264's cheapest preset): no browser plays MJPEG in MP4. The user can turn this off.
+- G.711 (A-law, mu-law) becomes AAC: MP4 cannot hold it. AAC, Opus and MP3 are copied.
+  Any other audio is dropped with a warning, never a failed recording.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from enum import StrEnum
+import json
+
+from .urls import is_rtsp
+
+PROBE_TIMEOUT = 15.0
+_COPYABLE_AUDIO = frozenset({"aac", "opus", "mp3"})
+_G711 = frozenset({"pcm_alaw", "pcm_mulaw"})
+
+
+class VideoMode(StrEnum):
+    """How the video stream is written."""
+
+    COPY = "copy"
+    HVC1 = "hvc1"  # H.265, copied, tagged for Apple players
+    H264 = "h264"  # transcoded (MJPEG)
+
+
+class AudioMode(StrEnum):
+    """What to do with the camera's audio track."""
+
+    DROP = "drop"
+    COPY = "copy"
+    AAC = "aac"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """The codecs of a camera's first video and audio streams (None: none or unknown)."""
+
+    video: str | None
+    audio: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPlan:
+    """How to write one camera's streams, and a note for the user when audio is dropped."""
+
+    video: VideoMode = VideoMode.COPY
+    audio: AudioMode = AudioMode.DROP
+    dropped_audio: str | None = None
+
+    def describe(self, info: StreamInfo | None) -> str:
+        """Say what Heldar does with the streams, for the state sensor and diagnostics."""
+        if info is None:
+            return f"video {self.video}, audio {self.audio} (streams not probed)"
+        video = {
+            VideoMode.COPY: f"{info.video} copied",
+            VideoMode.HVC1: f"{info.video} copied, tagged hvc1",
+            VideoMode.H264: f"{info.video} transcoded to h264",
+        }[self.video]
+        if self.dropped_audio:
+            audio = f"{self.dropped_audio} dropped (MP4 cannot hold it)"
+        elif self.audio is AudioMode.DROP:
+            audio = "no audio recorded"
+        elif self.audio is AudioMode.AAC:
+            audio = f"{info.audio} transcoded to aac"
+        else:
+            audio = f"{info.audio} copied"
+        return f"{video}; {audio}"
+
+
+def plan_media(
+    info: StreamInfo | None,
+    *,
+    record_audio: bool,
+    transcode_mjpeg: bool = True,
+) -> MediaPlan:
+    """Choose how to write each stream; without a probe, copy (and learn from FFmpeg)."""
+    if info is None:
+        return MediaPlan(audio=AudioMode.COPY if record_audio else AudioMode.DROP)
+    video = VideoMode.COPY
+    if info.video == "hevc":
+        video = VideoMode.HVC1
+    elif info.video == "mjpeg" and transcode_mjpeg:
+        video = VideoMode.H264
+    if not record_audio or info.audio is None:
+        return MediaPlan(video)
+    if info.audio in _COPYABLE_AUDIO:
+        return MediaPlan(video, AudioMode.COPY)
+    if info.audio in _G711:
+        return MediaPlan(video, AudioMode.AAC)
+    return MediaPlan(video, AudioMode.DROP, dropped_audio=info.audio)
+
+
+def probe_streams_argv(ffprobe: str, url: str) -> list[str]:
+    """Return an ffprobe command that lists the stream codecs as JSON."""
+    argv = [ffprobe, "-v", "error", "-show_entries", "stream=codec_type,codec_name"]
+    if is_rtsp(url):
+        argv += ["-rtsp_transport", "tcp"]
+    return [*argv, "-of", "json", url]
+
+
+def parse_streams(output: bytes) -> StreamInfo | None:
+    """Read ffprobe's JSON: the first video and the first audio stream's codecs."""
+    try:
+        streams = json.loads(output).get("streams", [])
+    except ValueError:
+        return None
+    video = next((s.get("codec_name") for s in streams if s.get("codec_type") == "video"), None)
+    audio = next((s.get("codec_name") for s in streams if s.get("codec_type") == "audio"), None)
+    if video is None:
+        return None
+    return StreamInfo(video, audio)
+
+
+async def probe_streams(ffprobe: str, url: str) -> StreamInfo | None:
+    """Ask ffprobe what the camera sends; None when it cannot tell (offline, no ffprobe)."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *probe_streams_argv(ffprobe, url),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT):
+            output, _ = await process.communicate()
+    except (TimeoutError, asyncio.CancelledError) as err:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await asyncio.shield(process.wait())
+        if isinstance(err, asyncio.CancelledError):
+            raise
+        return None
+    if process.returncode != 0:
+        return None
+    return parse_streams(output)
