@@ -181,6 +181,7 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
             "next_change": _iso(self._camera.next_change),
             "reconnects": status.reconnects,
             "reason": status.reason.value if status.reason else None,
+            "media": status.media,
             "last_error": status.last_error,
             "last_segment": _iso(status.last_segment),
         }
