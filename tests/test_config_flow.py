@@ -283,7 +283,9 @@ async def test_add_camera(hass: HomeAssistant, hub: MockConfigEntry, tmp_path: P
         CONF_EVENT_RETENTION_HOURS: 720.0,
         CONF_QUOTA_GB: 0.0,
     }
-    probe = fake_starts(tmp_path / "fake_ffmpeg.log")[-1]["argv"]
+    # The flow's probe (it copies one packet to nowhere), not a recorder starting meanwhile.
+    probes = [s["argv"] for s in fake_starts(tmp_path / "fake_ffmpeg.log") if "null" in s["argv"]]
+    probe = probes[-1]
     assert isinstance(probe, list)
     assert "rtsp://admin:p%40ss%2Fw%3Ard%2521@front.local:554/live" in probe
 
