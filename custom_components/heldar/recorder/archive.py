@@ -20,9 +20,11 @@ from collections.abc import Callable, Coroutine
 import contextlib
 from dataclasses import dataclass
 from functools import partial
+import hashlib
 import logging
 import os
 from pathlib import Path
+import re
 import shutil
 from typing import Any
 
@@ -41,6 +43,9 @@ _WORST_BYTES_PER_SECOND = 2 * 1024 * 1024  # 16 Mbit/s: a generous 4K camera
 _FINALIZE_GRACE = 30.0
 _FOOTAGE_MEMORY = 3600.0
 _CLOSE_GRACE = 10.0
+# Buffers named by the salted ``hash()`` of earlier versions: a new name every start, so
+# every crash left one behind in RAM. None is in use once this version runs.
+_LEGACY_BUFFER = re.compile(r".+-[0-9a-f]{8}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +67,22 @@ def choose_buffer_dir(
     """
     need = int((pre_roll + 2 * BUFFER_SEGMENT_SECONDS) * _WORST_BYTES_PER_SECOND) + _BUFFER_HEADROOM
     with contextlib.suppress(OSError):
+        _remove_legacy_buffers(tmpfs / "heldar")
         if tmpfs.is_dir() and os.access(tmpfs, os.W_OK) and shutil.disk_usage(tmpfs).free > need:
-            tag = abs(hash(str(camera_dir.resolve()))) % 16**8
-            return tmpfs / "heldar" / f"{camera_id}-{tag:08x}"
+            # Stable across restarts, so a buffer a crash left behind is reused (and cleared
+            # at start) rather than leaked; distinct per storage folder, so two hubs with a
+            # camera of the same name never share one.
+            tag = hashlib.sha256(str(camera_dir.resolve()).encode()).hexdigest()[:16]
+            return tmpfs / "heldar" / f"{camera_id}-{tag}"
     return camera_dir / ".buffer"
+
+
+def _remove_legacy_buffers(root: Path) -> None:
+    if not root.is_dir():
+        return
+    for child in root.iterdir():
+        if _LEGACY_BUFFER.fullmatch(child.name) and child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
 
 
 class Archive:
