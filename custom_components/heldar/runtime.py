@@ -367,6 +367,11 @@ class HeldarData:
         if camera.store.camera_id not in self.recordings.stores:
             await self.recordings.async_add_store(camera.store)
         camera.recorder = recorder
+        # The switch, the mode or a schedule boundary may have changed while the old recorder
+        # stopped (and this one was created with what was known before): apply them now.
+        recorder.set_enabled(camera.config.record_enabled)
+        recorder.set_mode(camera.config.record_mode)
+        recorder.set_schedule_active(camera.schedule_active)
         if (window_end := camera.carried_window_end) is not None:
             camera.carried_window_end = None
             if window_end > dt_util.utcnow():

@@ -1,0 +1,62 @@
+"""Races between a camera's restart and what happens meanwhile (schedule, switch, mode)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from custom_components.heldar.recorder.modes import RecordMode
+from custom_components.heldar.recorder.supervisor import CameraRecorder
+from custom_components.heldar.runtime import HeldarData
+
+from .common import camera_subentry, hub_entry, wait_for_state
+
+FRONT = "sensor.front_recorder_state"
+
+
+async def test_changes_during_a_restart_reach_the_new_recorder(
+    hass: HomeAssistant,
+    fake_ffmpeg_hass: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A schedule boundary, the switch and the mode, all while the recorder is replaced.
+
+    They used to be dropped: the new recorder kept the state it was created with, until the
+    next boundary (possibly days away) or the next toggle.
+    """
+    entry = hub_entry(tmp_path, camera_subentry("Front", "rtsp://front.local/s"))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await wait_for_state(hass, FRONT, "recording")
+    data: HeldarData = entry.runtime_data
+    camera = next(iter(data.cameras.values()))
+    real_start = data.manager.start
+    release = asyncio.Event()
+    waiting = asyncio.Event()
+
+    async def slow_start(*args: object, **kwargs: object) -> CameraRecorder:
+        waiting.set()
+        await release.wait()  # the old recorder takes its time to stop
+        return await real_start(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(data.manager, "start", slow_start)
+    restart = hass.async_create_task(data.async_start_camera(camera))
+    await waiting.wait()
+    assert camera.recorder is None
+    camera.config = replace(camera.config, record_mode=RecordMode.SCHEDULED)
+    camera.async_apply_config()
+    camera._async_schedule_changed(True, None)  # noqa: FBT003  # the schedule's boundary, right now
+    data.async_set_record_enabled(camera, False)  # noqa: FBT003
+    release.set()
+    await restart
+    recorder = camera.recorder
+    assert recorder is not None
+    assert recorder._demand.schedule_active is True
+    assert recorder._demand.mode is RecordMode.SCHEDULED
+    assert recorder._enabled is False
+    await wait_for_state(hass, FRONT, "disabled")
