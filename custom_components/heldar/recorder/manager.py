@@ -1,7 +1,9 @@
 """The set of camera recorders, with at most one FFmpeg per camera whatever the call order.
 
 Every start, restart and stop of a camera runs under that camera's lock, and a replacement
-recorder is started only after the previous one has stopped and reaped its FFmpeg. Calls for
+recorder is started only after the previous one has stopped and reaped its FFmpeg. The first
+start of a camera also ends any FFmpeg a dead Home Assistant left writing into its folders,
+so the rule holds across Home Assistant's own death too (see ``orphans.py``). Calls for
 different cameras never wait on each other, so editing one camera touches no other.
 """
 
@@ -12,6 +14,7 @@ from collections.abc import Callable
 
 from .events import Event
 from .modes import Demand
+from .orphans import end_orphans
 from .store import CameraStore
 from .supervisor import CameraRecorder, CameraSpec, RecorderStatus, TaskFactory, Timing
 
@@ -67,6 +70,9 @@ class RecorderManager:
                 await old.stop()
             if self._closed:
                 raise ManagerClosedError(spec.camera_id)
+            if old is None:
+                folders = (spec.output_dir, *((spec.buffer_dir,) if spec.buffer_dir else ()))
+                await asyncio.get_running_loop().run_in_executor(None, end_orphans, folders)
             recorder = CameraRecorder(
                 spec,
                 ffmpeg_binary=self.ffmpeg_binary,
