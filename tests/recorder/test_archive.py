@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 import json
 import os
 from pathlib import Path
 import struct
 import subprocess
 import sys
+import threading
+from typing import SupportsIndex
 
 import pytest
 
@@ -21,7 +24,9 @@ from custom_components.heldar.recorder.events import (
     load_all,
     save,
 )
+from custom_components.heldar.recorder.index import SegmentIndex, SegmentInfo
 from custom_components.heldar.recorder.segments import segment_name
+from custom_components.heldar.recorder.store import CameraStore
 from tests.media import pid_alive
 
 from .helpers import fake_records
@@ -318,3 +323,50 @@ async def test_close_never_waits_long_for_a_join(
     (journal,) = load_all(tmp_path / "cam")
     assert journal.id == event.id
     assert journal.state is EventState.OPEN
+
+
+class _LoopOnlyList(list[SegmentInfo]):
+    """The index's segment list, noting every thread that reads or changes it."""
+
+    threads: set[int]
+
+    def __iter__(self) -> Iterator[SegmentInfo]:
+        self.threads.add(threading.get_ident())
+        return super().__iter__()
+
+    def insert(self, index: SupportsIndex, item: SegmentInfo) -> None:
+        self.threads.add(threading.get_ident())
+        super().insert(index, item)
+
+    def __delitem__(self, index: SupportsIndex | slice) -> None:
+        self.threads.add(threading.get_ident())
+        super().__delitem__(index)
+
+
+async def test_index_is_read_and_changed_on_the_loop_only(
+    tmp_path: Path, fake_ffmpeg: Path
+) -> None:
+    """Routing, saving, retention's forget and a rebuild touch the index from the loop only.
+
+    Indexing a closed segment used to insert into it from an executor thread, and the cache
+    was written by iterating it in another, while the loop could change it.
+    """
+    camera = tmp_path / "cam"
+    index = SegmentIndex(camera, None)
+    guard = _LoopOnlyList()
+    guard.threads = set()
+    index._segments = guard
+    store = CameraStore("cam", "Cam", camera, index)
+    archive = Archive("Cam", camera, ffmpeg=str(fake_ffmpeg), store=store)
+    archive.set_footage(True, T0)  # noqa: FBT003
+    for step in range(4):
+        await archive.route([segment(camera, T0 + 2 * step)], now=T0 + 2 * step + 2)
+    await index.save()
+    (camera / segment_name(T0)).unlink()  # as retention does: delete, then forget
+    index.forget([segment_name(T0)])
+    await index.rebuild()
+    assert [s.name for s in index.segments] == [segment_name(T0 + 2 * n) for n in range(1, 4)]
+    assert json.loads((camera / ".index.json").read_text()).keys() == {
+        segment_name(T0 + 2 * n) for n in range(1, 4)
+    }
+    assert guard.threads == {threading.get_ident()}

@@ -309,9 +309,7 @@ class Archive:
             with contextlib.suppress(FFprobeMissingError):
                 measured = await probe(index.ffprobe, path)
                 self._codec = measured.codec if measured else None
-        await asyncio.get_running_loop().run_in_executor(
-            None, index.add_known, path, segment.start, segment.end, self._codec
-        )
+        await index.add_closed(path, segment.start, segment.end, self._codec)
 
     @property
     def busy(self) -> bool:
