@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 import json
 import os
 from pathlib import Path
@@ -11,10 +11,11 @@ import struct
 import subprocess
 import sys
 import threading
-from typing import SupportsIndex
+from typing import Any, SupportsIndex
 
 import pytest
 
+from custom_components.heldar.recorder import archive as archive_module
 from custom_components.heldar.recorder.archive import Archive, ClosedSegment, choose_buffer_dir
 from custom_components.heldar.recorder.events import (
     Event,
@@ -370,3 +371,55 @@ async def test_index_is_read_and_changed_on_the_loop_only(
         segment_name(T0 + 2 * n) for n in range(1, 4)
     }
     assert guard.threads == {threading.get_ident()}
+
+
+async def test_a_join_that_raises_still_finishes_the_event(
+    tmp_path: Path,
+    fake_ffmpeg: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A join that raises (here: the segments cannot be removed) is reported, never lost.
+
+    The task used to die silently: the event stayed open for ever, with no "finished".
+    """
+
+    def fail(*_: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(archive_module.ev, "remove_event_segments", fail)
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    owned: list[str] = []
+
+    def task_factory(coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        owned.append(name)
+        return asyncio.get_running_loop().create_task(coro, name=name)
+
+    archive.task_factory = task_factory
+    archive.trigger(T0, T0 + 3, "motion")
+    await archive.route([segment(tmp_path / "cam", T0 + 0.2, 4)], now=T0 + 4.5)
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+    event = said.seen[-1][1]
+    assert event.state is EventState.FAILED
+    assert event.error == "joining failed: [Errno 13] Permission denied"
+    assert [e.state for e in load_all(tmp_path / "cam")] == [EventState.FAILED]
+    assert "Joining event" in caplog.text
+    assert "heldar event join Cam" in owned  # the host owns the join
+
+
+async def test_a_spawned_task_that_fails_is_logged(
+    tmp_path: Path, fake_ffmpeg: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever escapes a spawned task reaches the log, by the task's name."""
+    archive, _ = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+
+    def broken(_event: Event, _phase: str) -> None:
+        msg = "listener broke"
+        raise RuntimeError(msg)
+
+    archive._on_event = broken
+    archive.trigger(T0, T0 + 3, "motion")
+    await archive.close()
+    assert "heldar event start Cam failed" in caplog.text
+    assert "listener broke" in caplog.text

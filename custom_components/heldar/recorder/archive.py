@@ -48,6 +48,9 @@ _CLOSE_GRACE = 10.0
 _LEGACY_BUFFER = re.compile(r".+-[0-9a-f]{8}")
 
 
+type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class ClosedSegment:
     """A segment FFmpeg has finished, with the wall-clock span it holds."""
@@ -117,6 +120,8 @@ class Archive:
         self._ending: list[Event] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._journal_lock = asyncio.Lock()
+        # Who owns the joins and journal writes: Home Assistant ties them to the config entry.
+        self.task_factory: TaskFactory | None = None
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -140,12 +145,12 @@ class Archive:
             self.open_event = event
             if reason:
                 event.reasons.append(reason)
-            self._spawn(self._save_and_announce(event, "started"))
+            self._spawn(self._save_and_announce(event, "started"), "event start")
             return event
         event.window_end = max(event.window_end, until)
         if reason and reason not in event.reasons:
             event.reasons.append(reason)
-        self._spawn(self._save(event))
+        self._spawn(self._save(event), "event journal")
         return event
 
     # -- segments -------------------------------------------------------------------------
@@ -196,7 +201,7 @@ class Archive:
                 event.segments.append(SegmentRef(relative, segment.start, segment.end, footage))
         self._buffered = await loop.run_in_executor(None, self._trim_buffer, keep, now)
         for event in self._due(now, running=running):
-            self._spawn(self._finish(event))
+            self._spawn(self._finish(event), "event join")
 
     def _trim_buffer(self, segments: list[ClosedSegment], now: float) -> list[ClosedSegment]:
         """Keep the newest closed segments that cover the pre-roll; delete the rest.
@@ -245,27 +250,38 @@ class Archive:
     # -- finishing ------------------------------------------------------------------------
 
     async def _finish(self, event: Event) -> None:
+        """Join the event and announce it finished, whatever goes wrong on the way."""
         event.segments.sort(key=lambda s: s.start)
         last_end = max((segment.end for segment in event.segments), default=event.start)
         event.end = min(event.window_end, last_end)
-        result = await ev.join_clip(self._ffmpeg, self.camera_dir, event)
-        loop = asyncio.get_running_loop()
-        if result.clip is not None:
-            event.clip = result.clip
-            event.clip_bytes = result.size
-            event.state = EventState.FINISHED
-            await loop.run_in_executor(None, ev.remove_event_segments, self.camera_dir, event)
-        else:
+        try:
+            await self._join(event)
+        except Exception as err:
+            # Never leave the event open with no "finished": it is kept as segments.
+            _LOGGER.exception("Joining event %s of %s failed", event.id, self.camera)
             event.state = EventState.FAILED
-            event.error = result.error
-            _LOGGER.warning(
-                "Event %s of %s kept as segments: %s", event.id, self.camera, result.error
-            )
+            event.error = f"joining failed: {err}"
         await self._save(event)
         if self._store is not None:
             self._store.event_finished(event)
         if self._on_event is not None:
             self._on_event(event, "finished")
+
+    async def _join(self, event: Event) -> None:
+        result = await ev.join_clip(self._ffmpeg, self.camera_dir, event)
+        if result.clip is None:
+            event.state = EventState.FAILED
+            event.error = result.error
+            _LOGGER.warning(
+                "Event %s of %s kept as segments: %s", event.id, self.camera, result.error
+            )
+            return
+        event.clip = result.clip
+        event.clip_bytes = result.size
+        event.state = EventState.FINISHED
+        await asyncio.get_running_loop().run_in_executor(
+            None, ev.remove_event_segments, self.camera_dir, event
+        )
 
     async def recover(self, now: float) -> float | None:
         """Close events a restart cut short; resume one whose window is still open.
@@ -285,7 +301,7 @@ class Archive:
             event.interrupted = True
             event.window_end = min(event.window_end, now)
             await loop.run_in_executor(None, _adopt_loose_segments, self.camera_dir, event)
-            self._spawn(self._finish(event))
+            self._spawn(self._finish(event), "event join")
         return resumed
 
     def busy_paths(self) -> set[Path]:
@@ -342,10 +358,19 @@ class Archive:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, None], what: str) -> None:
+        name = f"heldar {what} {self.camera}"
+        if self.task_factory is not None:
+            task = self.task_factory(coro, name)
+        else:
+            task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (err := task.exception()) is not None:
+            _LOGGER.error("%s failed", task.get_name(), exc_info=err)
 
     async def _save(self, event: Event) -> None:
         # One journal write at a time, so an older state never lands after a newer one.
