@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+import logging
 from pathlib import Path
 
 from homeassistant.core import HomeAssistant
 import pytest
 
+from custom_components.heldar.const import CONF_PRE_ROLL_SECONDS, CONF_RECORD_MODE
 from custom_components.heldar.recorder.modes import RecordMode
 from custom_components.heldar.recorder.supervisor import CameraRecorder
 from custom_components.heldar.runtime import HeldarData
@@ -60,3 +62,29 @@ async def test_changes_during_a_restart_reach_the_new_recorder(
     assert recorder._demand.mode is RecordMode.SCHEDULED
     assert recorder._enabled is False
     await wait_for_state(hass, FRONT, "disabled")
+
+
+async def test_a_chattering_trigger_logs_one_info_line(
+    hass: HomeAssistant,
+    fake_ffmpeg_hass: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only the trigger that opens the window is logged at info; the rest go to debug."""
+    entry = hub_entry(
+        tmp_path,
+        camera_subentry(
+            "Front", "rtsp://front.local/s", **{CONF_RECORD_MODE: "event", CONF_PRE_ROLL_SECONDS: 0}
+        ),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    data: HeldarData = entry.runtime_data
+    camera = next(iter(data.cameras.values()))
+    caplog.clear()
+    results = [camera.async_trigger(None, "motion")["result"] for _ in range(20)]
+    assert results[0] == "started"
+    triggered = [r for r in caplog.records if "triggered" in r.getMessage()]
+    assert len(triggered) == 20
+    assert [r.levelno for r in triggered if r.levelno >= logging.INFO] == [logging.INFO]
+    assert await hass.config_entries.async_unload(entry.entry_id)

@@ -279,7 +279,15 @@ class CameraHandle:
         else:
             seconds = config.post_roll_seconds if post_roll is None else post_roll
             result = self._extend(dt_util.utcnow() + timedelta(seconds=seconds), reason)
-            _LOGGER.info("Camera %s triggered (%s): %s", config.name, reason or "no reason", result)
+            # A chattering sensor extends the window on every trigger: only a window that
+            # opens is worth an info line.
+            _LOGGER.log(
+                logging.INFO if result == "started" else logging.DEBUG,
+                "Camera %s triggered (%s): %s",
+                config.name,
+                reason or "no reason",
+                result,
+            )
         status = self.status
         return {
             "camera": config.name,

@@ -423,3 +423,51 @@ async def test_a_spawned_task_that_fails_is_logged(
     await archive.close()
     assert "heldar event start Cam failed" in caplog.text
     assert "listener broke" in caplog.text
+
+
+async def test_a_burst_of_triggers_writes_the_journal_once(
+    tmp_path: Path, fake_ffmpeg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chattering sensor costs O(1) journal writes, not one per trigger; none is lost.
+
+    Every trigger used to write the journal, even one that moved nothing.
+    """
+    writes: list[float] = []
+    real_save = archive_module.ev.save
+
+    def counting_save(camera_dir: Path, event: Event) -> None:
+        writes.append(event.window_end)
+        real_save(camera_dir, event)
+
+    monkeypatch.setattr(archive_module.ev, "save", counting_save)
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    event = archive.trigger(T0, T0 + 30, "motion")
+    await asyncio.sleep(0.1)
+    assert writes == [T0 + 30]  # the start is written at once
+    for step in range(200):  # ten triggers a second for 20 s, each one moving the window
+        archive.trigger(T0 + step / 10, T0 + 30 + step / 10, "motion")
+        archive.trigger(T0 + step / 10, T0 + 20, "motion")  # moves nothing
+    archive.trigger(T0 + 20, T0 + 40, "door")
+    await asyncio.sleep(0.1)
+    assert len(writes) == 1  # the changes wait to be written together
+    await archive.close()  # a stop writes what is due at once
+    assert writes == [T0 + 30, T0 + 49.9]
+    (saved,) = load_all(tmp_path / "cam")
+    assert saved.id == event.id
+    assert saved.window_end == T0 + 49.9
+    assert saved.reasons == ["motion", "door"]
+    assert [phase for phase, _ in said.seen] == ["started"]
+
+
+async def test_journal_changes_are_written_within_the_interval(
+    tmp_path: Path, fake_ffmpeg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Coalesced changes reach the journal by themselves, JOURNAL_INTERVAL later at most."""
+    monkeypatch.setattr(archive_module, "JOURNAL_INTERVAL", 0.2)
+    archive, _ = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    archive.trigger(T0, T0 + 30, "motion")
+    archive.trigger(T0 + 1, T0 + 31, "door")
+    await asyncio.sleep(0.6)
+    (saved,) = load_all(tmp_path / "cam")
+    assert (saved.window_end, saved.reasons) == (T0 + 31, ["motion", "door"])
+    await archive.close()

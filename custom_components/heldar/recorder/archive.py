@@ -43,6 +43,9 @@ _WORST_BYTES_PER_SECOND = 2 * 1024 * 1024  # 16 Mbit/s: a generous 4K camera
 _FINALIZE_GRACE = 30.0
 _FOOTAGE_MEMORY = 3600.0
 _CLOSE_GRACE = 10.0
+# A chattering sensor extends the window on every trigger: its journal is written at most this
+# often (a crash loses at most this much of the window, which only trims the post-roll).
+JOURNAL_INTERVAL = 5.0
 # Buffers named by the salted ``hash()`` of earlier versions: a new name every start, so
 # every crash left one behind in RAM. None is in use once this version runs.
 _LEGACY_BUFFER = re.compile(r".+-[0-9a-f]{8}")
@@ -122,6 +125,7 @@ class Archive:
         self._journal_lock = asyncio.Lock()
         # Who owns the joins and journal writes: Home Assistant ties them to the config entry.
         self.task_factory: TaskFactory | None = None
+        self._saves_due: dict[str, tuple[asyncio.TimerHandle, Event]] = {}
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -147,10 +151,14 @@ class Archive:
                 event.reasons.append(reason)
             self._spawn(self._save_and_announce(event, "started"), "event start")
             return event
-        event.window_end = max(event.window_end, until)
-        if reason and reason not in event.reasons:
+        moved = until > event.window_end
+        added = bool(reason) and reason not in event.reasons
+        if moved:
+            event.window_end = until
+        if added:
             event.reasons.append(reason)
-        self._spawn(self._save(event), "event journal")
+        if moved or added:
+            self._save_soon(event)
         return event
 
     # -- segments -------------------------------------------------------------------------
@@ -251,6 +259,8 @@ class Archive:
 
     async def _finish(self, event: Event) -> None:
         """Join the event and announce it finished, whatever goes wrong on the way."""
+        if (due := self._saves_due.pop(event.id, None)) is not None:
+            due[0].cancel()  # the final write below covers it
         event.segments.sort(key=lambda s: s.start)
         last_end = max((segment.end for segment in event.segments), default=event.start)
         event.end = min(event.window_end, last_end)
@@ -338,6 +348,8 @@ class Archive:
         A join still running after ``grace`` seconds is abandoned: its event stays open in
         its journal and is joined when the camera next starts. Shutdown is never held up.
         """
+        for event_id in list(self._saves_due):
+            self._save_now(event_id)
         if self._tasks:
             _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
             for task in pending:
@@ -371,6 +383,17 @@ class Archive:
         self._tasks.discard(task)
         if not task.cancelled() and (err := task.exception()) is not None:
             _LOGGER.error("%s failed", task.get_name(), exc_info=err)
+
+    def _save_soon(self, event: Event) -> None:
+        """Write the journal within ``JOURNAL_INTERVAL``: one write for a burst of changes."""
+        if event.id not in self._saves_due:
+            due = asyncio.get_running_loop().call_later(JOURNAL_INTERVAL, self._save_now, event.id)
+            self._saves_due[event.id] = (due, event)
+
+    def _save_now(self, event_id: str) -> None:
+        if (due := self._saves_due.pop(event_id, None)) is not None:
+            due[0].cancel()
+            self._spawn(self._save(due[1]), "event journal")
 
     async def _save(self, event: Event) -> None:
         # One journal write at a time, so an older state never lands after a newer one.
