@@ -12,10 +12,11 @@ import pytest
 
 from custom_components.heldar.const import CONF_PRE_ROLL_SECONDS, CONF_RECORD_MODE
 from custom_components.heldar.recorder.modes import RecordMode
-from custom_components.heldar.recorder.supervisor import CameraRecorder
+from custom_components.heldar.recorder.supervisor import CameraRecorder, RecorderState
 from custom_components.heldar.runtime import HeldarData
 
 from .common import camera_subentry, hub_entry, wait_for_state
+from .media import processes_with
 
 FRONT = "sensor.front_recorder_state"
 
@@ -88,3 +89,39 @@ async def test_a_chattering_trigger_logs_one_info_line(
     assert len(triggered) == 20
     assert [r.levelno for r in triggered if r.levelno >= logging.INFO] == [logging.INFO]
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_two_cameras_with_one_name_never_stop_each_other(
+    hass: HomeAssistant, fake_ffmpeg_hass: Path, tmp_path: Path
+) -> None:
+    """Two cameras that ended up with one folder: the first keeps recording, alone.
+
+    Runtime objects were keyed by the folder name, so starting the second camera stopped the
+    first one's recorder, whose sensor went on saying ``recording``; removing either dropped
+    the other's recordings from the media browser.
+    """
+    entry = hub_entry(
+        tmp_path,
+        camera_subentry("Front", "rtsp://first.local/s"),
+        camera_subentry("Front", "rtsp://second.local/s"),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    data: HeldarData = entry.runtime_data
+    first, second = data.cameras.values()
+    assert first.recorder is not None
+    await wait_for_state(hass, "sensor.front_recorder_state", "recording")
+    assert first.recorder.running
+    assert second.recorder is None
+    assert second.status is not None
+    assert second.status.state is RecorderState.ERROR
+    assert "already recorded by Front" in (second.status.last_error or "")
+    folder = f"{tmp_path / 'front'}/"
+    assert processes_with(folder) == [first.recorder.pid]
+    hass.config_entries.async_remove_subentry(entry, second.subentry_id)
+    await hass.async_block_till_done()
+    assert first.recorder.running
+    assert processes_with(folder) == [first.recorder.pid]
+    assert data.recordings.stores["front"] is first.store
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert processes_with(folder) == []

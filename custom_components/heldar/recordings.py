@@ -100,9 +100,10 @@ class RecordingsManager:
         if (entry := self.hass.config_entries.async_get_entry(self.entry_id)) is not None:
             entry.async_create_background_task(self.hass, self._async_rebuild(store), name)
 
-    def remove_store(self, camera_id: str) -> None:
-        """Forget a camera (its files stay on disk)."""
-        self.stores.pop(camera_id, None)
+    def remove_store(self, store: CameraStore) -> None:
+        """Forget a camera (its files stay on disk); never another camera's store."""
+        if self.stores.get(store.camera_id) is store:
+            del self.stores[store.camera_id]
 
     async def _async_rebuild(self, store: CameraStore) -> None:
         try:

@@ -359,9 +359,23 @@ class HeldarData:
             buffer_dir = await self.hass.async_add_executor_job(
                 choose_buffer_dir, camera.output_dir, config.slug, config.pre_roll_seconds
             )
+        if (owner := self._folder_owner(camera)) is not None:
+            # Two FFmpegs in one folder would overwrite each other's segments.
+            reason = f"its folder {camera.output_dir} is already recorded by {owner.config.name}"
+            _LOGGER.error("Not recording %s: %s", config.name, reason)
+            camera.async_set_status(
+                RecorderStatus(
+                    RecorderState.ERROR,
+                    dt_util.utcnow(),
+                    mode=config.record_mode,
+                    last_error=reason,
+                )
+            )
+            return
         try:
             recorder = await self.manager.start(
                 camera.spec(buffer_dir),
+                key=camera.subentry_id,
                 enabled=config.record_enabled,
                 demand=Demand(config.record_mode, camera.schedule_active),
                 listener=camera.async_set_status,
@@ -386,13 +400,26 @@ class HeldarData:
                 recorder.trigger(window_end)
         camera.async_set_status(recorder.status)
 
+    def _folder_owner(self, camera: CameraHandle) -> CameraHandle | None:
+        """Return another camera of the hub that records into this camera's folder."""
+        return next(
+            (
+                other
+                for other in self.cameras.values()
+                if other is not camera
+                and other.recorder is not None
+                and other.output_dir == camera.output_dir
+            ),
+            None,
+        )
+
     async def async_stop_camera(self, camera: CameraHandle) -> None:
         """Stop the camera's recorder and schedule; its entities become unavailable."""
         camera.async_shutdown()
         camera.async_set_status(None)
         camera.recorder = None
-        await self.manager.stop(camera.config.slug)
-        self.recordings.remove_store(camera.config.slug)
+        await self.manager.stop(camera.subentry_id)
+        self.recordings.remove_store(camera.store)
         if self.issues is not None:
             self.issues.async_remove_camera(camera)
 

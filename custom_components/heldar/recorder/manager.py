@@ -54,6 +54,7 @@ class RecorderManager:
         self,
         spec: CameraSpec,
         *,
+        key: str | None = None,
         enabled: bool = True,
         demand: Demand | None = None,
         listener: Callable[[RecorderStatus], None] | None = None,
@@ -62,14 +63,17 @@ class RecorderManager:
     ) -> CameraRecorder:
         """Start recording ``spec``, first stopping any recorder the camera already has.
 
+        ``key`` names the camera (default: ``spec.camera_id``); Home Assistant uses the config
+        subentry's id, which two cameras never share, even with the same name.
         Raises ``ManagerClosedError`` once ``stop_all`` has run: a start that raced with a
         shutdown must not leave an FFmpeg running after it.
         """
-        async with self._lock(spec.camera_id):
-            if (old := self._recorders.pop(spec.camera_id, None)) is not None:
+        key = spec.camera_id if key is None else key
+        async with self._lock(key):
+            if (old := self._recorders.pop(key, None)) is not None:
                 await old.stop()
             if self._closed:
-                raise ManagerClosedError(spec.camera_id)
+                raise ManagerClosedError(key)
             if old is None:
                 folders = (spec.output_dir, *((spec.buffer_dir,) if spec.buffer_dir else ()))
                 await asyncio.get_running_loop().run_in_executor(None, end_orphans, folders)
@@ -84,7 +88,7 @@ class RecorderManager:
                 store=store,
             )
             recorder.start(self._task_factory)
-            self._recorders[spec.camera_id] = recorder
+            self._recorders[key] = recorder
             return recorder
 
     async def stop(self, camera_id: str) -> None:
