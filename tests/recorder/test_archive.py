@@ -379,7 +379,7 @@ async def test_a_join_that_raises_still_finishes_the_event(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A join that raises (here: the segments cannot be removed) is reported, never lost.
+    """A join that raises (here: its script cannot be written) is reported, never lost.
 
     The task used to die silently: the event stayed open for ever, with no "finished".
     """
@@ -387,7 +387,7 @@ async def test_a_join_that_raises_still_finishes_the_event(
     def fail(*_: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(archive_module.ev, "remove_event_segments", fail)
+    monkeypatch.setattr(archive_module.ev, "_write_script", fail)
     archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
     owned: list[str] = []
 
@@ -471,3 +471,27 @@ async def test_journal_changes_are_written_within_the_interval(
     (saved,) = load_all(tmp_path / "cam")
     assert (saved.window_end, saved.reasons) == (T0 + 31, ["motion", "door"])
     await archive.close()
+
+
+async def test_a_clip_whose_segments_cannot_be_removed_is_finished(
+    tmp_path: Path,
+    fake_ffmpeg: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Once the clip is made the event is finished, even if its loose segments must stay."""
+
+    def fail(*_: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(archive_module.ev, "remove_event_segments", fail)
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    archive.trigger(T0, T0 + 3, "motion")
+    await archive.route([segment(tmp_path / "cam", T0 + 0.2, 4)], now=T0 + 4.5)
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+    event = said.seen[-1][1]
+    assert event.state is EventState.FINISHED
+    assert event.clip is not None
+    assert (tmp_path / "cam" / event.clip).is_file()
+    assert "segments kept" in caplog.text

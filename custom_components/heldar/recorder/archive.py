@@ -289,9 +289,13 @@ class Archive:
         event.clip = result.clip
         event.clip_bytes = result.size
         event.state = EventState.FINISHED
-        await asyncio.get_running_loop().run_in_executor(
-            None, ev.remove_event_segments, self.camera_dir, event
-        )
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, ev.remove_event_segments, self.camera_dir, event
+            )
+        except OSError as err:
+            # The clip plays: the event is done, only its loose segments stay behind.
+            _LOGGER.warning("Event %s of %s: segments kept: %s", event.id, self.camera, err)
 
     async def recover(self, now: float) -> float | None:
         """Close events a restart cut short; resume one whose window is still open.
