@@ -45,7 +45,7 @@ from .const import (
     DEFAULT_SEGMENT_SECONDS,
     GB,
 )
-from .recorder.archive import choose_buffer_dir
+from .recorder.buffer import choose_buffer_dir
 from .recorder.events import Event
 from .recorder.index import SegmentIndex
 from .recorder.manager import ManagerClosedError, RecorderManager
