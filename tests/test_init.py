@@ -198,6 +198,23 @@ async def test_storage_missing_retries(
     assert not (tmp_path / "nas").exists()
 
 
+@pytest.mark.parametrize(
+    ("storage", "reason"),
+    [("relative/heldar", "not an absolute path"), ("a-file", "is not a directory")],
+)
+async def test_storage_that_can_never_work_fails(
+    hass: HomeAssistant, fake_ffmpeg_hass: Path, tmp_path: Path, storage: str, reason: str
+) -> None:
+    """A relative path or a file is a mistake retrying cannot fix: the entry fails for good."""
+    (tmp_path / "a-file").write_text("not a folder")
+    path = storage if storage.startswith("relative") else str(tmp_path / storage)
+    entry = hub_entry(Path(path), camera_subentry("Front", "rtsp://f/s"))
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert reason in str(entry.reason)
+
+
 async def test_storage_change_reloads(
     hass: HomeAssistant, two_cameras: tuple[Path, object], tmp_path: Path
 ) -> None:

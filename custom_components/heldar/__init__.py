@@ -8,7 +8,7 @@ from pathlib import Path
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE, Platform
 from homeassistant.core import Event, HassJob, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
@@ -29,7 +29,7 @@ from .recorder.index import find_ffprobe
 from .recorder.manager import RecorderManager
 from .recorder.mirror import Mirror
 from .recorder.probe import ffmpeg_version
-from .recorder.storage import check_storage
+from .recorder.storage import StorageProblem, check_storage
 from .recording_events import async_fire_recording_event
 from .recordings import RecordingsManager
 from .runtime import CameraConfig, CameraHandle, HeldarConfigEntry, HeldarData
@@ -47,6 +47,7 @@ PLATFORMS = [
     Platform.SWITCH,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+_PERMANENT_STORAGE_PROBLEMS = {StorageProblem.NOT_ABSOLUTE, StorageProblem.NOT_A_DIRECTORY}
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -69,8 +70,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
         lambda: check_storage(storage, create_within=local_roots(hass))
     )
     if problem is not None:
-        # Typically a NAS that is not mounted yet at boot: HA retries with backoff.
-        raise ConfigEntryNotReady(
+        # A relative path or a file never turns into a usable folder: retrying forever would
+        # hide the mistake. A missing or unwritable one is typically a NAS not mounted yet
+        # at boot: HA retries with backoff.
+        error = ConfigEntryError if problem in _PERMANENT_STORAGE_PROBLEMS else ConfigEntryNotReady
+        raise error(
             translation_domain=DOMAIN,
             translation_key=str(problem),
             translation_placeholders={"path": str(storage)},

@@ -94,19 +94,24 @@ class RecordingsManager:
             self._unsubs.pop()()
 
     async def async_add_store(self, store: CameraStore) -> None:
-        """Index a camera's recordings in the background."""
+        """Index a camera's recordings in the background, for as long as the hub is loaded."""
         self.stores[store.camera_id] = store
-        self.hass.async_create_background_task(
-            self._async_rebuild(store), f"heldar index {store.camera_id}"
-        )
+        name = f"heldar index {store.camera_id}"
+        if (entry := self.hass.config_entries.async_get_entry(self.entry_id)) is not None:
+            entry.async_create_background_task(self.hass, self._async_rebuild(store), name)
 
-    def remove_store(self, camera_id: str) -> None:
-        """Forget a camera (its files stay on disk)."""
-        self.stores.pop(camera_id, None)
+    def remove_store(self, store: CameraStore) -> None:
+        """Forget a camera (its files stay on disk); never another camera's store."""
+        if self.stores.get(store.camera_id) is store:
+            del self.stores[store.camera_id]
 
     async def _async_rebuild(self, store: CameraStore) -> None:
-        await store.load_events()
-        await store.index.rebuild(skip={path.name for path in store.busy()})
+        try:
+            await store.load_events()
+            await store.index.rebuild(skip={path.name for path in store.busy()})
+        except Exception:
+            _LOGGER.exception("Indexing the recordings of %s failed", store.name)
+            return
         self._async_notify()
 
     # -- retention --------------------------------------------------------------------------

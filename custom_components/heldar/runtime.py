@@ -45,7 +45,7 @@ from .const import (
     DEFAULT_SEGMENT_SECONDS,
     GB,
 )
-from .recorder.archive import choose_buffer_dir
+from .recorder.buffer import choose_buffer_dir
 from .recorder.events import Event
 from .recorder.index import SegmentIndex
 from .recorder.manager import ManagerClosedError, RecorderManager
@@ -280,7 +280,15 @@ class CameraHandle:
         else:
             seconds = config.post_roll_seconds if post_roll is None else post_roll
             result = self._extend(dt_util.utcnow() + timedelta(seconds=seconds), reason)
-            _LOGGER.info("Camera %s triggered (%s): %s", config.name, reason or "no reason", result)
+            # A chattering sensor extends the window on every trigger: only a window that
+            # opens is worth an info line.
+            _LOGGER.log(
+                logging.INFO if result == "started" else logging.DEBUG,
+                "Camera %s triggered (%s): %s",
+                config.name,
+                reason or "no reason",
+                result,
+            )
         status = self.status
         return {
             "camera": config.name,
@@ -352,9 +360,23 @@ class HeldarData:
             buffer_dir = await self.hass.async_add_executor_job(
                 choose_buffer_dir, camera.output_dir, config.slug, config.pre_roll_seconds
             )
+        if (owner := self._folder_owner(camera)) is not None:
+            # Two FFmpegs in one folder would overwrite each other's segments.
+            reason = f"its folder {camera.output_dir} is already recorded by {owner.config.name}"
+            _LOGGER.error("Not recording %s: %s", config.name, reason)
+            camera.async_set_status(
+                RecorderStatus(
+                    RecorderState.ERROR,
+                    dt_util.utcnow(),
+                    mode=config.record_mode,
+                    last_error=reason,
+                )
+            )
+            return
         try:
             recorder = await self.manager.start(
                 camera.spec(buffer_dir),
+                key=camera.subentry_id,
                 enabled=config.record_enabled,
                 demand=Demand(config.record_mode, camera.schedule_active),
                 listener=camera.async_set_status,
@@ -369,19 +391,37 @@ class HeldarData:
         if camera.store.camera_id not in self.recordings.stores:
             await self.recordings.async_add_store(camera.store)
         camera.recorder = recorder
+        # The switch, the mode or a schedule boundary may have changed while the old recorder
+        # stopped (and this one was created with what was known before): apply them now.
+        recorder.set_enabled(camera.config.record_enabled)
+        recorder.set_mode(camera.config.record_mode)
+        recorder.set_schedule_active(camera.schedule_active)
         if (window_end := camera.carried_window_end) is not None:
             camera.carried_window_end = None
             if window_end > dt_util.utcnow():
                 recorder.trigger(window_end)
         camera.async_set_status(recorder.status)
 
+    def _folder_owner(self, camera: CameraHandle) -> CameraHandle | None:
+        """Return another camera of the hub that records into this camera's folder."""
+        return next(
+            (
+                other
+                for other in self.cameras.values()
+                if other is not camera
+                and other.recorder is not None
+                and other.output_dir == camera.output_dir
+            ),
+            None,
+        )
+
     async def async_stop_camera(self, camera: CameraHandle) -> None:
         """Stop the camera's recorder and schedule; its entities become unavailable."""
         camera.async_shutdown()
         camera.async_set_status(None)
         camera.recorder = None
-        await self.manager.stop(camera.config.slug)
-        self.recordings.remove_store(camera.config.slug)
+        await self.manager.stop(camera.subentry_id)
+        self.recordings.remove_store(camera.store)
         if self.issues is not None:
             self.issues.async_remove_camera(camera)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+import contextlib
 import logging
 from pathlib import Path, PurePosixPath
 
@@ -112,7 +114,10 @@ class ThumbnailView(HomeAssistantView):
     def __init__(self, ffmpeg: str) -> None:
         """Grab thumbnails with ``ffmpeg``."""
         self._ffmpeg = ffmpeg
+        # One grab per thumbnail at a time; a lock lives only while someone holds or awaits
+        # it, so viewing thousands of events does not grow this for the life of HA.
         self._locks: dict[str, asyncio.Lock] = {}
+        self._users: Counter[str] = Counter()
 
     async def get(self, request: web.Request, camera: str, event_id: str) -> web.StreamResponse:
         """Serve the cached JPEG, making it once if needed."""
@@ -122,7 +127,7 @@ class ThumbnailView(HomeAssistantView):
             raise web.HTTPNotFound
         store = found[0]
         relative = f"{EVENTS_DIR}/{event.id}{THUMBNAIL_SUFFIX}"
-        async with self._locks.setdefault(f"{camera}/{event_id}", asyncio.Lock()):
+        async with self._one_at_a_time(f"{camera}/{event_id}"):
             try:
                 target = await hass.async_add_executor_job(safe_path, store.directory, relative)
             except web.HTTPNotFound:
@@ -133,6 +138,19 @@ class ThumbnailView(HomeAssistantView):
                     await self._grab(clip, store.directory / relative, 0.0)
                 target = await hass.async_add_executor_job(safe_path, store.directory, relative)
         return web.FileResponse(target, headers={"Content-Type": "image/jpeg"})
+
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if self._users[key] <= 0:
+                del self._users[key]
+                del self._locks[key]
 
     async def _grab(self, clip: Path, jpeg: Path, offset: float) -> bool:
         """Grab the frame at ``offset``, scaled to 320 pixels wide; return whether it worked."""

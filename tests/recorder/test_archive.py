@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine, Iterator
 import json
 from pathlib import Path
 import struct
+import threading
+from typing import Any, SupportsIndex
 
 import pytest
 
-from custom_components.heldar.recorder.archive import Archive, ClosedSegment, choose_buffer_dir
+from custom_components.heldar.recorder import archive as archive_module
+from custom_components.heldar.recorder.archive import Archive, ClosedSegment
 from custom_components.heldar.recorder.events import (
     Event,
     EventState,
@@ -18,7 +22,9 @@ from custom_components.heldar.recorder.events import (
     load_all,
     save,
 )
+from custom_components.heldar.recorder.index import SegmentIndex, SegmentInfo
 from custom_components.heldar.recorder.segments import segment_name
+from custom_components.heldar.recorder.store import CameraStore
 from tests.media import pid_alive
 
 from .helpers import fake_records
@@ -238,17 +244,6 @@ def test_concat_list_trims_both_ends(tmp_path: Path) -> None:
     ]
 
 
-def test_buffer_goes_to_tmpfs_when_it_has_room(tmp_path: Path) -> None:
-    """Use tmpfs when present and roomy, else a hidden folder inside the camera storage."""
-    tmpfs = tmp_path / "shm"
-    tmpfs.mkdir()
-    camera = tmp_path / "cam"
-    chosen = choose_buffer_dir(camera, "cam", 10, tmpfs=tmpfs)
-    assert chosen.parent == tmpfs / "heldar"
-    assert chosen.name.startswith("cam-")
-    assert choose_buffer_dir(camera, "cam", 10, tmpfs=tmp_path / "none") == camera / ".buffer"
-
-
 async def test_close_never_waits_long_for_a_join(
     tmp_path: Path, fake_ffmpeg: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -269,3 +264,174 @@ async def test_close_never_waits_long_for_a_join(
     (journal,) = load_all(tmp_path / "cam")
     assert journal.id == event.id
     assert journal.state is EventState.OPEN
+
+
+class _LoopOnlyList(list[SegmentInfo]):
+    """The index's segment list, noting every thread that reads or changes it."""
+
+    threads: set[int]
+
+    def __iter__(self) -> Iterator[SegmentInfo]:
+        self.threads.add(threading.get_ident())
+        return super().__iter__()
+
+    def insert(self, index: SupportsIndex, item: SegmentInfo) -> None:
+        self.threads.add(threading.get_ident())
+        super().insert(index, item)
+
+    def __delitem__(self, index: SupportsIndex | slice) -> None:
+        self.threads.add(threading.get_ident())
+        super().__delitem__(index)
+
+
+async def test_index_is_read_and_changed_on_the_loop_only(
+    tmp_path: Path, fake_ffmpeg: Path
+) -> None:
+    """Routing, saving, retention's forget and a rebuild touch the index from the loop only.
+
+    Indexing a closed segment used to insert into it from an executor thread, and the cache
+    was written by iterating it in another, while the loop could change it.
+    """
+    camera = tmp_path / "cam"
+    index = SegmentIndex(camera, None)
+    guard = _LoopOnlyList()
+    guard.threads = set()
+    index._segments = guard
+    store = CameraStore("cam", "Cam", camera, index)
+    archive = Archive("Cam", camera, ffmpeg=str(fake_ffmpeg), store=store)
+    archive.set_footage(True, T0)  # noqa: FBT003
+    for step in range(4):
+        await archive.route([segment(camera, T0 + 2 * step)], now=T0 + 2 * step + 2)
+    await index.save()
+    (camera / segment_name(T0)).unlink()  # as retention does: delete, then forget
+    index.forget([segment_name(T0)])
+    await index.rebuild()
+    assert [s.name for s in index.segments] == [segment_name(T0 + 2 * n) for n in range(1, 4)]
+    assert json.loads((camera / ".index.json").read_text()).keys() == {
+        segment_name(T0 + 2 * n) for n in range(1, 4)
+    }
+    assert guard.threads == {threading.get_ident()}
+
+
+async def test_a_join_that_raises_still_finishes_the_event(
+    tmp_path: Path,
+    fake_ffmpeg: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A join that raises (here: its script cannot be written) is reported, never lost.
+
+    The task used to die silently: the event stayed open for ever, with no "finished".
+    """
+
+    def fail(*_: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(archive_module.ev, "_write_script", fail)
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    owned: list[str] = []
+
+    def task_factory(coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        owned.append(name)
+        return asyncio.get_running_loop().create_task(coro, name=name)
+
+    archive.task_factory = task_factory
+    archive.trigger(T0, T0 + 3, "motion")
+    await archive.route([segment(tmp_path / "cam", T0 + 0.2, 4)], now=T0 + 4.5)
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+    event = said.seen[-1][1]
+    assert event.state is EventState.FAILED
+    assert event.error == "joining failed: [Errno 13] Permission denied"
+    assert [e.state for e in load_all(tmp_path / "cam")] == [EventState.FAILED]
+    assert "Joining event" in caplog.text
+    assert "heldar event join Cam" in owned  # the host owns the join
+
+
+async def test_a_spawned_task_that_fails_is_logged(
+    tmp_path: Path, fake_ffmpeg: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever escapes a spawned task reaches the log, by the task's name."""
+    archive, _ = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+
+    def broken(_event: Event, _phase: str) -> None:
+        msg = "listener broke"
+        raise RuntimeError(msg)
+
+    archive._on_event = broken
+    archive.trigger(T0, T0 + 3, "motion")
+    await archive.close()
+    assert "heldar event start Cam failed" in caplog.text
+    assert "listener broke" in caplog.text
+
+
+async def test_a_burst_of_triggers_writes_the_journal_once(
+    tmp_path: Path, fake_ffmpeg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chattering sensor costs O(1) journal writes, not one per trigger; none is lost.
+
+    Every trigger used to write the journal, even one that moved nothing.
+    """
+    writes: list[float] = []
+    real_save = archive_module.ev.save
+
+    def counting_save(camera_dir: Path, event: Event) -> None:
+        writes.append(event.window_end)
+        real_save(camera_dir, event)
+
+    monkeypatch.setattr(archive_module.ev, "save", counting_save)
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    event = archive.trigger(T0, T0 + 30, "motion")
+    await asyncio.sleep(0.1)
+    assert writes == [T0 + 30]  # the start is written at once
+    for step in range(200):  # ten triggers a second for 20 s, each one moving the window
+        archive.trigger(T0 + step / 10, T0 + 30 + step / 10, "motion")
+        archive.trigger(T0 + step / 10, T0 + 20, "motion")  # moves nothing
+    archive.trigger(T0 + 20, T0 + 40, "door")
+    await asyncio.sleep(0.1)
+    assert len(writes) == 1  # the changes wait to be written together
+    await archive.close()  # a stop writes what is due at once
+    assert writes == [T0 + 30, T0 + 49.9]
+    (saved,) = load_all(tmp_path / "cam")
+    assert saved.id == event.id
+    assert saved.window_end == T0 + 49.9
+    assert saved.reasons == ["motion", "door"]
+    assert [phase for phase, _ in said.seen] == ["started"]
+
+
+async def test_journal_changes_are_written_within_the_interval(
+    tmp_path: Path, fake_ffmpeg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Coalesced changes reach the journal by themselves, JOURNAL_INTERVAL later at most."""
+    monkeypatch.setattr(archive_module, "JOURNAL_INTERVAL", 0.2)
+    archive, _ = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    archive.trigger(T0, T0 + 30, "motion")
+    archive.trigger(T0 + 1, T0 + 31, "door")
+    await asyncio.sleep(0.6)
+    (saved,) = load_all(tmp_path / "cam")
+    assert (saved.window_end, saved.reasons) == (T0 + 31, ["motion", "door"])
+    await archive.close()
+
+
+async def test_a_clip_whose_segments_cannot_be_removed_is_finished(
+    tmp_path: Path,
+    fake_ffmpeg: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Once the clip is made the event is finished, even if its loose segments must stay."""
+
+    def fail(*_: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(archive_module.ev, "remove_event_segments", fail)
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    archive.trigger(T0, T0 + 3, "motion")
+    await archive.route([segment(tmp_path / "cam", T0 + 0.2, 4)], now=T0 + 4.5)
+    await asyncio.wait_for(said.finished.wait(), 10)
+    await archive.close()
+    event = said.seen[-1][1]
+    assert event.state is EventState.FINISHED
+    assert event.clip is not None
+    assert (tmp_path / "cam" / event.clip).is_file()
+    assert "segments kept" in caplog.text

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 import random
+import subprocess
+import sys
 import threading
 from typing import Self
 
 from custom_components.heldar.recorder.manager import RecorderManager
+from custom_components.heldar.recorder.orphans import OWNER_ENV, Identity
 from custom_components.heldar.recorder.supervisor import CameraSpec, RecorderState, StaticSource
 from tests.media import processes_with
 
@@ -104,3 +108,35 @@ async def test_restart_replaces_the_recorder(fake_ffmpeg: Path, tmp_path: Path) 
     await manager.stop("cam")  # stopping twice is harmless
     assert manager.get("cam") is None
     assert processes_with(str(tmp_path)) == []
+
+
+async def test_first_start_ends_an_orphan_left_by_a_dead_home_assistant(
+    fake_ffmpeg: Path, tmp_path: Path
+) -> None:
+    """An FFmpeg a killed HA left writing the camera's folder is ended before ours starts."""
+    ghost = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # noqa: ASYNC220
+    stat = Path(f"/proc/{ghost.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    dead_ha = Identity(ghost.pid, int(stat[19]))
+    ghost.kill()
+    ghost.wait()
+    folder = tmp_path / "cam"
+    folder.mkdir()
+    orphan = subprocess.Popen(  # noqa: ASYNC220 - stands for the orphaned FFmpeg
+        [str(fake_ffmpeg), "-segment_time", "2", f"{folder}/%Y%m%d_%H%M%S.mp4"],
+        env={**os.environ, OWNER_ENV: str(dead_ha)},
+    )
+    try:
+        async with asyncio.timeout(10):
+            while not any(folder.glob("*.mp4")):
+                await asyncio.sleep(0.05)
+        manager = RecorderManager(str(fake_ffmpeg), timing=FAST)
+        log = StatusLog()
+        await manager.start(spec(tmp_path, "cam"), listener=log)
+        assert orphan.poll() is not None  # ended before our FFmpeg was started
+        await log.wait_state(RecorderState.RECORDING)
+        assert processes_with(f"{folder}/") == [log.latest.pid]
+        await manager.stop_all()
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+        orphan.wait()

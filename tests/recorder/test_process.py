@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
+import signal
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
@@ -14,6 +19,8 @@ from custom_components.heldar.recorder.process import (
     StopTimeouts,
 )
 from tests.media import pid_alive
+
+from .helpers import fake_signals
 
 FAST = StopTimeouts(interrupt=0.5, terminate=0.5, kill=2)
 
@@ -85,3 +92,51 @@ async def test_stderr_is_drained_into_the_tail(
     assert len(process.tail) == 8192
     assert process.tail.text().endswith("the reason")
     assert await process.stop(FAST) == 3  # stopping an exited process is harmless
+
+
+async def test_ffmpeg_dies_with_the_process_that_started_it(
+    fake_ffmpeg: Path, tmp_path: Path
+) -> None:
+    """Killing the parent with -9 (no stop path runs) still ends FFmpeg, through SIGTERM.
+
+    The parent starts FFmpeg the way Home Assistant does: from its asyncio loop, in the main
+    thread. Before PR_SET_PDEATHSIG, the child lived on after its parent was killed.
+    """
+    script = textwrap.dedent(
+        """
+        import asyncio, sys
+        from pathlib import Path
+        from custom_components.heldar.recorder.process import FFmpegProcess
+
+        async def main() -> None:
+            out = Path(sys.argv[2])
+            argv = [sys.argv[1], "-segment_time", "60", str(out / "%Y%m%d_%H%M%S.mp4")]
+            process = await FFmpegProcess.start(argv)
+            print(process.pid, flush=True)
+            await asyncio.sleep(120)
+
+        asyncio.run(main())
+        """
+    )
+    parent = subprocess.Popen(  # noqa: ASYNC220 - the parent stands for a whole HA process
+        [sys.executable, "-c", script, str(fake_ffmpeg), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert parent.stdout is not None
+    child = int(await asyncio.to_thread(parent.stdout.readline))
+    try:
+        async with asyncio.timeout(10):
+            while not any(tmp_path.glob("*.mp4")):
+                await asyncio.sleep(0.05)
+        parent.kill()
+        parent.wait()
+        async with asyncio.timeout(10):
+            while pid_alive(child):
+                await asyncio.sleep(0.05)
+        received = fake_signals(tmp_path / "fake_ffmpeg.log")
+        assert received.get(child) == ["SIGTERM"]  # asked to finish its segment, not killed
+    finally:
+        if pid_alive(child):
+            os.kill(child, signal.SIGKILL)
+        parent.stdout.close()

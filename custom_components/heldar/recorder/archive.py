@@ -35,12 +35,15 @@ from .store import CameraStore
 _LOGGER = logging.getLogger(__name__)
 
 BUFFER_SEGMENT_SECONDS = 2
-TMPFS = Path("/dev/shm")  # noqa: S108 - a RAM disk, chosen on purpose for the pre-roll buffer
-_BUFFER_HEADROOM = 64 * 1024 * 1024
-_WORST_BYTES_PER_SECOND = 2 * 1024 * 1024  # 16 Mbit/s: a generous 4K camera
 _FINALIZE_GRACE = 30.0
 _FOOTAGE_MEMORY = 3600.0
 _CLOSE_GRACE = 10.0
+# A chattering sensor extends the window on every trigger: its journal is written at most this
+# often (a crash loses at most this much of the window, which only trims the post-roll).
+JOURNAL_INTERVAL = 5.0
+
+
+type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +53,6 @@ class ClosedSegment:
     path: Path
     start: float
     end: float
-
-
-def choose_buffer_dir(
-    camera_dir: Path, camera_id: str, pre_roll: float, tmpfs: Path = TMPFS
-) -> Path:
-    """Return where a pre-roll buffer lives: tmpfs if it has room, else a hidden camera folder.
-
-    The room needed is the pre-roll plus two segments at a generous bitrate, plus headroom.
-    Blocking.
-    """
-    need = int((pre_roll + 2 * BUFFER_SEGMENT_SECONDS) * _WORST_BYTES_PER_SECOND) + _BUFFER_HEADROOM
-    with contextlib.suppress(OSError):
-        if tmpfs.is_dir() and os.access(tmpfs, os.W_OK) and shutil.disk_usage(tmpfs).free > need:
-            tag = abs(hash(str(camera_dir.resolve()))) % 16**8
-            return tmpfs / "heldar" / f"{camera_id}-{tag:08x}"
-    return camera_dir / ".buffer"
 
 
 class Archive:
@@ -100,6 +87,9 @@ class Archive:
         self._ending: list[Event] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._journal_lock = asyncio.Lock()
+        # Who owns the joins and journal writes: Home Assistant ties them to the config entry.
+        self.task_factory: TaskFactory | None = None
+        self._saves_due: dict[str, tuple[asyncio.TimerHandle, Event]] = {}
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -123,12 +113,16 @@ class Archive:
             self.open_event = event
             if reason:
                 event.reasons.append(reason)
-            self._spawn(self._save_and_announce(event, "started"))
+            self._spawn(self._save_and_announce(event, "started"), "event start")
             return event
-        event.window_end = max(event.window_end, until)
-        if reason and reason not in event.reasons:
+        moved = until > event.window_end
+        added = bool(reason) and reason not in event.reasons
+        if moved:
+            event.window_end = until
+        if added:
             event.reasons.append(reason)
-        self._spawn(self._save(event))
+        if moved or added:
+            self._save_soon(event)
         return event
 
     # -- segments -------------------------------------------------------------------------
@@ -179,7 +173,7 @@ class Archive:
                 event.segments.append(SegmentRef(relative, segment.start, segment.end, footage))
         self._buffered = await loop.run_in_executor(None, self._trim_buffer, keep, now)
         for event in self._due(now, running=running):
-            self._spawn(self._finish(event))
+            self._spawn(self._finish(event), "event join")
 
     def _trim_buffer(self, segments: list[ClosedSegment], now: float) -> list[ClosedSegment]:
         """Keep the newest closed segments that cover the pre-roll; delete the rest.
@@ -228,27 +222,44 @@ class Archive:
     # -- finishing ------------------------------------------------------------------------
 
     async def _finish(self, event: Event) -> None:
+        """Join the event and announce it finished, whatever goes wrong on the way."""
+        if (due := self._saves_due.pop(event.id, None)) is not None:
+            due[0].cancel()  # the final write below covers it
         event.segments.sort(key=lambda s: s.start)
         last_end = max((segment.end for segment in event.segments), default=event.start)
         event.end = min(event.window_end, last_end)
-        result = await ev.join_clip(self._ffmpeg, self.camera_dir, event)
-        loop = asyncio.get_running_loop()
-        if result.clip is not None:
-            event.clip = result.clip
-            event.clip_bytes = result.size
-            event.state = EventState.FINISHED
-            await loop.run_in_executor(None, ev.remove_event_segments, self.camera_dir, event)
-        else:
+        try:
+            await self._join(event)
+        except Exception as err:
+            # Never leave the event open with no "finished": it is kept as segments.
+            _LOGGER.exception("Joining event %s of %s failed", event.id, self.camera)
             event.state = EventState.FAILED
-            event.error = result.error
-            _LOGGER.warning(
-                "Event %s of %s kept as segments: %s", event.id, self.camera, result.error
-            )
+            event.error = f"joining failed: {err}"
         await self._save(event)
         if self._store is not None:
             self._store.event_finished(event)
         if self._on_event is not None:
             self._on_event(event, "finished")
+
+    async def _join(self, event: Event) -> None:
+        result = await ev.join_clip(self._ffmpeg, self.camera_dir, event)
+        if result.clip is None:
+            event.state = EventState.FAILED
+            event.error = result.error
+            _LOGGER.warning(
+                "Event %s of %s kept as segments: %s", event.id, self.camera, result.error
+            )
+            return
+        event.clip = result.clip
+        event.clip_bytes = result.size
+        event.state = EventState.FINISHED
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, ev.remove_event_segments, self.camera_dir, event
+            )
+        except OSError as err:
+            # The clip plays: the event is done, only its loose segments stay behind.
+            _LOGGER.warning("Event %s of %s: segments kept: %s", event.id, self.camera, err)
 
     async def recover(self, now: float) -> float | None:
         """Close events a restart cut short; resume one whose window is still open.
@@ -268,7 +279,7 @@ class Archive:
             event.interrupted = True
             event.window_end = min(event.window_end, now)
             await loop.run_in_executor(None, _adopt_loose_segments, self.camera_dir, event)
-            self._spawn(self._finish(event))
+            self._spawn(self._finish(event), "event join")
         return resumed
 
     def busy_paths(self) -> set[Path]:
@@ -292,9 +303,7 @@ class Archive:
             with contextlib.suppress(FFprobeMissingError):
                 measured = await probe(index.ffprobe, path)
                 self._codec = measured.codec if measured else None
-        await asyncio.get_running_loop().run_in_executor(
-            None, index.add_known, path, segment.start, segment.end, self._codec
-        )
+        await index.add_closed(path, segment.start, segment.end, self._codec)
 
     @property
     def busy(self) -> bool:
@@ -307,6 +316,8 @@ class Archive:
         A join still running after ``grace`` seconds is abandoned: its event stays open in
         its journal and is joined when the camera next starts. Shutdown is never held up.
         """
+        for event_id in list(self._saves_due):
+            self._save_now(event_id)
         if self._tasks:
             _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
             for task in pending:
@@ -327,10 +338,30 @@ class Archive:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, None], what: str) -> None:
+        name = f"heldar {what} {self.camera}"
+        if self.task_factory is not None:
+            task = self.task_factory(coro, name)
+        else:
+            task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (err := task.exception()) is not None:
+            _LOGGER.error("%s failed", task.get_name(), exc_info=err)
+
+    def _save_soon(self, event: Event) -> None:
+        """Write the journal within ``JOURNAL_INTERVAL``: one write for a burst of changes."""
+        if event.id not in self._saves_due:
+            due = asyncio.get_running_loop().call_later(JOURNAL_INTERVAL, self._save_now, event.id)
+            self._saves_due[event.id] = (due, event)
+
+    def _save_now(self, event_id: str) -> None:
+        if (due := self._saves_due.pop(event_id, None)) is not None:
+            due[0].cancel()
+            self._spawn(self._save(due[1]), "event journal")
 
     async def _save(self, event: Event) -> None:
         # One journal write at a time, so an older state never lands after a newer one.

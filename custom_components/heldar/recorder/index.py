@@ -7,6 +7,10 @@ a few at a time, and the answers are cached in ``.index.json`` so the next start
 
 A segment that is empty, unplayable or no longer than 0.05 s is moved to ``.quarantine`` and
 counted, never silently kept. A gap of more than 3 s between consecutive segments is recorded.
+
+The index is only ever read and changed on the event loop: file work (stat, shape checks,
+quarantine, the cache write) runs in executor threads and hands its results back, and the
+cache is written from a snapshot taken on the loop.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ MIN_DURATION = 0.05
 GAP_SECONDS = 3.0
 _PROBES_AT_ONCE = 2
 _PROBE_TIMEOUT = 30.0
+
+type _CacheRecords = dict[str, list[float | str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,22 +188,30 @@ class SegmentIndex:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def add_known(self, path: Path, start: float, end: float, codec: str | None = None) -> bool:
-        """Index a segment the recorder just closed, with its exact span. Blocking (stat).
+    async def add_closed(
+        self, path: Path, start: float, end: float, codec: str | None = None
+    ) -> bool:
+        """Index a segment the recorder just closed, with its exact span.
 
+        The file is checked in an executor thread; the index changes here, on the loop.
         Returns False, after moving it to quarantine, if it is not a playable recording.
         """
-        duration = end - start
-        try:
-            size = path.stat().st_size
-            shape = read_mp4_shape(path) if size else None
-        except FileNotFoundError:
+        loop = asyncio.get_running_loop()
+        found, quarantined = await loop.run_in_executor(
+            None, _check_closed, path, start, end, codec
+        )
+        return self._take_checked(found, quarantined=quarantined)
+
+    def add_known(self, path: Path, start: float, end: float, codec: str | None = None) -> bool:
+        """Like ``add_closed``, all in the caller's thread (which must be the loop's). Blocking."""
+        found, quarantined = _check_closed(path, start, end, codec)
+        return self._take_checked(found, quarantined=quarantined)
+
+    def _take_checked(self, found: SegmentInfo | None, *, quarantined: bool) -> bool:
+        self.quarantined += quarantined
+        if found is None:
             return False
-        if shape is None or not shape.has_media or duration <= MIN_DURATION:
-            self._quarantine(path, f"{size} bytes, {duration:.2f} s")
-            return False
-        mtime = path.stat().st_mtime
-        self._insert(SegmentInfo(path.name, start, duration, size, codec, mtime))
+        self._insert(found)
         self._dirty = True
         return True
 
@@ -249,7 +263,13 @@ class SegmentIndex:
         if not self._dirty:
             return
         self._dirty = False
-        await asyncio.get_running_loop().run_in_executor(None, self._write_cache)
+        records: _CacheRecords = {
+            segment.name: [segment.size, segment.mtime, segment.duration, segment.codec]
+            for segment in self._segments
+        }
+        await asyncio.get_running_loop().run_in_executor(
+            None, _write_cache, self.camera_dir, records
+        )
 
     # -- internals -------------------------------------------------------------------------
 
@@ -270,7 +290,7 @@ class SegmentIndex:
             return None
         loop = asyncio.get_running_loop()
         if size == 0:
-            await loop.run_in_executor(None, self._quarantine, path, "0 bytes")
+            self.quarantined += await loop.run_in_executor(None, _quarantine, path, "0 bytes")
             return None
         if self._ffprobe is None:
             return SegmentInfo(name, start.timestamp(), 0.0, size, None, mtime)
@@ -283,15 +303,9 @@ class SegmentIndex:
                 return SegmentInfo(name, start.timestamp(), 0.0, size, None, mtime)
         if measured is None or measured.duration is None or measured.duration <= MIN_DURATION:
             why = "unreadable" if measured is None else f"duration {measured.duration}"
-            await loop.run_in_executor(None, self._quarantine, path, why)
+            self.quarantined += await loop.run_in_executor(None, _quarantine, path, why)
             return None
         return SegmentInfo(name, start.timestamp(), measured.duration, size, measured.codec, mtime)
-
-    def _quarantine(self, path: Path, why: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            quarantine(path)
-            self.quarantined += 1
-            _LOGGER.warning("Quarantined %s (%s)", path, why)
 
     def _scan_and_load_cache(
         self,
@@ -311,14 +325,40 @@ class SegmentIndex:
             cached = {name: (int(v[0]), float(v[1]), float(v[2]), v[3]) for name, v in raw.items()}
         return found, cached
 
-    def _write_cache(self) -> None:
-        records = {
-            segment.name: [segment.size, segment.mtime, segment.duration, segment.codec]
-            for segment in self._segments
-        }
-        if not self.camera_dir.is_dir():
-            return
-        fd, temporary = tempfile.mkstemp(prefix=".index.", suffix=".tmp", dir=self.camera_dir)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(records, handle)
-        Path(temporary).replace(self.camera_dir / CACHE_FILE)
+
+def _check_closed(
+    path: Path, start: float, end: float, codec: str | None
+) -> tuple[SegmentInfo | None, bool]:
+    """Return a closed segment's index entry, or None and whether it was quarantined. Blocking."""
+    duration = end - start
+    try:
+        size = path.stat().st_size
+        shape = read_mp4_shape(path) if size else None
+    except FileNotFoundError:
+        return None, False
+    if shape is None or not shape.has_media or duration <= MIN_DURATION:
+        return None, _quarantine(path, f"{size} bytes, {duration:.2f} s")
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return None, False
+    return SegmentInfo(path.name, start, duration, size, codec, mtime), False
+
+
+def _quarantine(path: Path, why: str) -> bool:
+    """Move an unplayable file aside; return whether it was there to move. Blocking."""
+    with contextlib.suppress(FileNotFoundError):
+        quarantine(path)
+        _LOGGER.warning("Quarantined %s (%s)", path, why)
+        return True
+    return False
+
+
+def _write_cache(camera_dir: Path, records: _CacheRecords) -> None:
+    """Write the cache atomically from a snapshot of the index. Blocking."""
+    if not camera_dir.is_dir():
+        return
+    fd, temporary = tempfile.mkstemp(prefix=".index.", suffix=".tmp", dir=camera_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(records, handle)
+    Path(temporary).replace(camera_dir / CACHE_FILE)

@@ -1,7 +1,9 @@
 """The set of camera recorders, with at most one FFmpeg per camera whatever the call order.
 
 Every start, restart and stop of a camera runs under that camera's lock, and a replacement
-recorder is started only after the previous one has stopped and reaped its FFmpeg. Calls for
+recorder is started only after the previous one has stopped and reaped its FFmpeg. The first
+start of a camera also ends any FFmpeg a dead Home Assistant left writing into its folders,
+so the rule holds across Home Assistant's own death too (see ``orphans.py``). Calls for
 different cameras never wait on each other, so editing one camera touches no other.
 """
 
@@ -12,6 +14,7 @@ from collections.abc import Callable
 
 from .events import Event
 from .modes import Demand
+from .orphans import end_orphans
 from .store import CameraStore
 from .supervisor import (
     CameraRecorder,
@@ -58,6 +61,7 @@ class RecorderManager:
         self,
         spec: CameraSpec,
         *,
+        key: str | None = None,
         enabled: bool = True,
         demand: Demand | None = None,
         listener: Callable[[RecorderStatus], None] | None = None,
@@ -67,14 +71,20 @@ class RecorderManager:
     ) -> CameraRecorder:
         """Start recording ``spec``, first stopping any recorder the camera already has.
 
+        ``key`` names the camera (default: ``spec.camera_id``); Home Assistant uses the config
+        subentry's id, which two cameras never share, even with the same name.
         Raises ``ManagerClosedError`` once ``stop_all`` has run: a start that raced with a
         shutdown must not leave an FFmpeg running after it.
         """
-        async with self._lock(spec.camera_id):
-            if (old := self._recorders.pop(spec.camera_id, None)) is not None:
+        key = spec.camera_id if key is None else key
+        async with self._lock(key):
+            if (old := self._recorders.pop(key, None)) is not None:
                 await old.stop()
             if self._closed:
-                raise ManagerClosedError(spec.camera_id)
+                raise ManagerClosedError(key)
+            if old is None:
+                folders = (spec.output_dir, *((spec.buffer_dir,) if spec.buffer_dir else ()))
+                await asyncio.get_running_loop().run_in_executor(None, end_orphans, folders)
             recorder = CameraRecorder(
                 spec,
                 ffmpeg_binary=self.ffmpeg_binary,
@@ -87,7 +97,7 @@ class RecorderManager:
                 make_room=make_room,
             )
             recorder.start(self._task_factory)
-            self._recorders[spec.camera_id] = recorder
+            self._recorders[key] = recorder
             return recorder
 
     async def stop(self, camera_id: str) -> None:

@@ -1,5 +1,9 @@
 """One FFmpeg child process: start it, drain its stderr, and stop it gracefully but surely.
 
+Every child dies with Home Assistant: the kernel sends it SIGTERM when the thread that started
+it, Home Assistant's event loop, ends, however it ends (``PR_SET_PDEATHSIG``). Each child also
+carries an ``HELDAR_OWNER`` mark, by which ``orphans.py`` recognises one that outlived it anyway.
+
 Stopping asks FFmpeg to finish first (SIGINT makes it write the trailer of the open segment),
 then escalates to SIGTERM and SIGKILL, each after a short timeout, and always reaps the child,
 so no zombie is left and the segment on disk is as complete as FFmpeg could make it.
@@ -8,20 +12,58 @@ so no zombie is left and the segment on disk is as complete as FFmpeg could make
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import contextlib
+import ctypes
 from dataclasses import dataclass
 import logging
 import os
 import signal
 import subprocess
+import sys
 from typing import Self
 
+from .orphans import owner_env
 from .progress import MediaClock
 from .stderr_tail import StderrTail
 
 _LOGGER = logging.getLogger(__name__)
 _STDOUT = 1
 _STDERR = 2
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except OSError, AttributeError:
+        return None
+    return prctl
+
+
+_PRCTL = _load_prctl()  # looked up before any fork: the child only calls it
+
+
+def _die_with(parent: int) -> Callable[[], None] | None:
+    """Return the pre-exec hook that ties a child's life to ``parent``'s starting thread.
+
+    Runs in the child between fork and exec. If the parent died before the hook ran, the
+    signal would never come: the child then ends itself.
+    """
+    prctl = _PRCTL
+    if prctl is None:
+        return None
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return hook
 
 
 class FFmpegNotFoundError(FileNotFoundError):
@@ -103,7 +145,7 @@ class FFmpegProcess:
         FFmpeg directly.
         """
         loop = asyncio.get_running_loop()
-        full_env = {**os.environ, **(env or {})}
+        full_env = {**os.environ, **(env or {}), **owner_env()}
         tail = StderrTail()
         try:
             transport, protocol = await loop.subprocess_exec(
@@ -115,6 +157,8 @@ class FFmpegProcess:
                 env=full_env,
                 start_new_session=True,
                 close_fds=True,
+                # asyncio forks in the loop's own thread, which lives as long as HA does.
+                preexec_fn=_die_with(os.getpid()),
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as err:
             msg = f"FFmpeg binary {argv[0]!r} cannot be run: {err.strerror}"

@@ -291,6 +291,7 @@ class CameraRecorder:
         """
         if self._task is not None:
             return
+        self._archive.task_factory = task_factory  # hook (races): joins share the task's owner
         name = f"heldar recorder {self.spec.camera_id}"
         if task_factory is None:
             self._task = asyncio.create_task(self._run(), name=name)
