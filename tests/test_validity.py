@@ -207,7 +207,7 @@ FLOWS = (
     Flow(("config",), ("config_flow.py",), frozenset(StorageProblem)),
     Flow(
         ("config_subentries", SUBENTRY_CAMERA),
-        ("camera_flow.py", "schedule_form.py"),
+        ("camera_flow.py", "schedule_steps.py", "schedule_form.py"),
         frozenset(ProbeOutcome) - {ProbeOutcome.OK},
     ),
 )
@@ -312,6 +312,30 @@ def _string(node: ast.AST | None) -> str | None:
     return None
 
 
+def _literals(node: ast.AST | None, scope: ast.AST | None = None) -> set[str]:
+    """Return the literal strings a value can be.
+
+    A constant, either branch of ``a if c else b``, or (given the ``scope``) every literal
+    assigned to the variable it names.
+    """
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body, scope) | _literals(node.orelse, scope)
+    if isinstance(node, ast.Name) and scope is not None:
+        return {
+            value
+            for assign in ast.walk(scope)
+            if isinstance(assign, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == node.id for t in assign.targets)
+            for value in _literals(assign.value)
+        }
+    return {value} if (value := _string(node)) else set()
+
+
+def _flow_tree(files: tuple[str, ...]) -> ast.Module:
+    """Return a flow's modules (the flow and its mixins) as one tree."""
+    return ast.Module(body=[node for name in files for node in _tree(name).body], type_ignores=[])
+
+
 def _where(name: str, node: ast.AST) -> str:
     return f"{INTEGRATION.name}/{name}:{getattr(node, 'lineno', '?')}"
 
@@ -333,7 +357,7 @@ def _shown_steps(tree: ast.Module) -> set[str]:
     shown = {
         step
         for call in _calls(tree, re.compile(r"^async_show_(form|menu|progress)$"))
-        if (step := _string(_keyword(call, "step_id")))
+        for step in _literals(_keyword(call, "step_id"))
     }
     for step, method in _step_methods(tree).items():
         if any(_string(node) == step for node in ast.walk(method)):
@@ -348,7 +372,6 @@ def _menus(tree: ast.Module) -> dict[str, tuple[ast.AST, set[str]]]:
         if not isinstance(function, ast.AsyncFunctionDef | ast.FunctionDef):
             continue
         for call in _calls(function, "async_show_menu"):
-            step = _string(_keyword(call, "step_id")) or "?"
             options = _keyword(call, "menu_options")
             if isinstance(options, ast.Name):
                 found = _list_variable(function, options.id)
@@ -356,7 +379,8 @@ def _menus(tree: ast.Module) -> dict[str, tuple[ast.AST, set[str]]]:
                 found = {value for element in options.elts if (value := _string(element))}
             else:
                 continue  # a dict of labels: shown as given, not translated
-            menus[step] = (call, found)
+            for step in _literals(_keyword(call, "step_id")) or {"?"}:
+                menus[step] = (call, found)
     return menus
 
 
@@ -415,11 +439,11 @@ def _is_error_field(key: ast.expr | None) -> bool:
 
 
 def _flow_aborts(tree: ast.Module) -> set[str]:
-    found = {
-        reason
-        for call in _calls(tree, "async_abort")
-        if (reason := _string(_keyword(call, "reason")))
-    }
+    found: set[str] = set()
+    for function in ast.walk(tree):
+        if isinstance(function, ast.AsyncFunctionDef | ast.FunctionDef):
+            for call in _calls(function, "async_abort"):
+                found |= _literals(_keyword(call, "reason"), function)
     if any(_calls(tree, "_abort_if_unique_id_configured")):
         found.add("already_configured")
     return found
@@ -832,7 +856,7 @@ def test_flow_translations(flow: Flow) -> None:
     """Every step, menu option, error and abort reason the flow can show has its English text."""
     strings = _strings()
     section = flow.section
-    tree = _tree(flow.files[0])
+    tree = _flow_tree(flow.files)
     methods = _step_methods(tree)
     paths: list[tuple[str, ...]] = []
     problems: list[str] = []
