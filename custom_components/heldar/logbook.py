@@ -1,4 +1,8 @@
-"""Logbook lines for event recordings."""
+"""Logbook lines for event recordings.
+
+Reasons are shown translated ("Trigger button pressed"); the events keep the raw keys
+("button") for automations.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from homeassistant.components.logbook import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTR
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
+from .texts import reason_text
 
 
 @callback
@@ -21,7 +26,10 @@ def async_describe_events(
     @callback
     def describe(event: Event) -> dict[str, str]:
         data = event.data
-        reasons = ", ".join(data.get("reasons") or []) or "no reason given"
+        reasons = (
+            ", ".join(reason_text(hass, reason) for reason in data.get("reasons") or [])
+            or "no reason given"
+        )
         if event.event_type == EVENT_RECORDING_STARTED:
             message = f"started an event recording ({reasons})"
         elif data.get("clip"):
