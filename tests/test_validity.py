@@ -669,6 +669,14 @@ def test_manifest_dependencies() -> None:
 # -- tests: hacs.json ---------------------------------------------------------------------
 
 
+def test_license() -> None:
+    """HACS wants a LICENSE; Heldar's is Apache-2.0, as Home Assistant's, and the README says so."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text
+    assert "Version 2.0, January 2004" in text
+    assert "[LICENSE](LICENSE)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_hacs_json() -> None:
     """HACS needs a name, reads only its own keys, and refuses installs below ``homeassistant``."""
     hacs = _json(ROOT / "hacs.json")
