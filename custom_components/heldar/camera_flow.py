@@ -59,9 +59,6 @@ from .sources import EntitySource
 
 _LOGGER = logging.getLogger(__name__)
 
-# The form errors that name the camera which already has the stream, entity, name or folder.
-_TAKEN_ERRORS = {"already_configured", "name_taken"}
-
 
 class CameraSubentryFlow(ScheduleEditorMixin):
     """Add or edit one camera; the stream is tried before anything is saved."""
