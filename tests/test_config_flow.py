@@ -160,7 +160,7 @@ async def test_hub_mirror_settings(hass: HomeAssistant, ha_dirs: Path) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
-    base = {CONF_STORAGE_DIR: str(storage), CONF_MIN_FREE_GB: 10, CONF_MIRROR_RETENTION_HOURS: 48}
+    base = {CONF_STORAGE_DIR: str(storage), CONF_MIN_FREE_GB: 10, "mirror_retention": {"days": 2}}
     for mirror, error in (
         (str(storage), "mirror_same_as_storage"),
         ("/mnt/nas", "storage_missing"),
@@ -182,6 +182,33 @@ async def test_hub_mirror_settings(hass: HomeAssistant, ha_dirs: Path) -> None:
         CONF_MIRROR_RETENTION_HOURS: 48.0,
     }
     assert not (ha_dirs / "mnt").exists()
+
+
+async def test_hub_mirror_retention_in_days(
+    hass: HomeAssistant, ha_dirs: Path, fake_ffmpeg_hass: Path
+) -> None:
+    """The mirror's retention is a duration with days, shown back as one, and never zero."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    defaults = {str(k): k.default() for k in result["data_schema"].schema if callable(k.default)}
+    assert defaults["mirror_retention"] == {"days": 7, "hours": 0, "minutes": 0}
+    storage = str(ha_dirs / "media" / "heldar")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORAGE_DIR: storage, "mirror_retention": {"minutes": 0}}
+    )
+    assert result["errors"] == {"mirror_retention": "retention_required"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORAGE_DIR: storage, "mirror_retention": {"days": 1, "hours": 6}}
+    )
+    assert result["data"][CONF_MIRROR_RETENTION_HOURS] == 30.0
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_RECONFIGURE, "entry_id": entry.entry_id},
+    )
+    shown = {str(key): key.description for key in result["data_schema"].schema}
+    assert shown["mirror_retention"] == {"suggested_value": {"days": 1, "hours": 6, "minutes": 0}}
 
 
 async def test_hub_single_instance(hass: HomeAssistant, ha_dirs: Path) -> None:

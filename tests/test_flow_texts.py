@@ -176,7 +176,7 @@ async def test_retention_in_days(hass: HomeAssistant, hub: MockConfigEntry) -> N
     """Retention is a duration with days; it is stored in hours and shown back in days."""
     result = await start_camera_flow(hass, hub)
     result = await configure(hass, result["flow_id"], CAMERA_INPUT)
-    defaults = {str(key): key.default() for key in result["data_schema"].schema if key.default}
+    defaults = {str(k): k.default() for k in result["data_schema"].schema if callable(k.default)}
     assert defaults["retention"] == {"days": 7, "hours": 0, "minutes": 0}
     result = await configure(
         hass, result["flow_id"], {CONF_RECORD_MODE: "continuous", "retention": {"days": 0}}
