@@ -35,7 +35,7 @@ def last_keyframe(ffmpeg: str, segment: Path, timeout: float = _TIMEOUT) -> byte
             *("-hide_banner", "-loglevel", "error", "-nostdin"),
             *("-skip_frame", "nokey", "-i", str(segment)),
             # Each keyframe overwrites the last one written: the newest remains.
-            *("-an", "-fps_mode", "passthrough", "-q:v", "3", "-update", "1", "-y", str(still)),
+            *("-an", "-q:v", "3", "-update", "1", "-y", str(still)),
         ]
         try:
             done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
