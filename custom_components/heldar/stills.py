@@ -1,9 +1,9 @@
 """A camera's picture from what Heldar already recorded: the newest keyframe on disk.
 
 The camera entity shows it instead of asking the camera for a snapshot, so a picture costs no
-extra connection. FFmpeg decodes only the keyframes (``-skip_frame nokey``) of the newest
-closed segment and keeps the last; it runs in an executor, one at a time per camera, and its
-JPEG is cached until a newer segment closes.
+extra connection. FFmpeg decodes only the keyframes (``-skip_frame nokey``) of the last seconds
+of the newest closed segment and keeps the last one. It runs in an executor, one at a time per
+camera, and its JPEG is cached until a newer segment closes.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def last_keyframe(ffmpeg: str, segment: Path, timeout: float = _TIMEOUT) -> byte
         command = [
             ffmpeg,
             *("-hide_banner", "-loglevel", "error", "-nostdin"),
-            *("-skip_frame", "nokey", "-i", str(segment)),
+            # Start a few seconds before the end (at the keyframe before that point): a long
+            # segment costs no more than a short one.
+            *("-sseof", "-3", "-skip_frame", "nokey", "-i", str(segment)),
             # Each keyframe overwrites the last one written: the newest remains.
             *("-an", "-q:v", "3", "-update", "1", "-y", str(still)),
         ]
