@@ -16,6 +16,14 @@ from .const import DOMAIN
 
 _REASON = f"component.{DOMAIN}.selector.trigger_reason.options."
 _RESULT = f"component.{DOMAIN}.selector.trigger_result.options."
+_LOGBOOK = f"component.{DOMAIN}.selector.logbook_line.options."
+# The English lines, for a language (or a moment) without the translations.
+LOGBOOK_LINES = {
+    "started": "started an event recording ({reasons})",
+    "clip": "recorded a {seconds} s event clip ({reasons})",
+    "no_clip": "ended an event recording without a clip: {error}",
+    "no_reason": "no reason given",
+}
 
 
 async def async_load_texts(hass: HomeAssistant) -> None:
@@ -35,3 +43,10 @@ def result_text(hass: HomeAssistant, result: str) -> str:
     """Return what a press did, as a logbook line after the camera's name."""
     texts = async_get_cached_translations(hass, hass.config.language, "selector", DOMAIN)
     return texts.get(_RESULT + result, result)
+
+
+@callback
+def logbook_text(hass: HomeAssistant, key: str, **placeholders: str) -> str:
+    """Return a logbook line about an event recording, in HA's language when it has one."""
+    texts = async_get_cached_translations(hass, hass.config.language, "selector", DOMAIN)
+    return texts.get(_LOGBOOK + key, LOGBOOK_LINES[key]).format(**placeholders)
