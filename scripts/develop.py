@@ -35,6 +35,9 @@ ONBOARDING_STEPS = ("user", "core_config", "analytics", "integration")
 DEMO_PORT = 8554
 DEMO_USER = "demo"
 DEMO_PASSWORD = "p@ss/w:rd%21"  # noqa: S105 - proves nasty passwords work end to end
+# Only for the very first start, so HA binds to the loopback from its first second: HA moves
+# it into its storage, scripts/develop confirms it there, drops it from YAML and restarts HA
+# once, so no "HTTP YAML configuration is deprecated" repair is left behind.
 HTTP_YAML = """\
 # Moved into HA's storage (and removed from here) by scripts/develop on the first start.
 http:
@@ -49,6 +52,7 @@ homeassistant:
     local: {media}
 {http}frontend:
 config:
+logbook:
 media_source:
 ffmpeg:
 logger:
@@ -56,6 +60,8 @@ logger:
   logs:
     custom_components.heldar: debug
 """
+DEMO_COUNTRY = "US"
+RESTART_EXIT_CODE = 100  # what hass exits with when a restart is asked for in the UI
 
 
 def main() -> int:
@@ -67,14 +73,7 @@ def main() -> int:
     ensure_requirements()
     prepare_config()
     camera = start_camera()
-    hass = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "hass"),
-            "-c",
-            str(CONFIG),
-        ],
-        start_new_session=True,
-    )
+    hass = start_hass()
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -82,7 +81,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, interrupt)  # Ctrl-C already raises KeyboardInterrupt
     try:
         token = wait_and_log_in(hass)
-        asyncio.run(confirm_http_config(token))
+        if asyncio.run(confirm_http_config(token)):
+            say("restarting Home Assistant once: its HTTP settings now live in its storage")
+            stop_hass(hass)
+            hass = start_hass()
+            token = wait_and_log_in(hass)
         entry_id, cameras = ensure_hub(token)
         if cameras == 0:
             add_demo_camera(token, entry_id, args.segment_seconds)
@@ -94,13 +97,26 @@ def main() -> int:
             "Press Ctrl-C to stop Home Assistant and the camera.\n",
             flush=True,
         )
-        while hass.poll() is None:
+        while True:
             time.sleep(0.5)
+            if hass.poll() is None:
+                continue
+            if hass.returncode != RESTART_EXIT_CODE:
+                break
+            say("Home Assistant asked for a restart: starting it again")
+            hass = start_hass()
     except KeyboardInterrupt:
         pass
     finally:
         shutdown(hass, camera)
     return 0
+
+
+def start_hass() -> subprocess.Popen[bytes]:
+    """Start Home Assistant on config/, in its own session (Ctrl-C is handled here)."""
+    return subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "hass"), "-c", str(CONFIG)], start_new_session=True
+    )
 
 
 # The frontend, and the voice pipeline HA imports to answer the frontend's list of actions.
@@ -142,6 +158,8 @@ def prepare_config() -> None:
     configuration = CONFIG / "configuration.yaml"
     if not configuration.exists():
         configuration.write_text(CONFIGURATION.format(media=CONFIG / "media", http=HTTP_YAML))
+    elif "\nlogbook:" not in (text := configuration.read_text()):
+        configuration.write_text(text.replace("\nconfig:\n", "\nconfig:\nlogbook:\n"))
 
 
 def start_camera() -> subprocess.Popen[str]:
@@ -162,6 +180,9 @@ def start_camera() -> subprocess.Popen[str]:
             "720",
             "--bitrate",
             "1500",
+            # Colour bars: a picture a person recognises in the camera's still and live view.
+            "--pattern",
+            "smpte",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -214,10 +235,12 @@ def wait_until_up(hass: subprocess.Popen[bytes]) -> None:
         if hass.poll() is not None:
             sys.exit("scripts/develop: Home Assistant exited; see its log above")
         try:
-            request("GET", "/api/")
+            # Asked without a login on purpose: /api/ would answer 401, which HA reports as a
+            # failed login attempt (a notification in the new user's HA).
+            request("GET", "/auth/providers")
             break
         except urllib.error.HTTPError:
-            break  # it answers (401 without a token): HA is up
+            break  # it answers: HA is up
         except urllib.error.URLError, ConnectionError:
             if time.monotonic() > deadline:
                 sys.exit("scripts/develop: Home Assistant did not answer in 3 minutes")
@@ -260,11 +283,12 @@ def onboard_or_log_in() -> str:
     return token
 
 
-async def confirm_http_config(token: str) -> None:
+async def confirm_http_config(token: str) -> bool:
     """Confirm the HTTP settings HA moved from YAML into storage, and drop them from YAML.
 
     HA 2026.10 treats migrated HTTP settings as a trial: unconfirmed, it reverts to the default
-    (listening on every interface) and restarts after five minutes.
+    (listening on every interface) and restarts after five minutes. Returns whether YAML was
+    changed, so HA must restart once to drop its deprecation repair.
     """
     async with (
         aiohttp.ClientSession() as session,
@@ -281,10 +305,17 @@ async def confirm_http_config(token: str) -> None:
             answer = await ws.receive_json()
             if not answer.get("success"):
                 sys.exit(f"scripts/develop: could not confirm the HTTP settings: {answer}")
+        # The country onboarding's UI would ask for; without one HA raises a repair.
+        await ws.send_json({"id": 3, "type": "get_config"})
+        if not (await ws.receive_json())["result"].get("country"):
+            await ws.send_json({"id": 4, "type": "config/core/update", "country": DEMO_COUNTRY})
+            await ws.receive_json()
     configuration = CONFIG / "configuration.yaml"
     text = configuration.read_text()
-    if HTTP_YAML in text:
-        configuration.write_text(text.replace(HTTP_YAML, ""))
+    if HTTP_YAML not in text:
+        return False
+    configuration.write_text(text.replace(HTTP_YAML, ""))
+    return True
 
 
 def exchange(code: str) -> str:
@@ -365,16 +396,15 @@ def add_demo_camera(token: str, entry_id: str, segment_seconds: int) -> None:
         result = request(
             "POST",
             f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
-            {"record_mode": "continuous", "post_roll_seconds": 30, "pre_roll_seconds": 10},
+            {"record_mode": "continuous"},  # retention and quota keep their defaults
             token,
         )
     if result.get("type") != "create_entry":
         sys.exit(f"scripts/develop: the camera flow did not finish: {result}")
 
 
-def shutdown(hass: subprocess.Popen[bytes], camera: subprocess.Popen[str]) -> None:
-    """Stop HA first (it stops FFmpeg gracefully), then the camera."""
-    print("\nscripts/develop: stopping Home Assistant ...", flush=True)
+def stop_hass(hass: subprocess.Popen[bytes]) -> None:
+    """Stop HA gracefully (it lets every FFmpeg finish its segment)."""
     if hass.poll() is None:
         hass.send_signal(signal.SIGTERM)
         try:
@@ -382,6 +412,12 @@ def shutdown(hass: subprocess.Popen[bytes], camera: subprocess.Popen[str]) -> No
         except subprocess.TimeoutExpired:
             hass.kill()
             hass.wait()
+
+
+def shutdown(hass: subprocess.Popen[bytes], camera: subprocess.Popen[str]) -> None:
+    """Stop HA first (it stops FFmpeg gracefully), then the camera."""
+    print("\nscripts/develop: stopping Home Assistant ...", flush=True)
+    stop_hass(hass)
     camera.terminate()
     try:
         camera.wait(10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,11 @@ CAMERA_INPUT = {
 @pytest.fixture
 def ha_dirs(hass: HomeAssistant, tmp_path: Path) -> Path:
     """Point HA's config and media folders at the test's own directory."""
+    return use_test_dirs(hass, tmp_path)
+
+
+def use_test_dirs(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """Point HA's config and media folders at ``tmp_path``."""
     hass.config.config_dir = str(tmp_path / "config")
     hass.config.media_dirs = {"local": str(tmp_path / "media")}
     return tmp_path
@@ -154,7 +160,7 @@ async def test_hub_mirror_settings(hass: HomeAssistant, ha_dirs: Path) -> None:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
-    base = {CONF_STORAGE_DIR: str(storage), CONF_MIN_FREE_GB: 10, CONF_MIRROR_RETENTION_HOURS: 48}
+    base = {CONF_STORAGE_DIR: str(storage), CONF_MIN_FREE_GB: 10, "mirror_retention": {"days": 2}}
     for mirror, error in (
         (str(storage), "mirror_same_as_storage"),
         ("/mnt/nas", "storage_missing"),
@@ -178,6 +184,33 @@ async def test_hub_mirror_settings(hass: HomeAssistant, ha_dirs: Path) -> None:
     assert not (ha_dirs / "mnt").exists()
 
 
+async def test_hub_mirror_retention_in_days(
+    hass: HomeAssistant, ha_dirs: Path, fake_ffmpeg_hass: Path
+) -> None:
+    """The mirror's retention is a duration with days, shown back as one, and never zero."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    defaults = {str(k): k.default() for k in result["data_schema"].schema if callable(k.default)}
+    assert defaults["mirror_retention"] == {"days": 7, "hours": 0, "minutes": 0}
+    storage = str(ha_dirs / "media" / "heldar")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORAGE_DIR: storage, "mirror_retention": {"minutes": 0}}
+    )
+    assert result["errors"] == {"mirror_retention": "retention_required"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORAGE_DIR: storage, "mirror_retention": {"days": 1, "hours": 6}}
+    )
+    assert result["data"][CONF_MIRROR_RETENTION_HOURS] == 30.0
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={"source": config_entries.SOURCE_RECONFIGURE, "entry_id": entry.entry_id},
+    )
+    shown = {str(key): key.description for key in result["data_schema"].schema}
+    assert shown["mirror_retention"] == {"suggested_value": {"days": 1, "hours": 6, "minutes": 0}}
+
+
 async def test_hub_single_instance(hass: HomeAssistant, ha_dirs: Path) -> None:
     """Heldar is set up once; cameras are added to that one hub."""
     MockConfigEntry(domain=DOMAIN, data={CONF_STORAGE_DIR: str(ha_dirs)}).add_to_hass(hass)
@@ -194,6 +227,11 @@ async def test_hub_single_instance(hass: HomeAssistant, ha_dirs: Path) -> None:
 @pytest.fixture
 async def hub(hass: HomeAssistant, ha_dirs: Path, fake_ffmpeg_hass: Path) -> MockConfigEntry:
     """A loaded hub with one camera already configured."""
+    return await load_hub(hass, ha_dirs)
+
+
+async def load_hub(hass: HomeAssistant, ha_dirs: Path) -> MockConfigEntry:
+    """Load a hub with one camera, Back, already configured."""
     storage = ha_dirs / "recordings"
     storage.mkdir()
     entry = hub_entry(storage, camera_subentry("Back", "rtsp://back.local/s"))
@@ -243,20 +281,23 @@ def suggested(result: dict[str, Any]) -> dict[str, Any]:
 async def add_camera(
     hass: HomeAssistant, entry: MockConfigEntry, connection: dict[str, Any], **recording: object
 ) -> dict[str, Any]:
-    """Walk the add flow for a continuous (or given-mode, schedule-free) camera."""
+    """Walk the add flow for a continuous (or given-mode, schedule-free) camera.
+
+    Keys of the event form (the rolls, event retention) go to that form in the event modes.
+    """
     result = await start_camera_flow(hass, entry)
     result = await configure(hass, result["flow_id"], connection)
     assert result["step_id"] == "recording", result.get("errors")
-    return await configure(
-        hass,
-        result["flow_id"],
-        {
-            CONF_RECORD_MODE: "continuous",
-            CONF_POST_ROLL_SECONDS: 30,
-            CONF_PRE_ROLL_SECONDS: 10,
-            **recording,
-        },
+    events = {k: recording.pop(k) for k in EVENT_KEYS if k in recording}
+    result = await configure(
+        hass, result["flow_id"], {CONF_RECORD_MODE: "continuous", CONF_QUOTA_GB: 0, **recording}
     )
+    if result.get("step_id") == "events":
+        result = await configure(hass, result["flow_id"], events)
+    return result
+
+
+EVENT_KEYS = (CONF_PRE_ROLL_SECONDS, CONF_POST_ROLL_SECONDS, "event_retention")
 
 
 async def test_add_camera(hass: HomeAssistant, hub: MockConfigEntry, tmp_path: Path) -> None:
@@ -358,27 +399,27 @@ async def test_stream_probe_errors(
     hass: HomeAssistant,
     hub: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
     probe: str,
     error: str,
 ) -> None:
-    """The stream is tried first; its failure is shown with FFmpeg's masked words."""
+    """The stream is tried first; its failure is a translated error, FFmpeg's words are logged."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.heldar")
     monkeypatch.setenv("HELDAR_FAKE_PROBE", probe)
     result = await start_camera_flow(hass, hub)
     result = await configure(hass, result["flow_id"], CAMERA_INPUT)
     assert result["errors"] == {"base": error}
-    detail = result["description_placeholders"]["detail"]
-    assert detail
-    assert "secret" not in detail
+    assert result["description_placeholders"] == {"camera": ""}
+    logged = [r.getMessage() for r in caplog.records if r.message.startswith("Trying ")]
+    assert logged
+    assert ("401 Unauthorized" if probe == "auth" else "Connection refused") in logged[-1]
+    assert "secret" not in caplog.text
 
     # Fixed on the camera side: submitting again with the password left empty reuses it.
     monkeypatch.setenv("HELDAR_FAKE_PROBE", "ok")
     result = await configure(hass, result["flow_id"], {**CAMERA_INPUT, CONF_PASSWORD: ""})
     assert result["step_id"] == "recording"
-    result = await configure(
-        hass,
-        result["flow_id"],
-        {CONF_RECORD_MODE: "continuous", CONF_POST_ROLL_SECONDS: 30, CONF_PRE_ROLL_SECONDS: 10},
-    )
+    result = await configure(hass, result["flow_id"], {CONF_RECORD_MODE: "continuous"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_PASSWORD] == CAMERA_INPUT[CONF_PASSWORD]
 
@@ -419,14 +460,17 @@ async def test_schedule_editor(hass: HomeAssistant, hub: MockConfigEntry) -> Non
     result = await configure(
         hass,
         flow_id,
-        {CONF_RECORD_MODE: "scheduled", CONF_POST_ROLL_SECONDS: 30, CONF_PRE_ROLL_SECONDS: 10},
+        {CONF_RECORD_MODE: "scheduled"},
     )
+    # A new schedule is empty: its own text says so and what that means, with the time zone.
     assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "schedule_empty"
     assert result["menu_options"] == ["add_window", "schedule_done"]
-    assert result["description_placeholders"] == {"windows": "-"}
+    assert result["description_placeholders"] == {"time_zone": "US/Pacific"}
 
     result = await menu(hass, flow_id, "add_window")
     assert result["step_id"] == "add_window"
+    assert result["description_placeholders"] == {"time_zone": "US/Pacific"}
     for bad, errors in (
         (
             {CONF_DAYS: [], CONF_START: "08:00:00", CONF_END: "17:00:00"},
@@ -554,7 +598,8 @@ async def test_reconfigure_connection(hass: HomeAssistant, hub: MockConfigEntry)
     assert result["type"] is FlowResultType.MENU
     result = await menu(hass, flow_id, "save")
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
+    assert result["reason"] == "reconfigure_restarted"
+    assert result["description_placeholders"] == {"camera": "Back yard"}
     back = hub.subentries[back.subentry_id]
     assert back.title == "Back yard"
     assert back.unique_id == "rtsp://back.local/s2"
@@ -573,9 +618,16 @@ async def test_reconfigure_mode_and_schedule(hass: HomeAssistant, hub: MockConfi
     result = await configure(
         hass,
         flow_id,
-        {CONF_RECORD_MODE: "scheduled_event", CONF_POST_ROLL_SECONDS: 5, CONF_PRE_ROLL_SECONDS: 3},
+        {CONF_RECORD_MODE: "scheduled_event"},
     )
-    assert result["step_id"] == "schedule"
+    assert result["step_id"] == "events"
+    assert suggested(result)[CONF_POST_ROLL_SECONDS] == 30  # the stored default
+    result = await configure(
+        hass,
+        flow_id,
+        {CONF_POST_ROLL_SECONDS: 5, CONF_PRE_ROLL_SECONDS: 10, "event_retention": {"days": 2}},
+    )
+    assert result["step_id"] == "schedule_empty"
     result = await menu(hass, flow_id, "add_window")
     result = await configure(
         hass, flow_id, {CONF_DAYS: ["0", "1"], CONF_ALL_DAY: True, CONF_ENABLED: True}
@@ -587,8 +639,10 @@ async def test_reconfigure_mode_and_schedule(hass: HomeAssistant, hub: MockConfi
     assert result["description_placeholders"]["windows"] == "1. Mon Tue all day"
     result = await menu(hass, flow_id, "schedule_done")
     result = await menu(hass, flow_id, "save")
-    assert result["reason"] == "reconfigure_successful"
+    # A new mode, post-roll and schedule need no new FFmpeg (the pre-roll stayed the same).
+    assert result["reason"] == "reconfigure_applied"
     data = hub.subentries[back.subentry_id].data
+    assert data[CONF_EVENT_RETENTION_HOURS] == 48.0
     assert data[CONF_RECORD_MODE] == "scheduled_event"
     assert data[CONF_POST_ROLL_SECONDS] == 5
     assert data[CONF_SCHEDULES] == [

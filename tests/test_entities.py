@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from homeassistant.components.logbook import EVENT_LOGBOOK_ENTRY
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.heldar.const import (
     CONF_POST_ROLL_SECONDS,
     CONF_PRE_ROLL_SECONDS,
     CONF_RECORD_MODE,
+    SIGNAL_STORAGE_UPDATED,
 )
+from custom_components.heldar.recorder.store import CameraStore
 
 from .common import camera_subentry, hub_entry, wait_for_state
 from .recorder.helpers import fake_starts
 
 SENSOR = "sensor.front_recorder_state"
+INTEGRATION = Path(__file__).parent.parent / "custom_components" / "heldar"
 
 
 @pytest.fixture
@@ -89,7 +95,7 @@ async def test_entity_categories_and_defaults(hass: HomeAssistant, front: MockCo
             er.RegistryEntryDisabler.INTEGRATION,
         ),
         "sensor.front_recorder_state": (None, None),
-        "switch.front_recording": (None, None),
+        "switch.front_recording_enabled": (None, None),
     }
     for entity_id, (category, disabled_by) in expected.items():
         entry = registry.async_get(entity_id)
@@ -99,3 +105,56 @@ async def test_entity_categories_and_defaults(hass: HomeAssistant, front: MockCo
     reconnects = hass.states.get("sensor.front_reconnects")
     assert reconnects is not None
     assert reconnects.state == "0"
+
+
+async def test_recording_entities_read_apart(hass: HomeAssistant, front: MockConfigEntry) -> None:
+    """The switch says whether the camera should record, the binary sensor whether it does."""
+    switch = hass.states.get("switch.front_recording_enabled")
+    now = hass.states.get("binary_sensor.front_recording_now")
+    assert switch is not None
+    assert now is not None
+    assert switch.attributes["friendly_name"] == "Front Recording enabled"
+    assert now.attributes["friendly_name"] == "Front Recording now"
+    assert now.state == "on"
+    assert "device_class" not in now.attributes  # its own texts, not "Running"
+    strings = json.loads((INTEGRATION / "translations" / "en.json").read_text())
+    assert strings["entity"]["binary_sensor"]["recording"]["state"] == {
+        "off": "Not recording",
+        "on": "Recording",
+    }
+
+
+@pytest.mark.parametrize(("used", "shown"), [(4_800_000, 4.8), (48_000_000_000, 48_000.0)])
+async def test_storage_used_reads_in_megabytes(
+    hass: HomeAssistant,
+    front: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    used: int,
+    shown: float,
+) -> None:
+    """4.8 MB reads "4.8 MB", not "0.0 GB": bytes shown in MB with one decimal."""
+    monkeypatch.setattr(CameraStore, "used_bytes", lambda _store: used)
+    async_dispatcher_send(hass, SIGNAL_STORAGE_UPDATED.format(front.entry_id))
+    await hass.async_block_till_done()
+    for entity_id in ("sensor.front_storage_used", "sensor.heldar_total_storage"):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.attributes["unit_of_measurement"] == "MB"
+        assert float(state.state) == pytest.approx(shown)
+        options = er.async_get(hass).async_get(entity_id).options  # type: ignore[union-attr]
+        assert options["sensor"]["suggested_display_precision"] == 1
+    free = hass.states.get("sensor.heldar_free_space")
+    assert free is not None
+    assert free.attributes["unit_of_measurement"] == "GB"
+
+
+async def test_button_on_a_continuous_camera(hass: HomeAssistant, front: MockConfigEntry) -> None:
+    """The button says it has nothing to add, and so does the logbook when it is pressed."""
+    button = "button.front_trigger_recording"
+    assert hass.states.get(button).attributes["press_result"] == "already_continuous"  # type: ignore[union-attr]
+    entries = async_capture_events(hass, EVENT_LOGBOOK_ENTRY)
+    await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
+    (entry,) = entries
+    assert entry.data["name"] == "Front"
+    assert entry.data["message"] == "already recording continuously"
+    assert entry.data["entity_id"] == button

@@ -59,8 +59,8 @@ async def test_entities_and_unload(
 ) -> None:
     """Each camera gets its device and entities; unloading stops every FFmpeg."""
     storage, entry = two_cameras
-    assert hass.states.get("switch.front_recording").state == STATE_ON  # type: ignore[union-attr]
-    assert hass.states.get("binary_sensor.front_recording").state == STATE_ON  # type: ignore[union-attr]
+    assert hass.states.get("switch.front_recording_enabled").state == STATE_ON  # type: ignore[union-attr]
+    assert hass.states.get("binary_sensor.front_recording_now").state == STATE_ON  # type: ignore[union-attr]
     sensor = hass.states.get(FRONT)
     assert sensor is not None
     assert sensor.attributes["reconnects"] == 0
@@ -95,17 +95,17 @@ async def test_switch_pauses_only_that_camera(
     back_pid = recorder_pid(hass, BACK)
     front_pid = recorder_pid(hass, FRONT)
     await hass.services.async_call(
-        "switch", "turn_off", {"entity_id": "switch.front_recording"}, blocking=True
+        "switch", "turn_off", {"entity_id": "switch.front_recording_enabled"}, blocking=True
     )
     await wait_for_state(hass, FRONT, "disabled")
-    assert hass.states.get("switch.front_recording").state == STATE_OFF  # type: ignore[union-attr]
-    assert hass.states.get("binary_sensor.front_recording").state == STATE_OFF  # type: ignore[union-attr]
+    assert hass.states.get("switch.front_recording_enabled").state == STATE_OFF  # type: ignore[union-attr]
+    assert hass.states.get("binary_sensor.front_recording_now").state == STATE_OFF  # type: ignore[union-attr]
     assert not pid_alive(front_pid)
     subentry = next(s for s in entry.subentries.values() if s.title == "Front")  # type: ignore[attr-defined]
     assert subentry.data[CONF_RECORD_ENABLED] is False
 
     await hass.services.async_call(
-        "switch", "turn_on", {"entity_id": "switch.front_recording"}, blocking=True
+        "switch", "turn_on", {"entity_id": "switch.front_recording_enabled"}, blocking=True
     )
     await wait_for_state(hass, FRONT, "recording")
     assert recorder_pid(hass, BACK) == back_pid

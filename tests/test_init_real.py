@@ -46,7 +46,7 @@ async def test_record_lose_recover_unload(
     assert await hass.config_entries.async_setup(entry.entry_id)
 
     await wait_for_state(hass, SENSOR, "recording")
-    assert hass.states.get("binary_sensor.driveway_recording").state == STATE_ON  # type: ignore[union-attr]
+    assert hass.states.get("binary_sensor.driveway_recording_now").state == STATE_ON  # type: ignore[union-attr]
     folder = tmp_path / "driveway"
     async with asyncio.timeout(30):
         while len(list(folder.glob("*.mp4"))) < 5:

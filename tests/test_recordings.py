@@ -88,9 +88,9 @@ async def test_sensors(hass: HomeAssistant, hub: MockConfigEntry, disk: Disk) ->
     store = recordings.stores["gate"]
     used = hass.states.get("sensor.gate_storage_used")
     assert used is not None
-    assert float(used.state) == pytest.approx(store.index.total_bytes / GB, abs=0.01)
+    assert float(used.state) == pytest.approx(store.index.total_bytes / 1_000_000, abs=0.01)
     assert used.attributes["segments"] == 3
-    assert used.attributes["unit_of_measurement"] == "GB"
+    assert used.attributes["unit_of_measurement"] == "MB"
     oldest = hass.states.get("sensor.gate_oldest_recording")
     assert oldest is not None
     assert dt_util.parse_datetime(oldest.state) == dt_util.utc_from_timestamp(

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.components.logbook import EVENT_LOGBOOK_ENTRY
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import probatio as vol
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.heldar.const import (
     CONF_POST_ROLL_SECONDS,
@@ -23,7 +25,9 @@ from custom_components.heldar.const import (
     CONF_RECORD_MODE,
     CONF_SCHEDULES,
     DOMAIN,
+    EVENT_RECORDING_STARTED,
 )
+from custom_components.heldar.logbook import async_describe_events
 
 from .common import camera_subentry, hub_entry, wait_for_state
 from .recorder.helpers import fake_starts
@@ -91,6 +95,7 @@ async def test_event_camera_idles_until_triggered(
     assert camera["device_id"] == device_id(hass, "Gate")
     assert camera["mode"] == "event"
     assert camera["result"] == "started"
+    assert camera["state"] == "connecting"  # what is about to happen, not "idle"
     assert camera["recording"] is False  # FFmpeg is only starting
     window_end = datetime.fromisoformat(camera["window_end"])
     assert before + timedelta(seconds=2) <= window_end <= dt_util.utcnow() + timedelta(seconds=2)
@@ -110,7 +115,11 @@ async def test_results_for_every_mode(hass: HomeAssistant, cameras: MockConfigEn
     """Continuous, scheduled and paused cameras answer without failing the automation."""
     response = await trigger(
         hass,
-        entity_id=["sensor.yard_recorder_state", "switch.shed_recording", "switch.porch_recording"],
+        entity_id=[
+            "sensor.yard_recorder_state",
+            "switch.shed_recording_enabled",
+            "switch.porch_recording_enabled",
+        ],
     )
     results = {camera["camera"]: camera["result"] for camera in response["cameras"]}
     assert results == {
@@ -150,12 +159,46 @@ async def test_burst_of_triggers(
 
 
 async def test_button_triggers(hass: HomeAssistant, cameras: MockConfigEntry) -> None:
-    """The Trigger recording button starts a window with the camera's post-roll."""
+    """The Trigger recording button starts a window with the camera's post-roll.
+
+    Its reason stays the raw key in the event, for automations, and reads as words in the
+    logbook.
+    """
+    started = async_capture_events(hass, EVENT_RECORDING_STARTED)
+    describers: dict[str, Callable[[Event], dict[str, str]]] = {}
+    async_describe_events(hass, lambda _d, kind, describe: describers.update({kind: describe}))
     await hass.services.async_call(
         "button", "press", {"entity_id": "button.gate_trigger_recording"}, blocking=True
     )
     state = await wait_for_state(hass, GATE, "recording")
     assert state.attributes["window_end"] is not None
+    button = hass.states.get("button.gate_trigger_recording")
+    assert button is not None
+    assert button.attributes["press_result"] == "started"
+    async with asyncio.timeout(10):
+        while not started:
+            await asyncio.sleep(0.05)
+    assert started[0].data["reasons"] == ["button"]
+    line = describers[EVENT_RECORDING_STARTED](started[0])
+    assert line["message"] == "started an event recording (Trigger button pressed)"
+
+
+@pytest.mark.parametrize(
+    ("camera", "result", "message"),
+    [
+        ("shed", "schedule_only", "records on its schedule only, so the trigger was ignored"),
+        ("porch", "recording_disabled", "not recording: its Recording enabled switch is off"),
+    ],
+)
+async def test_button_that_does_nothing_says_why(
+    hass: HomeAssistant, cameras: MockConfigEntry, camera: str, result: str, message: str
+) -> None:
+    """A press that cannot record is explained on the button and in the logbook."""
+    button = f"button.{camera}_trigger_recording"
+    assert hass.states.get(button).attributes["press_result"] == result  # type: ignore[union-attr]
+    entries = async_capture_events(hass, EVENT_LOGBOOK_ENTRY)
+    await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
+    assert [entry.data["message"] for entry in entries] == [message]
 
 
 async def test_bad_targets(hass: HomeAssistant, cameras: MockConfigEntry) -> None:

@@ -207,7 +207,7 @@ FLOWS = (
     Flow(("config",), ("config_flow.py",), frozenset(StorageProblem)),
     Flow(
         ("config_subentries", SUBENTRY_CAMERA),
-        ("camera_flow.py", "schedule_form.py"),
+        ("camera_flow.py", "schedule_steps.py", "schedule_form.py"),
         frozenset(ProbeOutcome) - {ProbeOutcome.OK},
     ),
 )
@@ -312,6 +312,30 @@ def _string(node: ast.AST | None) -> str | None:
     return None
 
 
+def _literals(node: ast.AST | None, scope: ast.AST | None = None) -> set[str]:
+    """Return the literal strings a value can be.
+
+    A constant, either branch of ``a if c else b``, or (given the ``scope``) every literal
+    assigned to the variable it names.
+    """
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body, scope) | _literals(node.orelse, scope)
+    if isinstance(node, ast.Name) and scope is not None:
+        return {
+            value
+            for assign in ast.walk(scope)
+            if isinstance(assign, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == node.id for t in assign.targets)
+            for value in _literals(assign.value)
+        }
+    return {value} if (value := _string(node)) else set()
+
+
+def _flow_tree(files: tuple[str, ...]) -> ast.Module:
+    """Return a flow's modules (the flow and its mixins) as one tree."""
+    return ast.Module(body=[node for name in files for node in _tree(name).body], type_ignores=[])
+
+
 def _where(name: str, node: ast.AST) -> str:
     return f"{INTEGRATION.name}/{name}:{getattr(node, 'lineno', '?')}"
 
@@ -333,7 +357,7 @@ def _shown_steps(tree: ast.Module) -> set[str]:
     shown = {
         step
         for call in _calls(tree, re.compile(r"^async_show_(form|menu|progress)$"))
-        if (step := _string(_keyword(call, "step_id")))
+        for step in _literals(_keyword(call, "step_id"))
     }
     for step, method in _step_methods(tree).items():
         if any(_string(node) == step for node in ast.walk(method)):
@@ -348,7 +372,6 @@ def _menus(tree: ast.Module) -> dict[str, tuple[ast.AST, set[str]]]:
         if not isinstance(function, ast.AsyncFunctionDef | ast.FunctionDef):
             continue
         for call in _calls(function, "async_show_menu"):
-            step = _string(_keyword(call, "step_id")) or "?"
             options = _keyword(call, "menu_options")
             if isinstance(options, ast.Name):
                 found = _list_variable(function, options.id)
@@ -356,7 +379,8 @@ def _menus(tree: ast.Module) -> dict[str, tuple[ast.AST, set[str]]]:
                 found = {value for element in options.elts if (value := _string(element))}
             else:
                 continue  # a dict of labels: shown as given, not translated
-            menus[step] = (call, found)
+            for step in _literals(_keyword(call, "step_id")) or {"?"}:
+                menus[step] = (call, found)
     return menus
 
 
@@ -415,11 +439,11 @@ def _is_error_field(key: ast.expr | None) -> bool:
 
 
 def _flow_aborts(tree: ast.Module) -> set[str]:
-    found = {
-        reason
-        for call in _calls(tree, "async_abort")
-        if (reason := _string(_keyword(call, "reason")))
-    }
+    found: set[str] = set()
+    for function in ast.walk(tree):
+        if isinstance(function, ast.AsyncFunctionDef | ast.FunctionDef):
+            for call in _calls(function, "async_abort"):
+                found |= _literals(_keyword(call, "reason"), function)
     if any(_calls(tree, "_abort_if_unique_id_configured")):
         found.add("already_configured")
     return found
@@ -645,6 +669,14 @@ def test_manifest_dependencies() -> None:
 # -- tests: hacs.json ---------------------------------------------------------------------
 
 
+def test_license() -> None:
+    """HACS wants a LICENSE; Heldar's is Apache-2.0, as Home Assistant's, and the README says so."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text
+    assert "Version 2.0, January 2004" in text
+    assert "[LICENSE](LICENSE)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_hacs_json() -> None:
     """HACS needs a name, reads only its own keys, and refuses installs below ``homeassistant``."""
     hacs = _json(ROOT / "hacs.json")
@@ -691,28 +723,84 @@ def test_services_yaml_matches_registered_services() -> None:
     )
 
 
+# hassfest's services.yaml schema for a custom integration (script/hassfest/services.py in
+# Home Assistant core), including its rule that a target has no device filter: "Services do not
+# support device filters on target, use a device selector instead". The frontend's target
+# picker still offers the devices that have a matching (Heldar) entity.
+def _no_device_filter(target: dict[str, Any]) -> dict[str, Any]:
+    if "device" in target:
+        msg = "Services do not support device filters on target"
+        raise vol.Invalid(msg)
+    return target
+
+
+def _exists(value: object) -> object:
+    if value is None:
+        msg = "Value cannot be None"
+        raise vol.Invalid(msg)
+    return value
+
+
+_TEXTS = {vol.Optional("name"): str, vol.Optional("description"): str}
+_FIELD = vol.Schema(
+    {
+        vol.Optional("example"): _exists,
+        vol.Optional("default"): _exists,
+        vol.Optional("required"): bool,
+        vol.Optional("advanced"): bool,
+        vol.Optional("selector"): selector.validate_selector,
+        vol.Optional("filter"): dict,
+        **_TEXTS,
+    }
+)
+_SECTION = vol.Schema(
+    {vol.Optional("collapsed"): bool, vol.Required("fields"): {str: _FIELD}, **_TEXTS}
+)
+HASSFEST_SERVICES = vol.Schema(
+    {
+        cv.slug: vol.Any(
+            vol.Schema(
+                {
+                    vol.Optional("target"): vol.Any(
+                        vol.All(selector.TargetSelector.CONFIG_SCHEMA, _no_device_filter), None
+                    ),
+                    vol.Optional("fields"): {str: vol.Any(_FIELD, _SECTION)},
+                    **_TEXTS,
+                }
+            ),
+            None,
+        )
+    }
+)
+
+
 def test_services_yaml_schema() -> None:
-    """Targets and selectors must be ones HA accepts; every field needs a selector for the UI."""
-    problems: list[str] = []
-    for service, schema in _services().items():
-        if cv.slug(service) != service:
-            problems.append(f"{service}: not a valid action name")
-        if schema is None:
-            continue
-        if "target" in schema and schema["target"] is not None:
-            try:
-                selector.TargetSelector.CONFIG_SCHEMA(schema["target"])
-            except vol.Invalid as err:
-                problems.append(f"{service}.target: {err}")
-        for field, spec in _service_fields(schema):
-            if "selector" not in (spec or {}):
-                problems.append(f"{service}.fields.{field}: no selector")
-                continue
-            try:
-                selector.validate_selector(spec["selector"])
-            except vol.Invalid as err:
-                problems.append(f"{service}.fields.{field}.selector: {err}")
-    assert not problems, "services.yaml:\n" + "\n".join(problems)
+    """services.yaml passes hassfest's schema; every field has a selector, for the UI."""
+    services = _services()
+    HASSFEST_SERVICES(services)
+    missing = [
+        f"{service}.fields.{field}"
+        for service, schema in services.items()
+        for field, spec in _service_fields(schema or {})
+        if "selector" not in (spec or {})
+    ]
+    assert not missing, f"services.yaml fields without a selector: {missing}"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"trigger": {"target": {"device": {"integration": DOMAIN}}}},
+        {"trigger": {"target": {"entity": {"integration": DOMAIN}, "device": {}}}},
+        {"trigger": {"fields": {"reason": {"selector": {"no_such_selector": {}}}}}},
+        {"trigger": {"fields": {"reason": {"example": None}}}},
+        {"Trigger": None},
+    ],
+)
+def test_hassfest_services_schema_rejects(bad: dict[str, Any]) -> None:
+    """The mirrored schema refuses what hassfest refuses (so a pass above means something)."""
+    with pytest.raises(vol.Invalid):
+        HASSFEST_SERVICES(bad)
 
 
 def _service_fields(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any] | None]]:
@@ -832,7 +920,7 @@ def test_flow_translations(flow: Flow) -> None:
     """Every step, menu option, error and abort reason the flow can show has its English text."""
     strings = _strings()
     section = flow.section
-    tree = _tree(flow.files[0])
+    tree = _flow_tree(flow.files)
     methods = _step_methods(tree)
     paths: list[tuple[str, ...]] = []
     problems: list[str] = []

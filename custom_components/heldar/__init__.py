@@ -41,6 +41,7 @@ _LOGGER = logging.getLogger(__name__)
 PLATFORMS = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CAMERA,
     Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,

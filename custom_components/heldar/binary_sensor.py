@@ -1,9 +1,12 @@
-"""The Recording binary sensor: on while media from the camera is reaching the disk."""
+"""The Recording now binary sensor: on while media from the camera is reaching the disk.
+
+It is the recorder state reduced to yes or no, for automations and badges that only ask
+"is this camera recording right now?"; the Recording enabled switch says whether it should.
+"""
 
 from __future__ import annotations
 
 from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
@@ -18,8 +21,9 @@ PARALLEL_UPDATES = 0
 
 RECORDING = BinarySensorEntityDescription(
     key="recording",
+    # No device class: its own state texts ("Recording", "Not recording") read better than
+    # "Running" next to a switch.
     translation_key="recording",
-    device_class=BinarySensorDeviceClass.RUNNING,
 )
 
 
@@ -28,7 +32,7 @@ async def async_setup_entry(
     entry: HeldarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a Recording binary sensor per camera."""
+    """Add a Recording now binary sensor per camera."""
     async_setup_camera_entities(
         hass,
         entry,

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.components.logbook import async_log_entry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import DOMAIN, REASON_BUTTON
 from .entity import HeldarCameraEntity, async_setup_camera_entities
+from .recorder.modes import RecordMode
 from .runtime import HeldarConfigEntry
+from .texts import async_load_texts, result_text
 
 PARALLEL_UPDATES = 0
 
 TRIGGER = ButtonEntityDescription(key="trigger", translation_key="trigger")
+# Results that open or extend an event: the recording's own logbook line tells of those.
+_RECORDS = {"started", "extended"}
 
 
 async def async_setup_entry(
@@ -20,6 +28,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a Trigger recording button per camera."""
+    await async_load_texts(hass)
     async_setup_camera_entities(
         hass,
         entry,
@@ -29,8 +38,34 @@ async def async_setup_entry(
 
 
 class TriggerButton(HeldarCameraEntity, ButtonEntity):
-    """Start or extend an event recording with the camera's post-roll."""
+    """Start or extend an event recording with the camera's post-roll, and say what it did."""
+
+    _last_result: str | None = None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return what a press does: nothing in a mode without triggers, else the last result."""
+        config = self._camera.config
+        if not config.record_enabled:
+            result: str | None = "recording_disabled"
+        elif config.record_mode is RecordMode.CONTINUOUS:
+            result = "already_continuous"
+        elif not config.record_mode.uses_triggers:
+            result = "schedule_only"
+        else:
+            result = self._last_result
+        return {"press_result": result}
 
     async def async_press(self) -> None:
-        """Trigger the camera, as heldar.trigger would."""
-        self._camera.async_trigger(None, "button")
+        """Trigger the camera, as heldar.trigger would; a press that does nothing is logged."""
+        result = str(self._camera.async_trigger(None, REASON_BUTTON)["result"])
+        self._last_result = result
+        if result not in _RECORDS:
+            async_log_entry(
+                self.hass,
+                self._camera.config.name,
+                result_text(self.hass, result),
+                DOMAIN,
+                self.entity_id,
+            )
+        self.async_write_ha_state()

@@ -8,27 +8,23 @@ applied: a new stream restarts the camera's FFmpeg, a new mode or schedule does 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+import logging
 from typing import Any
 
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
-from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
-from homeassistant.helpers.selector import (
-    BooleanSelector,
-    EntitySelector,
-    EntitySelectorConfig,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
+from homeassistant.config_entries import ConfigSubentry, SubentryFlowResult
 from homeassistant.util import slugify
-import probatio as vol
 
+from .camera_schemas import (
+    CONF_EVENT_RETENTION,
+    CONF_RETENTION,
+    CONNECTION_SCHEMA,
+    ENTITY_SCHEMA,
+    EVENTS_SCHEMA,
+    RECORDING_SCHEMA,
+    hours_from_form,
+    recording_form_values,
+)
 from .const import (
     CONF_CAMERA_ENTITY,
     CONF_EVENT_RETENTION_HOURS,
@@ -50,99 +46,21 @@ from .const import (
     DEFAULT_POST_ROLL_SECONDS,
     DEFAULT_PRE_ROLL_SECONDS,
     DEFAULT_RETENTION_HOURS,
-    DEFAULT_SEGMENT_SECONDS,
-    MAX_POST_ROLL_SECONDS,
-    MAX_PRE_ROLL_SECONDS,
-    MAX_SEGMENT_SECONDS,
-    MIN_SEGMENT_SECONDS,
     PROBE_TIMEOUT_SECONDS,
+    SUBENTRY_CAMERA,
 )
 from .recorder.modes import RecordMode
 from .recorder.probe import ProbeOutcome, probe_stream
 from .recorder.supervisor import SourceUnavailableError
 from .recorder.urls import InvalidStreamUrlError, parse_stream_url, with_credentials
-from .schedule_form import (
-    CONF_WINDOWS,
-    form_values,
-    summary,
-    window_choices,
-    window_from_form,
-    window_schema,
-)
+from .runtime import CameraConfig
+from .schedule_steps import ScheduleEditorMixin
 from .sources import EntitySource
 
-CONF_WINDOW = "window"
+_LOGGER = logging.getLogger(__name__)
 
 
-def _number(maximum: float, unit: str, minimum: float = 0, *, step: float = 1) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum,
-            max=maximum,
-            step=step,
-            mode=NumberSelectorMode.BOX,
-            unit_of_measurement=unit,
-        )
-    )
-
-
-def _seconds(maximum: int, minimum: int = 0) -> NumberSelector:
-    return _number(maximum, "s", minimum)
-
-
-CONNECTION_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_NAME): TextSelector(),
-        vol.Required(CONF_STREAM_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
-        vol.Optional(CONF_USERNAME): TextSelector(TextSelectorConfig(autocomplete="username")),
-        vol.Optional(CONF_PASSWORD): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
-        ),
-        vol.Required(CONF_SEGMENT_SECONDS, default=DEFAULT_SEGMENT_SECONDS): _seconds(
-            MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS
-        ),
-        vol.Required(CONF_RECORD_AUDIO, default=False): BooleanSelector(),
-    }
-)
-
-ENTITY_SCHEMA = vol.Schema(
-    {
-        vol.Optional(CONF_NAME): TextSelector(),
-        vol.Required(CONF_CAMERA_ENTITY): EntitySelector(EntitySelectorConfig(domain="camera")),
-        vol.Required(CONF_SEGMENT_SECONDS, default=DEFAULT_SEGMENT_SECONDS): _seconds(
-            MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS
-        ),
-        vol.Required(CONF_RECORD_AUDIO, default=False): BooleanSelector(),
-    }
-)
-
-RECORDING_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_RECORD_MODE, default=RecordMode.CONTINUOUS.value): SelectSelector(
-            SelectSelectorConfig(
-                options=[mode.value for mode in RecordMode],
-                mode=SelectSelectorMode.LIST,
-                translation_key=CONF_RECORD_MODE,
-            )
-        ),
-        vol.Required(CONF_POST_ROLL_SECONDS, default=DEFAULT_POST_ROLL_SECONDS): _seconds(
-            MAX_POST_ROLL_SECONDS
-        ),
-        vol.Required(CONF_PRE_ROLL_SECONDS, default=DEFAULT_PRE_ROLL_SECONDS): _seconds(
-            MAX_PRE_ROLL_SECONDS
-        ),
-        vol.Required(CONF_RETENTION_HOURS, default=DEFAULT_RETENTION_HOURS): _number(
-            87_600, "h", 1
-        ),
-        vol.Required(CONF_EVENT_RETENTION_HOURS, default=DEFAULT_EVENT_RETENTION_HOURS): _number(
-            87_600, "h", 1
-        ),
-        vol.Required(CONF_QUOTA_GB, default=0): _number(100_000, "GB", 0, step=0.1),
-    }
-)
-
-
-class CameraSubentryFlow(ConfigSubentryFlow):
+class CameraSubentryFlow(ScheduleEditorMixin):
     """Add or edit one camera; the stream is tried before anything is saved."""
 
     def __init__(self) -> None:
@@ -152,12 +70,7 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         # A password typed into a form that then failed validation, kept here (never sent
         # back to the browser) so the user does not have to type it again.
         self._typed_password = ""
-        self._editing: int | None = None
-
-    @property
-    def _schedules(self) -> list[dict[str, Any]]:
-        schedules: list[dict[str, Any]] = self._data.setdefault(CONF_SCHEDULES, [])
-        return schedules
+        self._connection_step = "url"
 
     # -- adding ---------------------------------------------------------------------------
 
@@ -167,12 +80,14 @@ class CameraSubentryFlow(ConfigSubentryFlow):
 
     async def async_step_url(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a camera by its stream URL."""
+        self._connection_step = "url"
         return await self._async_connection("url", user_input, next_step=self.async_step_recording)
 
     async def async_step_entity(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Add a camera by one of Home Assistant's camera entities."""
+        self._connection_step = "entity"
         return await self._async_entity("entity", user_input, next_step=self.async_step_recording)
 
     # -- editing --------------------------------------------------------------------------
@@ -187,7 +102,11 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         if RecordMode(self._data[CONF_RECORD_MODE]).uses_schedule:
             options.append("schedule")
         options.append("save")
-        return self.async_show_menu(step_id="reconfigure", menu_options=options)
+        return self.async_show_menu(
+            step_id="reconfigure",
+            menu_options=options,
+            description_placeholders={"camera": self._get_reconfigure_subentry().title},
+        )
 
     async def async_step_connection(
         self, user_input: dict[str, Any] | None = None
@@ -202,8 +121,9 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         )
 
     async def async_step_save(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Save the edits; the hub restarts this camera's FFmpeg only if the stream changed."""
+        """Save the edits, and say what the hub does with them."""
         subentry = self._get_reconfigure_subentry()
+        before = CameraConfig.from_subentry(subentry)
         self.hass.config_entries.async_update_subentry(
             self._get_entry(),
             subentry,
@@ -211,135 +131,97 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             title=self._data[CONF_NAME],
             unique_id=_identity(self._data),
         )
-        return self.async_abort(reason="reconfigure_successful")
+        after = CameraConfig.from_subentry(self._get_reconfigure_subentry())
+        if after == before:
+            reason = "reconfigure_unchanged"
+        elif after.needs_restart_from(before):
+            reason = "reconfigure_restarted"
+        else:
+            reason = "reconfigure_applied"
+        return self.async_abort(
+            reason=reason, description_placeholders={"camera": self._data[CONF_NAME]}
+        )
 
     # -- shared steps ---------------------------------------------------------------------
 
     async def async_step_recording(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Choose when the camera records, and the event roll lengths."""
-        if user_input is not None:
-            self._data[CONF_RECORD_MODE] = str(user_input[CONF_RECORD_MODE])
-            self._data[CONF_POST_ROLL_SECONDS] = int(user_input[CONF_POST_ROLL_SECONDS])
-            self._data[CONF_PRE_ROLL_SECONDS] = int(user_input[CONF_PRE_ROLL_SECONDS])
-            self._data[CONF_RETENTION_HOURS] = float(user_input[CONF_RETENTION_HOURS])
-            self._data[CONF_EVENT_RETENTION_HOURS] = float(user_input[CONF_EVENT_RETENTION_HOURS])
-            self._data[CONF_QUOTA_GB] = float(user_input[CONF_QUOTA_GB])
-            self._data.setdefault(CONF_SCHEDULES, [])
-            if RecordMode(self._data[CONF_RECORD_MODE]).uses_schedule:
-                return await self.async_step_schedule()
-            return await self._async_finish()
-        return self.async_show_form(
-            step_id="recording",
-            data_schema=self.add_suggested_values_to_schema(RECORDING_SCHEMA, self._data),
-        )
-
-    async def async_step_schedule(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """The schedule editor: add, edit or remove windows, then go on."""
-        options = ["add_window"]
-        if self._schedules:
-            options += ["edit_window", "remove_windows"]
-        options.append("schedule_done")
-        return self.async_show_menu(
-            step_id="schedule",
-            menu_options=options,
-            description_placeholders={"windows": summary(self._schedules) or "-"},
-        )
-
-    async def async_step_schedule_done(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Leave the schedule editor."""
-        return await self._async_finish()
-
-    async def async_step_add_window(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Add one window."""
-        self._editing = None
-        return await self._async_window_form("add_window", user_input)
-
-    async def async_step_edit_window(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Pick the window to edit."""
-        if user_input is not None:
-            self._editing = int(user_input[CONF_WINDOW])
-            return await self.async_step_window()
-        return self.async_show_form(
-            step_id="edit_window",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_WINDOW): SelectSelector(
-                        SelectSelectorConfig(
-                            options=window_choices(self._schedules), mode=SelectSelectorMode.LIST
-                        )
-                    )
-                }
-            ),
-        )
-
-    async def async_step_window(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change the picked window."""
-        return await self._async_window_form("window", user_input)
-
-    async def async_step_remove_windows(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Remove windows."""
-        if user_input is not None:
-            drop = {int(index) for index in user_input.get(CONF_WINDOWS, [])}
-            self._data[CONF_SCHEDULES] = [w for i, w in enumerate(self._schedules) if i not in drop]
-            return await self.async_step_schedule()
-        return self.async_show_form(
-            step_id="remove_windows",
-            data_schema=vol.Schema(
-                {
-                    vol.Optional(CONF_WINDOWS, default=[]): SelectSelector(
-                        SelectSelectorConfig(
-                            options=window_choices(self._schedules),
-                            multiple=True,
-                            mode=SelectSelectorMode.LIST,
-                        )
-                    )
-                }
-            ),
-        )
-
-    # -- helpers --------------------------------------------------------------------------
-
-    async def _async_window_form(
-        self, step_id: str, user_input: dict[str, Any] | None
-    ) -> SubentryFlowResult:
+        """Choose when the camera records, how long footage is kept and the quota."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            window, errors = window_from_form(user_input)
-            if window is not None:
-                if self._editing is None:
-                    self._schedules.append(window)
-                else:
-                    self._schedules[self._editing] = window
-                return await self.async_step_schedule()
-        if user_input is not None:
-            shown = user_input
-        elif self._editing is not None:
-            shown = form_values(self._schedules[self._editing])
-        else:
-            shown = {}
+            retention = hours_from_form(user_input.get(CONF_RETENTION))
+            if retention is None:
+                errors[CONF_RETENTION] = "retention_required"
+            else:
+                mode = RecordMode(str(user_input[CONF_RECORD_MODE]))
+                self._data[CONF_RECORD_MODE] = mode.value
+                self._data[CONF_RETENTION_HOURS] = retention
+                self._data[CONF_QUOTA_GB] = float(user_input[CONF_QUOTA_GB])
+                self._data.setdefault(CONF_SCHEDULES, [])
+                # Stored in every mode, so switching to an event mode later has them.
+                self._data.setdefault(CONF_PRE_ROLL_SECONDS, DEFAULT_PRE_ROLL_SECONDS)
+                self._data.setdefault(CONF_POST_ROLL_SECONDS, DEFAULT_POST_ROLL_SECONDS)
+                self._data.setdefault(CONF_EVENT_RETENTION_HOURS, DEFAULT_EVENT_RETENTION_HOURS)
+                if mode.uses_triggers:
+                    return await self.async_step_events()
+                return await self._async_after_events()
+        shown = user_input if user_input is not None else recording_form_values(self._data)
         return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(window_schema(), shown),
+            step_id="recording",
+            data_schema=self.add_suggested_values_to_schema(RECORDING_SCHEMA, shown),
             errors=errors,
         )
+
+    async def async_step_events(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The event recording settings, asked only in the modes that take triggers."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            retention = hours_from_form(user_input.get(CONF_EVENT_RETENTION))
+            if retention is None:
+                errors[CONF_EVENT_RETENTION] = "retention_required"
+            else:
+                self._data[CONF_PRE_ROLL_SECONDS] = int(user_input[CONF_PRE_ROLL_SECONDS])
+                self._data[CONF_POST_ROLL_SECONDS] = int(user_input[CONF_POST_ROLL_SECONDS])
+                self._data[CONF_EVENT_RETENTION_HOURS] = retention
+                return await self._async_after_events()
+        shown = user_input if user_input is not None else recording_form_values(self._data)
+        return self.async_show_form(
+            step_id="events",
+            data_schema=self.add_suggested_values_to_schema(EVENTS_SCHEMA, shown),
+            errors=errors,
+        )
+
+    async def _async_after_events(self) -> SubentryFlowResult:
+        if RecordMode(self._data[CONF_RECORD_MODE]).uses_schedule:
+            return await self.async_step_schedule()
+        return await self._async_finish()
 
     async def _async_finish(self) -> SubentryFlowResult:
         if "subentry_id" in self.context:
             return await self.async_step_reconfigure()
+        # Another add flow may have saved a camera with this name, folder or stream meanwhile.
+        owner = self._name_owner(self._data[CONF_NAME], self._data[CONF_SLUG])
+        error = {CONF_NAME: "name_taken"}
+        if other := self._owner(_identity(self._data)):
+            owner = other
+            key = CONF_CAMERA_ENTITY if self._data.get(CONF_CAMERA_ENTITY) else CONF_STREAM_URL
+            error = {key: "already_configured"}
+        if owner is not None:
+            self._data.pop(CONF_SLUG, None)
+            shown = dict(self._data)
+            shown.pop(CONF_PASSWORD, None)
+            step = self._connection_step
+            return self.async_show_form(
+                step_id=step,
+                data_schema=self.add_suggested_values_to_schema(
+                    ENTITY_SCHEMA if step == "entity" else CONNECTION_SCHEMA, shown
+                ),
+                errors=error,
+                description_placeholders={"camera": owner},
+            )
         return self.async_create_entry(
             title=self._data[CONF_NAME],
             data=self._data,
@@ -353,9 +235,9 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         next_step: Callable[[], Awaitable[SubentryFlowResult]],
     ) -> SubentryFlowResult:
         errors: dict[str, str] = {}
-        detail = ""
+        owner = ""
         if user_input is not None:
-            connection, errors, detail = await self._async_validate_connection(user_input)
+            connection, errors, owner = await self._async_validate_connection(user_input)
             if not errors:
                 self._data.update(connection)
                 return await next_step()
@@ -365,22 +247,24 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(CONNECTION_SCHEMA, shown),
             errors=errors,
-            description_placeholders={"detail": detail},
+            description_placeholders={"camera": owner},
         )
 
     async def _async_validate_connection(
         self, user_input: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, str], str]:
-        """Return the connection settings, the form errors and FFmpeg's (masked) words."""
+        """Return the connection settings, the form errors and the camera a clash is with."""
         name = str(user_input[CONF_NAME]).strip()
         if not name:
             return {}, {CONF_NAME: "name_required"}, ""
+        if owner := self._name_owner(name):
+            return {}, {CONF_NAME: "name_taken"}, owner
         try:
             parsed = parse_stream_url(str(user_input[CONF_STREAM_URL]).strip())
         except InvalidStreamUrlError:
             return {}, {CONF_STREAM_URL: "invalid_url"}, ""
-        if self._url_taken(parsed.url):
-            return {}, {CONF_STREAM_URL: "already_configured"}, ""
+        if owner := self._owner(_unique_id(parsed.url)):
+            return {}, {CONF_STREAM_URL: "already_configured"}, owner
 
         username = str(user_input.get(CONF_USERNAME) or "").strip() or parsed.username
         typed = str(user_input.get(CONF_PASSWORD) or "")
@@ -395,7 +279,9 @@ class CameraSubentryFlow(ConfigSubentryFlow):
             binary, with_credentials(parsed.url, username, password), PROBE_TIMEOUT_SECONDS
         )
         if result.outcome is not ProbeOutcome.OK:
-            return {}, {"base": str(result.outcome)}, result.detail
+            # FFmpeg's own words are masked, and belong in the log, not on the form.
+            _LOGGER.debug("Trying %s failed (%s): %s", parsed.url, result.outcome, result.detail)
+            return {}, {"base": str(result.outcome)}, ""
 
         connection = {
             CONF_NAME: name,
@@ -416,9 +302,9 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         next_step: Callable[[], Awaitable[SubentryFlowResult]],
     ) -> SubentryFlowResult:
         errors: dict[str, str] = {}
-        detail = ""
+        owner = ""
         if user_input is not None:
-            connection, errors, detail = await self._async_validate_entity(user_input)
+            connection, errors, owner = await self._async_validate_entity(user_input)
             if not errors:
                 self._data.update(connection)
                 return await next_step()
@@ -428,7 +314,7 @@ class CameraSubentryFlow(ConfigSubentryFlow):
                 ENTITY_SCHEMA, user_input if user_input is not None else self._data
             ),
             errors=errors,
-            description_placeholders={"detail": detail},
+            description_placeholders={"camera": owner},
         )
 
     async def _async_validate_entity(
@@ -439,17 +325,21 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         state = self.hass.states.get(entity_id)
         if state is None:
             return {}, {CONF_CAMERA_ENTITY: "entity_missing"}, ""
-        if self._taken(entity_id):
-            return {}, {CONF_CAMERA_ENTITY: "already_configured"}, ""
+        if owner := self._owner(entity_id):
+            return {}, {CONF_CAMERA_ENTITY: "already_configured"}, owner
         name = str(user_input.get(CONF_NAME) or "").strip() or state.name
+        if owner := self._name_owner(name):
+            return {}, {CONF_NAME: "name_taken"}, owner
         try:
             url = await EntitySource(self.hass, entity_id).resolve()
         except SourceUnavailableError as err:
-            return {}, {CONF_CAMERA_ENTITY: "no_stream"}, str(err)
+            _LOGGER.debug("%s offers no stream: %s", entity_id, err)
+            return {}, {CONF_CAMERA_ENTITY: "no_stream"}, ""
         binary = get_ffmpeg_manager(self.hass).binary
         result = await probe_stream(binary, url, PROBE_TIMEOUT_SECONDS)
         if result.outcome is not ProbeOutcome.OK:
-            return {}, {"base": str(result.outcome)}, result.detail
+            _LOGGER.debug("Trying %s failed (%s): %s", entity_id, result.outcome, result.detail)
+            return {}, {"base": str(result.outcome)}, ""
         connection = {
             CONF_NAME: name,
             CONF_CAMERA_ENTITY: entity_id,
@@ -463,15 +353,30 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         }
         return connection, {}, ""
 
-    def _url_taken(self, url: str) -> bool:
-        return self._taken(_unique_id(url))
-
-    def _taken(self, unique_id: str) -> bool:
+    def _others(self) -> list[ConfigSubentry]:
+        """Return the hub's other cameras (all of them when adding)."""
         own = self.context.get("subentry_id")
-        return any(
-            other.unique_id == unique_id
-            for other in self._get_entry().subentries.values()
-            if other.subentry_id != own
+        return [
+            sub
+            for sub in self._get_entry().subentries.values()
+            if sub.subentry_type == SUBENTRY_CAMERA and sub.subentry_id != own
+        ]
+
+    def _owner(self, unique_id: str) -> str | None:
+        """Return the name of the other camera with this stream or entity, if any."""
+        return next((sub.title for sub in self._others() if sub.unique_id == unique_id), None)
+
+    def _name_owner(self, name: str, slug: str | None = None) -> str | None:
+        """Return the name of the other camera called ``name`` (or using folder ``slug``)."""
+        wanted = name.casefold()
+        return next(
+            (
+                sub.title
+                for sub in self._others()
+                if str(sub.data.get(CONF_NAME) or sub.title).casefold() == wanted
+                or (slug is not None and sub.data.get(CONF_SLUG) == slug)
+            ),
+            None,
         )
 
     def _new_slug(self, name: str) -> str:

@@ -13,6 +13,8 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    DurationSelector,
+    DurationSelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -22,6 +24,7 @@ import probatio as vol
 
 from . import local_roots
 from .camera_flow import CameraSubentryFlow
+from .camera_schemas import form_duration, hours_from_form
 from .const import (
     CONF_MIN_FREE_GB,
     CONF_MIRROR_DIR,
@@ -36,6 +39,7 @@ from .const import (
 from .recorder.storage import check_storage
 
 TITLE = "Heldar"
+CONF_MIRROR_RETENTION = "mirror_retention"
 
 HUB_SCHEMA = vol.Schema(
     {
@@ -46,13 +50,10 @@ HUB_SCHEMA = vol.Schema(
             )
         ),
         vol.Optional(CONF_MIRROR_DIR): TextSelector(),
+        # Entered as days, hours and minutes; stored in hours.
         vol.Required(
-            CONF_MIRROR_RETENTION_HOURS, default=DEFAULT_MIRROR_RETENTION_HOURS
-        ): NumberSelector(
-            NumberSelectorConfig(
-                min=1, max=87_600, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="h"
-            )
-        ),
+            CONF_MIRROR_RETENTION, default=form_duration(DEFAULT_MIRROR_RETENTION_HOURS)
+        ): DurationSelector(DurationSelectorConfig(enable_day=True, enable_second=False)),
     }
 )
 
@@ -70,7 +71,7 @@ class HeldarConfigFlow(ConfigFlow, domain=DOMAIN):
             data, errors = await self._async_validate(user_input)
             if not errors:
                 return self.async_create_entry(title=TITLE, data=data)
-        return self._show_form("user", user_input or self._defaults(), errors)
+        return self._show_form("user", user_input or _form_values(self._defaults()), errors)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -85,7 +86,7 @@ class HeldarConfigFlow(ConfigFlow, domain=DOMAIN):
                 self.hass.config_entries.async_update_entry(entry, data={**entry.data, **data})
                 return self.async_abort(reason="reconfigure_successful")
         return self._show_form(
-            "reconfigure", user_input or {**self._defaults(), **entry.data}, errors
+            "reconfigure", user_input or _form_values({**self._defaults(), **entry.data}), errors
         )
 
     def _defaults(self) -> dict[str, Any]:
@@ -116,11 +117,14 @@ class HeldarConfigFlow(ConfigFlow, domain=DOMAIN):
             # A mirror is never created: an unmounted share must not fill the local disk.
             elif problem := await self.hass.async_add_executor_job(check_storage, mirror):
                 errors[CONF_MIRROR_DIR] = str(problem)
+        mirror_hours = hours_from_form(user_input.get(CONF_MIRROR_RETENTION))
+        if mirror_hours is None:
+            errors[CONF_MIRROR_RETENTION] = "retention_required"
         data = {
             CONF_STORAGE_DIR: str(storage),
             CONF_MIN_FREE_GB: float(user_input[CONF_MIN_FREE_GB]),
             CONF_MIRROR_DIR: str(mirror) if mirror else "",
-            CONF_MIRROR_RETENTION_HOURS: float(user_input[CONF_MIRROR_RETENTION_HOURS]),
+            CONF_MIRROR_RETENTION_HOURS: mirror_hours,
         }
         return data, errors
 
@@ -140,3 +144,11 @@ class HeldarConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Cameras are subentries of the hub."""
         return {SUBENTRY_CAMERA: CameraSubentryFlow}
+
+
+def _form_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the hub's stored settings as form values (the mirror retention as a duration)."""
+    values = dict(data)
+    if (hours := values.pop(CONF_MIRROR_RETENTION_HOURS, None)) is not None:
+        values[CONF_MIRROR_RETENTION] = form_duration(float(hours))
+    return values

@@ -71,3 +71,5 @@ GB: Final = 1_000_000_000
 SIGNAL_STORAGE_UPDATED: Final = f"{DOMAIN}_storage_updated_{{}}"
 ISSUE_DISK_BELOW_FLOOR: Final = "disk_below_floor"
 ISSUE_MIRROR_UNREACHABLE: Final = "mirror_unreachable"
+# The reason the Trigger recording button gives; shown translated, kept raw in event data.
+REASON_BUTTON: Final = "button"

@@ -1,4 +1,8 @@
-"""Logbook lines for event recordings."""
+"""Logbook lines for event recordings.
+
+The lines, and the reasons in them ("Trigger button pressed"), are translated; the events
+keep the raw reason keys ("button") for automations.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from homeassistant.components.logbook import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTR
 from homeassistant.core import Event, HomeAssistant, callback
 
 from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
+from .texts import logbook_text, reason_text
 
 
 @callback
@@ -21,16 +26,18 @@ def async_describe_events(
     @callback
     def describe(event: Event) -> dict[str, str]:
         data = event.data
-        reasons = ", ".join(data.get("reasons") or []) or "no reason given"
+        reasons = ", ".join(
+            reason_text(hass, reason) for reason in data.get("reasons") or []
+        ) or logbook_text(hass, "no_reason")
         if event.event_type == EVENT_RECORDING_STARTED:
-            message = f"started an event recording ({reasons})"
+            message = logbook_text(hass, "started", reasons=reasons)
         elif data.get("clip"):
             seconds = (
                 datetime.fromisoformat(data["end"]) - datetime.fromisoformat(data["start"])
             ).total_seconds()
-            message = f"recorded a {seconds:.0f} s event clip ({reasons})"
+            message = logbook_text(hass, "clip", seconds=f"{seconds:.0f}", reasons=reasons)
         else:
-            message = f"ended an event recording without a clip: {data.get('error')}"
+            message = logbook_text(hass, "no_clip", error=str(data.get("error")))
         return {LOGBOOK_ENTRY_NAME: str(data.get("camera")), LOGBOOK_ENTRY_MESSAGE: message}
 
     async_describe_event(DOMAIN, EVENT_RECORDING_STARTED, describe)

@@ -31,7 +31,9 @@ def window_schema() -> vol.Schema:
                 SelectSelectorConfig(
                     options=DAY_KEYS,
                     multiple=True,
-                    mode=SelectSelectorMode.LIST,
+                    # A compact picker keeps the form short, so an error on the days
+                    # field stays in view next to the Submit button.
+                    mode=SelectSelectorMode.DROPDOWN,
                     translation_key="weekday",
                 )
             ),

@@ -49,13 +49,17 @@ class HubDescription(SensorEntityDescription):
     value: Callable[[HeldarData], float | int | None]
 
 
+# Bytes, shown by HA's unit conversion: recordings in MB with one decimal, so 4.8 MB reads
+# "4.8 MB" and 48 GB "48,000.0 MB" (each entity's unit can be changed in its settings); a
+# disk's free space in GB.
 _BYTES = {
     "device_class": SensorDeviceClass.DATA_SIZE,
     "native_unit_of_measurement": UnitOfInformation.BYTES,
-    "suggested_unit_of_measurement": UnitOfInformation.GIGABYTES,
+    "suggested_unit_of_measurement": UnitOfInformation.MEGABYTES,
     "suggested_display_precision": 1,
     "state_class": SensorStateClass.MEASUREMENT,
 }
+_DISK_BYTES = {**_BYTES, "suggested_unit_of_measurement": UnitOfInformation.GIGABYTES}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,7 +120,7 @@ HUB_SENSORS = (
         key="free_space",
         translation_key="free_space",
         value=lambda data: data.recordings.free_bytes,
-        **_BYTES,  # type: ignore[arg-type]
+        **_DISK_BYTES,  # type: ignore[arg-type]
     ),
     HubDescription(
         key="total_storage",

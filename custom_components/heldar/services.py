@@ -20,7 +20,11 @@ from homeassistant.util.json import JsonValueType
 import probatio as vol
 
 from .const import ATTR_POST_ROLL, ATTR_REASON, DOMAIN, MAX_POST_ROLL_SECONDS, SERVICE_TRIGGER
+from .recorder.supervisor import RecorderState
 from .runtime import CameraHandle, HeldarConfigEntry
+
+# Results after which the camera records (if it did not already).
+_OPENS = {"started", "extended"}
 
 TRIGGER_SCHEMA = cv.make_entity_service_schema(
     {
@@ -52,8 +56,19 @@ async def _async_trigger(call: ServiceCall) -> ServiceResponse:
     for device_id, camera in _targeted_cameras(call):
         response = camera.async_trigger(post_roll, reason)
         response["device_id"] = device_id
-        results.append(response)
+        results.append(_expected(response))
     return {"cameras": results}
+
+
+def _expected(response: dict[str, JsonValueType]) -> dict[str, JsonValueType]:
+    """Report what is about to happen: an idle camera that was just triggered is connecting.
+
+    The recorder starts FFmpeg on its own task, after this call returns; "idle" next to
+    "started" would read as if the trigger did nothing.
+    """
+    if response["result"] in _OPENS and response["state"] == RecorderState.IDLE:
+        response["state"] = RecorderState.CONNECTING.value
+    return response
 
 
 @callback

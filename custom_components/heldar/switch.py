@@ -1,4 +1,4 @@
-"""The Recording switch: lets a user pause and resume a camera's recording."""
+"""The Recording enabled switch: lets a user pause and resume a camera's recording."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ async def async_setup_entry(
     entry: HeldarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a Recording switch per camera."""
+    """Add a Recording enabled switch per camera."""
     async_setup_camera_entities(
         hass,
         entry,

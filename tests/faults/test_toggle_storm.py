@@ -99,7 +99,7 @@ class Storm:
                 await asyncio.sleep(float(arg))
 
     async def _switch(self, slug: str, *, on: bool) -> None:
-        switch = f"switch.{slug}_recording"
+        switch = f"switch.{slug}_recording_enabled"
         await self.hass.services.async_call(
             "switch", "turn_on" if on else "turn_off", {"entity_id": switch}, blocking=True
         )
@@ -125,7 +125,7 @@ class Storm:
             loop = asyncio.get_running_loop()
             await asyncio.sleep(max(self.last_trigger + MAX_POST_ROLL + 0.5 - loop.time(), 0))
         for slug in CAMERAS:
-            switch = hass.states.get(f"switch.{slug}_recording")
+            switch = hass.states.get(f"switch.{slug}_recording_enabled")
             assert switch is not None
             on = self.stored_switch(slug)
             assert switch.state == (STATE_ON if on else STATE_OFF)

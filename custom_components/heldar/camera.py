@@ -1,0 +1,69 @@
+"""Live view: a camera entity for every camera Heldar records by URL.
+
+Its stream is the camera's own URL (with the login), for Home Assistant's live view; its
+picture is the newest keyframe Heldar already recorded, so neither opens a connection of
+Heldar's own. A camera added from a Home Assistant camera entity already has that entity.
+"""
+
+from __future__ import annotations
+
+from homeassistant.components.camera import Camera, CameraEntityDescription, CameraEntityFeature
+from homeassistant.components.ffmpeg import get_ffmpeg_manager
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .entity import HeldarCameraEntity, async_setup_camera_entities
+from .recorder.supervisor import RecorderState
+from .recorder.urls import with_credentials
+from .runtime import CameraHandle, HeldarConfigEntry, HeldarData
+from .stills import StillCache
+
+PARALLEL_UPDATES = 0
+
+# Named after its device: the camera is the device's main feature.
+LIVE = CameraEntityDescription(key="camera", name=None)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: HeldarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a camera entity per URL camera."""
+    async_setup_camera_entities(
+        hass,
+        entry,
+        async_add_entities,
+        lambda data, camera: [] if camera.config.camera_entity else [HeldarCamera(data, camera)],
+    )
+
+
+class HeldarCamera(HeldarCameraEntity, Camera):
+    """The camera's live stream, and its newest recorded keyframe as the picture."""
+
+    _attr_supported_features = CameraEntityFeature.STREAM
+
+    def __init__(self, data: HeldarData, camera: CameraHandle) -> None:
+        """Bind to ``camera``."""
+        HeldarCameraEntity.__init__(self, data, camera, LIVE)
+        Camera.__init__(self)
+        self._stills = StillCache()
+
+    @property
+    def is_recording(self) -> bool:
+        """Return whether Heldar is recording this camera now."""
+        status = self._camera.status
+        return status is not None and status.state is RecorderState.RECORDING
+
+    async def stream_source(self) -> str | None:
+        """Return the camera's URL with its login, for Home Assistant's stream."""
+        config = self._camera.config
+        return with_credentials(config.stream_url, config.username, config.password)
+
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
+        """Return the newest keyframe Heldar has on disk (the frontend scales it)."""
+        return await self._stills.async_newest(
+            self.hass, get_ffmpeg_manager(self.hass).binary, self._camera.store.index
+        )
