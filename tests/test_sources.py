@@ -22,6 +22,7 @@ from custom_components.heldar.const import (
     CONF_NAME,
     CONF_RECORD_AUDIO,
     CONF_SEGMENT_SECONDS,
+    CONF_TRANSCODE_MJPEG,
     DOMAIN,
     SUBENTRY_CAMERA,
 )
@@ -225,6 +226,7 @@ async def test_reconfigure_an_entity_camera(hass: HomeAssistant, hub: MockConfig
         CONF_CAMERA_ENTITY,
         CONF_SEGMENT_SECONDS,
         CONF_RECORD_AUDIO,
+        CONF_TRANSCODE_MJPEG,
     ]
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"], {**fields, CONF_NAME: "Porch", CONF_SEGMENT_SECONDS: 20}

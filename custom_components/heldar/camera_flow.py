@@ -41,6 +41,7 @@ from .const import (
     CONF_SEGMENT_SECONDS,
     CONF_SLUG,
     CONF_STREAM_URL,
+    CONF_TRANSCODE_MJPEG,
     CONF_USERNAME,
     DEFAULT_EVENT_RETENTION_HOURS,
     DEFAULT_POST_ROLL_SECONDS,
@@ -290,6 +291,7 @@ class CameraSubentryFlow(ScheduleEditorMixin):
             CONF_PASSWORD: password,
             CONF_SEGMENT_SECONDS: int(user_input[CONF_SEGMENT_SECONDS]),
             CONF_RECORD_AUDIO: bool(user_input[CONF_RECORD_AUDIO]),
+            CONF_TRANSCODE_MJPEG: bool(user_input.get(CONF_TRANSCODE_MJPEG, True)),
         }
         connection[CONF_SLUG] = self._data.get(CONF_SLUG) or self._new_slug(name)
         connection[CONF_RECORD_ENABLED] = self._data.get(CONF_RECORD_ENABLED, True)
@@ -348,6 +350,7 @@ class CameraSubentryFlow(ScheduleEditorMixin):
             CONF_PASSWORD: "",
             CONF_SEGMENT_SECONDS: int(user_input[CONF_SEGMENT_SECONDS]),
             CONF_RECORD_AUDIO: bool(user_input[CONF_RECORD_AUDIO]),
+            CONF_TRANSCODE_MJPEG: bool(user_input.get(CONF_TRANSCODE_MJPEG, True)),
             CONF_SLUG: self._data.get(CONF_SLUG) or self._new_slug(name),
             CONF_RECORD_ENABLED: self._data.get(CONF_RECORD_ENABLED, True),
         }

@@ -38,6 +38,7 @@ from .const import (
     CONF_RETENTION_HOURS,
     CONF_SEGMENT_SECONDS,
     CONF_STREAM_URL,
+    CONF_TRANSCODE_MJPEG,
     CONF_USERNAME,
     DEFAULT_EVENT_RETENTION_HOURS,
     DEFAULT_POST_ROLL_SECONDS,
@@ -109,6 +110,7 @@ _SEGMENTS = {
         MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS
     ),
     vol.Required(CONF_RECORD_AUDIO, default=False): BooleanSelector(),
+    vol.Required(CONF_TRANSCODE_MJPEG, default=True): BooleanSelector(),
 }
 
 CONNECTION_SCHEMA = vol.Schema(

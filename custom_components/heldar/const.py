@@ -23,6 +23,7 @@ CONF_USERNAME: Final = "username"
 CONF_PASSWORD: Final = "password"  # noqa: S105 - a key name, not a password
 CONF_SEGMENT_SECONDS: Final = "segment_seconds"
 CONF_RECORD_AUDIO: Final = "record_audio"
+CONF_TRANSCODE_MJPEG: Final = "transcode_mjpeg"
 # Instead of a stream URL: a camera entity of another integration, asked for its stream.
 CONF_CAMERA_ENTITY: Final = "camera_entity"
 # Recording modes (issue: modes). Stored with the camera, changed without an FFmpeg restart.

@@ -37,6 +37,7 @@ from .const import (
     CONF_SEGMENT_SECONDS,
     CONF_SLUG,
     CONF_STREAM_URL,
+    CONF_TRANSCODE_MJPEG,
     CONF_USERNAME,
     DEFAULT_EVENT_RETENTION_HOURS,
     DEFAULT_POST_ROLL_SECONDS,
@@ -86,6 +87,7 @@ class CameraConfig:
     password: str = field(default="", repr=False)
     segment_seconds: int = DEFAULT_SEGMENT_SECONDS
     record_audio: bool = False
+    transcode_mjpeg: bool = True
     record_enabled: bool = True
     record_mode: RecordMode = RecordMode.CONTINUOUS
     schedules: tuple[Mapping[str, Any], ...] = ()
@@ -108,6 +110,7 @@ class CameraConfig:
             password=str(data.get(CONF_PASSWORD) or ""),
             segment_seconds=int(data.get(CONF_SEGMENT_SECONDS, DEFAULT_SEGMENT_SECONDS)),
             record_audio=bool(data.get(CONF_RECORD_AUDIO, False)),
+            transcode_mjpeg=bool(data.get(CONF_TRANSCODE_MJPEG, True)),
             record_enabled=bool(data.get(CONF_RECORD_ENABLED, True)),
             record_mode=RecordMode(data.get(CONF_RECORD_MODE, RecordMode.CONTINUOUS)),
             schedules=tuple(data.get(CONF_SCHEDULES) or ()),
@@ -143,6 +146,7 @@ class CameraConfig:
             self.password,
             self.segment_seconds,
             self.record_audio,
+            self.transcode_mjpeg,
             self.slug,
             self.pre_roll_seconds,
         ) != (
@@ -152,6 +156,7 @@ class CameraConfig:
             other.password,
             other.segment_seconds,
             other.record_audio,
+            other.transcode_mjpeg,
             other.slug,
             other.pre_roll_seconds,
         )
@@ -228,6 +233,7 @@ class CameraHandle:
             output_dir=self.output_dir,
             segment_seconds=config.segment_seconds,
             record_audio=config.record_audio,
+            transcode_mjpeg=config.transcode_mjpeg,
             pre_roll_seconds=config.pre_roll_seconds,
             buffer_dir=buffer_dir,
             ffprobe=self.store.index.ffprobe,
