@@ -7,7 +7,6 @@ the file's codecs, and the video must play for 3 s.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 import functools
 import http.server
@@ -18,15 +17,11 @@ import threading
 import pytest
 
 from custom_components.heldar.recorder.supervisor import (
-    CameraRecorder,
-    CameraSpec,
-    RecorderState,
-    StaticSource,
     Timing,
 )
 from tests.browser_env import chromium
 from tests.media import RtspCamera
-from tests.recorder.helpers import StatusLog
+from tests.recorder.helpers import record_with_audio
 
 REAL = Timing(poll_connecting=0.25, poll_recording=0.5)
 # Cells whose MP4 a browser plays: H.264 (MJPEG is written as H.264) with each audio.
@@ -60,30 +55,6 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         thread.join()
 
 
-async def record_one_segment(camera: RtspCamera, folder: Path) -> Path:
-    """Record until the first 4 s segment is closed; return it."""
-    log = StatusLog()
-    spec = CameraSpec(
-        "cam",
-        "Cam",
-        StaticSource(camera.url),
-        folder,
-        segment_seconds=4,
-        record_audio=True,
-        ffprobe="ffprobe",
-    )
-    recorder = CameraRecorder(spec, ffmpeg_binary="ffmpeg", listener=log, timing=REAL)
-    recorder.start()
-    try:
-        await log.wait_state(RecorderState.RECORDING, timeout=30)
-        async with asyncio.timeout(40):
-            while len(files := sorted(folder.glob("*.mp4"))) < 3:
-                await asyncio.sleep(0.25)
-    finally:
-        await recorder.stop()
-    return files[1]
-
-
 @pytest.mark.parametrize(("video", "audio", "codecs"), CELLS)
 async def test_recording_plays_in_chromium(
     rtsp_camera: Callable[..., RtspCamera],
@@ -95,7 +66,10 @@ async def test_recording_plays_in_chromium(
 ) -> None:
     """CanPlayType says yes for the file's codecs, and 3 s of it play."""
     camera = rtsp_camera(codec=video, audio=audio, gop=25, width=320, height=240)
-    segment = await record_one_segment(camera, tmp_path / "rec")
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    files, _ = await record_with_audio(camera.url, folder, segment_seconds=4, files=2, timing=REAL)
+    segment = files[0]  # closed when the second opened; it starts on the first keyframe
     www, base = served
     shutil.copy(segment, www / "clip.mp4")
     (www / "index.html").write_text('<video id="v" muted playsinline src="clip.mp4"></video>')

@@ -9,7 +9,14 @@ from pathlib import Path
 import time
 
 from custom_components.heldar.recorder.process import StopTimeouts
-from custom_components.heldar.recorder.supervisor import RecorderState, RecorderStatus, Timing
+from custom_components.heldar.recorder.supervisor import (
+    CameraRecorder,
+    CameraSpec,
+    RecorderState,
+    RecorderStatus,
+    StaticSource,
+    Timing,
+)
 
 # Everything scaled down so a unit test takes a second or two, not minutes.
 FAST = Timing(
@@ -106,3 +113,29 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> No
             msg = "condition not met in time"
             raise TimeoutError(msg)
         await asyncio.sleep(0.05)
+
+
+async def record_with_audio(
+    url: str, folder: Path, *, segment_seconds: int, files: int, timing: Timing
+) -> tuple[list[Path], StatusLog]:
+    """Record ``url`` (audio kept, codecs probed) until ``folder`` holds ``files`` segments."""
+    log = StatusLog()
+    spec = CameraSpec(
+        "cam",
+        "Cam",
+        StaticSource(url),
+        folder,
+        segment_seconds=segment_seconds,
+        record_audio=True,
+        ffprobe="ffprobe",
+    )
+    recorder = CameraRecorder(spec, ffmpeg_binary="ffmpeg", listener=log, timing=timing)
+    recorder.start()
+    try:
+        await log.wait_state(RecorderState.RECORDING, timeout=30)
+        async with asyncio.timeout(40):
+            while len(found := sorted(folder.glob("*.mp4"))) < files:
+                await asyncio.sleep(0.25)
+    finally:
+        await recorder.stop()
+    return found, log

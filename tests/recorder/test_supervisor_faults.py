@@ -160,26 +160,6 @@ async def test_a_dead_task_is_never_shown_healthy(
     assert not recorder.running
 
 
-async def test_cancelled_task_reaps_ffmpeg(fake_ffmpeg: Path, tmp_path: Path) -> None:
-    """A cancelled supervisor waits for its killed FFmpeg, so no zombie is left behind."""
-    log = StatusLog()
-    recorder = make_recorder(fake_ffmpeg, tmp_path, log)
-    tasks: list[asyncio.Task[None]] = []
-
-    def factory(coro: object, name: str) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)  # type: ignore[arg-type]
-        tasks.append(task)
-        return task
-
-    recorder.start(factory)
-    await log.wait_state(RecorderState.RECORDING)
-    process = recorder._process
-    assert process is not None
-    tasks[0].cancel()
-    await recorder.stop()
-    assert process.returncode is not None
-
-
 async def test_media_time_running_away_is_caught_and_restarted(
     fake_ffmpeg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -102,8 +102,16 @@ def input_options(url: str, io_timeout_us: int = RTSP_IO_TIMEOUT_US) -> list[str
 
 
 # MJPEG to H.264: the cheapest x264 preset, the camera's own size and rate, a keyframe every
-# 2 s so segments can be cut, and the pixel format every browser decodes.
+# 2 s so segments can be cut, and the pixel format every browser decodes. Frames keep their
+# arrival times (``vfr``): a constant-rate output made FFmpeg "duplicate" thousands of frames
+# to fill the jump from the first, unstamped packet to the wall clock; ``vfr`` never duplicates,
+# and drops a frame only if it would share its timestamp with the one before (frames read in a
+# burst). The encoder keeps the input's fine time base, so that happens only within 11 us.
 _MJPEG_TO_H264 = [
+    "-fps_mode",
+    "vfr",
+    "-enc_time_base:v",
+    "-1",
     "-c:v",
     "libx264",
     "-preset",
