@@ -20,6 +20,7 @@ from homeassistant.util.json import JsonValueType
 import probatio as vol
 
 from .const import ATTR_POST_ROLL, ATTR_REASON, DOMAIN, MAX_POST_ROLL_SECONDS, SERVICE_TRIGGER
+from .export import EXPORT_SCHEMA, SERVICE_EXPORT, async_handle_service
 from .runtime import CameraHandle, HeldarConfigEntry
 
 TRIGGER_SCHEMA = cv.make_entity_service_schema(
@@ -40,6 +41,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_TRIGGER,
         _async_trigger,
         schema=TRIGGER_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_EXPORT,
+        async_handle_service,
+        schema=EXPORT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
 
