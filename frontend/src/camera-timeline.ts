@@ -42,6 +42,9 @@ const RATES = [1, 2, 4] as const;
 const CLICK_SLOP_PX = 6;
 
 const iso = (t: number): string => new Date(t).toISOString();
+/** An HA icon where the frontend has them, a plain character elsewhere (unit tests, very old frontends). */
+const icon = (name: string, fallback: string): TemplateResult =>
+  customElements.get("ha-icon") ? html`<ha-icon .icon=${name}></ha-icon>` : html`${fallback}`;
 const pct = (fraction: number): string => `${(fraction * 100).toFixed(3)}%`;
 
 function errorText(err: unknown): string {
@@ -99,6 +102,14 @@ export class HeldarCameraTimeline extends LitElement {
   private _loading = false;
   private _press: { x: number; t: number; moved: boolean } | null = null;
   private _live: LovelaceCardElement | null = null;
+  private _width = 480;
+  private _resize = new ResizeObserver((entries) => {
+    const width = entries[0]?.contentRect.width ?? 0;
+    if (width > 0 && Math.abs(width - this._width) > 8) {
+      this._width = width;
+      this.requestUpdate();
+    }
+  });
 
   private get _now(): number {
     return Date.now() + this._skew;
@@ -107,11 +118,13 @@ export class HeldarCameraTimeline extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this._timer = window.setInterval(() => this._tick(), 1000);
+    this._resize.observe(this);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.clearInterval(this._timer);
+    this._resize.disconnect();
     this._player?.stop();
     this._player = null;
     this._playing = false;
@@ -241,6 +254,11 @@ export class HeldarCameraTimeline extends LitElement {
   private _timeupdate(): void {
     const clock = this._player?.wallClock() ?? null;
     if (clock !== null) this._playhead = clock;
+  }
+
+  /** The wall-clock instant (epoch ms) of the frame on screen, from the stream's program date-time. */
+  playingAt(): number | null {
+    return this._playing ? (this._player?.wallClock() ?? null) : null;
   }
 
   goLive(): void {
@@ -479,6 +497,8 @@ export class HeldarCameraTimeline extends LitElement {
       </div>
       <div
         class="track"
+        data-view-start=${iso(start)}
+        data-view-end=${iso(view.end)}
         @pointerdown=${(e: PointerEvent) => this._down(e)}
         @pointermove=${(e: PointerEvent) => this._move(e)}
         @pointerup=${(e: PointerEvent) => this._up(e)}
@@ -505,10 +525,14 @@ export class HeldarCameraTimeline extends LitElement {
         ${this._playhead !== null && visible(this._playhead, this._playhead)
           ? html`<div class="playhead" style="left:${left(this._playhead)}"></div>`
           : nothing}
-        ${this._cursor !== null ? html`<div class="cursor" style="left:${left(this._cursor)}"></div>` : nothing}
+        ${this._cursor !== null
+          ? html`<div class="cursor" data-time=${iso(this._cursor)} style="left:${left(this._cursor)}"></div>`
+          : nothing}
       </div>
       <div class="ticks">
-        ${ticks(start, view.end, this._clock).map(
+        ${ticks(start, view.end, this._clock, Math.max(2, Math.floor(this._width / 64)))
+          .filter((tick) => fractionOf(tick.t, view) > 0.05 && fractionOf(tick.t, view) < 0.95)
+          .map(
           (tick) =>
             html`<span class="tick ${tick.major ? "major" : ""}" style="left:${left(tick.t)}">${tick.label}</span>`,
         )}
@@ -525,22 +549,34 @@ export class HeldarCameraTimeline extends LitElement {
     const readout = this._cursor ?? this._playhead;
     const selection = this._selection;
     return html`<div class="bar">
-        <button class="zoom-in" title="Zoom in" @click=${() => this._zoom(zoomStep(this._view.hours, -1))}>+</button>
-        <button class="zoom-out" title="Zoom out" @click=${() => this._zoom(zoomStep(this._view.hours, 1))}>−</button>
+        <button class="zoom-in" title="Zoom in" @click=${() => this._zoom(zoomStep(this._view.hours, -1))}>
+          ${icon("mdi:magnify-plus-outline", "+")}
+        </button>
+        <button class="zoom-out" title="Zoom out" @click=${() => this._zoom(zoomStep(this._view.hours, 1))}>
+          ${icon("mdi:magnify-minus-outline", "−")}
+        </button>
         <select
           class="zoom"
-          .value=${String(this._view.hours)}
           @change=${(e: Event) => this._zoom(Number((e.target as HTMLSelectElement).value))}
         >
-          ${ZOOM_HOURS.map((h) => html`<option value=${h}>${h < 48 ? `${h} h` : `${h / 24} days`}</option>`)}
+          ${ZOOM_HOURS.map(
+            (h) =>
+              html`<option value=${h} ?selected=${h === this._view.hours}>
+                ${h < 48 ? `${h} h` : `${h / 24} days`}
+              </option>`,
+          )}
         </select>
-        <button class="pan-back" title="Earlier" @click=${() => this._pan(-1)}>‹</button>
-        <button class="pan-on" title="Later" @click=${() => this._pan(1)}>›</button>
+        <button class="pan-back" title="Earlier" @click=${() => this._pan(-1)}>${icon("mdi:chevron-left", "‹")}</button>
+        <button class="pan-on" title="Later" @click=${() => this._pan(1)}>${icon("mdi:chevron-right", "›")}</button>
         <span class="grow readout">${readout === null ? "" : formatClock(readout, this._clock)}</span>
       </div>
       <div class="bar">
-        <button class="prev-event" title="Previous event" @click=${() => this._jump(-1)}>⏮</button>
-        <button class="next-event" title="Next event" @click=${() => this._jump(1)}>⏭</button>
+        <button class="prev-event" title="Previous event" @click=${() => this._jump(-1)}>
+          ${icon("mdi:skip-previous", "◀")}
+        </button>
+        <button class="next-event" title="Next event" @click=${() => this._jump(1)}>
+          ${icon("mdi:skip-next", "▶")}
+        </button>
         ${RATES.map(
           (rate) =>
             html`<button

@@ -79,6 +79,12 @@ export const timelineStyles = css`
     object-fit: contain;
     display: block;
   }
+  .screen [hidden] {
+    display: none;
+  }
+  ha-icon {
+    --mdc-icon-size: 18px;
+  }
   .screen .badge {
     position: absolute;
     top: 6px;

@@ -55,11 +55,11 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** Tick spacing (minutes) for a visible span, aiming at roughly 6–12 labels. */
-export function tickStepMinutes(spanMs: number): number {
+/** Tick spacing (minutes) for a visible span: the finest that gives at most maxLabels labels. */
+export function tickStepMinutes(spanMs: number, maxLabels = 12): number {
   const steps = [5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
   for (const step of steps) {
-    if (spanMs / (step * MINUTE) <= 12) return step;
+    if (spanMs / (step * MINUTE) <= maxLabels) return step;
   }
   return 1440;
 }
@@ -71,9 +71,9 @@ export function tickStepMinutes(spanMs: number): number {
  * the instants whose *local* time falls on the step, so a DST change yields a 23 h or 25 h day with the
  * repeated or skipped hour exactly as the clock on the wall shows it.
  */
-export function ticks(start: number, end: number, clock: Clock): Tick[] {
+export function ticks(start: number, end: number, clock: Clock, maxLabels = 12): Tick[] {
   const { timeZone, locale, hour12 } = clock;
-  const step = tickStepMinutes(end - start);
+  const step = tickStepMinutes(end - start, maxLabels);
   const walk = Math.min(step, 15) * MINUTE;
   const time = new Intl.DateTimeFormat(locale, { timeZone, hour12, hour: "2-digit", minute: "2-digit" });
   const date = new Intl.DateTimeFormat(locale, { timeZone, weekday: "short", day: "numeric", month: "short" });
