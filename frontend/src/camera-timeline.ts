@@ -519,6 +519,8 @@ export class HeldarCameraTimeline extends LitElement {
         ${this._selection
           ? html`<div
               class="selection"
+              data-start=${iso(this._selection.start)}
+              data-end=${iso(this._selection.end)}
               style="left:${left(this._selection.start)};width:${width(this._selection.start, this._selection.end)}"
             ></div>`
           : nothing}

@@ -110,3 +110,25 @@ describe("the card", () => {
     card.remove();
   });
 });
+
+describe("the editor", () => {
+  it("offers the cameras and reports the ticked ones in their order", async () => {
+    const { hass } = fakeHass();
+    const editor = document.createElement("heldar-timeline-card-editor") as HTMLElement & {
+      setConfig(c: unknown): void;
+      hass: HomeAssistant;
+    };
+    editor.setConfig({ type: "custom:heldar-timeline-card", cameras: ["sub2"] });
+    editor.hass = hass;
+    document.body.append(editor);
+    await settle();
+    await settle();
+    const changes: unknown[] = [];
+    editor.addEventListener("config-changed", (e) => changes.push((e as CustomEvent<{ config: unknown }>).detail.config));
+    const boxes = editor.shadowRoot!.querySelectorAll<HTMLInputElement>("input[type=checkbox]");
+    expect([...boxes].map((b) => b.checked)).toEqual([false, true]);
+    boxes[0].click();
+    expect(changes).toEqual([{ type: "custom:heldar-timeline-card", cameras: ["sub1", "sub2"] }]);
+    editor.remove();
+  });
+});

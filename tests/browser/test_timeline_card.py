@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from playwright.sync_api import Error as PlaywrightError
 import pytest
 
+from tests.media import duration
+
 from .conftest import (
     DASHBOARD,
     KEYFRAME_SECONDS,
@@ -189,6 +191,31 @@ def test_playback_crosses_segment_boundaries_without_stalling(page: Page, review
     if log["waitingSince"] is not None:
         waits.append(samples[-1][0] - log["waitingSince"])
     assert all(wait <= 1000 for wait in waits), waits
+
+
+def test_selected_range_downloads_as_one_file(page: Page, review: Review, tmp_path: Path) -> None:
+    """Select, drag over a minute of footage, Download: one MP4 as long as the selection."""
+    panel = open_card(page, review)
+    panel.locator(".select-range").click()
+    track = panel.locator(".track")
+    box = track.bounding_box()
+    assert box is not None
+    now = time.time()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + x_of(track, now - 90), y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + x_of(track, now - 30), y, steps=5)
+    page.mouse.up()
+    selection = panel.locator(".selection")
+    start = parse(str(selection.get_attribute("data-start")))
+    end = parse(str(selection.get_attribute("data-end")))
+    assert 30 < end - start < 120, (start, end)
+    with page.expect_download(timeout=120_000) as download:
+        panel.locator(".download").click()
+    clip = tmp_path / "range.mp4"
+    download.value.save_as(clip)
+    # Cut at the keyframe at or before the start: up to one keyframe interval longer.
+    assert end - start - 0.5 <= duration(clip) <= end - start + KEYFRAME_SECONDS + 0.5
 
 
 def program_date_times(review: Review, url: str) -> list[float]:
