@@ -41,6 +41,23 @@ const RATES = [1, 2, 4] as const;
 /** A press that moves less than this (px) is a click, not a drag. */
 const CLICK_SLOP_PX = 6;
 
+/** How long the card waits for an export to finish before giving up on downloading it. */
+const EXPORT_WAIT_MS = 10 * 60_000;
+
+/** Resolve once url answers (the file exists); 404 means not yet. */
+async function whenReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const controller = new AbortController();
+    const response = await fetch(url, { headers: { Range: "bytes=0-0" }, cache: "no-store", signal: controller.signal });
+    controller.abort(); // only the status matters, not the body
+    if (response.ok) return;
+    if (response.status !== 404) throw new Error(`The download failed (HTTP ${response.status}).`);
+    if (Date.now() > deadline) throw new Error("The export did not finish in time.");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 const iso = (t: number): string => new Date(t).toISOString();
 /** An HA icon where the frontend has them, a plain character elsewhere (unit tests, very old frontends). */
 const icon = (name: string, fallback: string): TemplateResult =>
@@ -327,7 +344,9 @@ export class HeldarCameraTimeline extends LitElement {
     const t = this._timeOf(event);
     this._cursor = t;
     if (!this._press) return;
-    if (Math.abs(event.clientX - this._press.x) > CLICK_SLOP_PX) this._press.moved = true;
+    // Selecting, any drag counts: at a week's zoom one pixel is many minutes.
+    const slop = this._selecting ? 1 : CLICK_SLOP_PX;
+    if (Math.abs(event.clientX - this._press.x) > slop) this._press.moved = true;
     if (this._selecting) this._selection = orderedRange(this._press.t, t);
   }
 
@@ -349,7 +368,7 @@ export class HeldarCameraTimeline extends LitElement {
   }
 
   private _wheel(event: WheelEvent): void {
-    if (!event.ctrlKey && Math.abs(event.deltaY) < Math.abs(event.deltaX)) return;
+    if (!event.ctrlKey) return; // a plain wheel scrolls the page; Ctrl + wheel (or a pinch) zooms
     event.preventDefault();
     this._zoom(zoomStep(this._view.hours, event.deltaY > 0 ? 1 : -1), this._timeOf(event));
   }
@@ -368,6 +387,9 @@ export class HeldarCameraTimeline extends LitElement {
         end: iso(selection.end),
       });
       const gaps = answer.gaps.length ? `, ${answer.gaps.length} gap(s) inside` : "";
+      this._message = `Exporting ${Math.round(answer.seconds)} s${gaps}…`;
+      // The export runs in the background and appears, whole, when it is done.
+      await whenReady(answer.url, EXPORT_WAIT_MS);
       this._message = `Exported ${Math.round(answer.seconds)} s${gaps}.`;
       const link = document.createElement("a");
       link.href = answer.url;
@@ -403,7 +425,10 @@ export class HeldarCameraTimeline extends LitElement {
   }
 
   private _toggle(domain: string, service: string, entity: string | null): void {
-    if (entity) void this.hass?.callService(domain, service, { entity_id: entity });
+    if (!entity || !this.hass) return;
+    this.hass.callService(domain, service, { entity_id: entity }).catch((err: unknown) => {
+      this._error = errorText(err);
+    });
   }
 
   private _renderHead(): TemplateResult {
@@ -622,4 +647,3 @@ export class HeldarCameraTimeline extends LitElement {
   }
 }
 
-if (!customElements.get("heldar-camera-timeline")) customElements.define("heldar-camera-timeline", HeldarCameraTimeline);

@@ -1,6 +1,5 @@
 // The Lovelace card: one review panel per configured Heldar camera, stacked.
 import { LitElement, css, html, nothing, type TemplateResult } from "lit";
-import "./camera-timeline";
 import type { CameraInfo, CamerasAnswer, CardConfig, HomeAssistant } from "./types";
 
 export const CARD_TYPE = "heldar-timeline-card";

@@ -73,8 +73,17 @@ export class Player {
         }));
         if (started) return;
         started = true;
-        hls.startLoad(positionOf(this.fragments, from) ?? 0);
-        start();
+        const position = positionOf(this.fragments, from) ?? 0;
+        // Play only once the media sits at the instant asked for, so the first frame shown is it.
+        video.addEventListener(
+          "loadedmetadata",
+          () => {
+            if (Math.abs(video.currentTime - position) > 0.05) video.currentTime = position;
+            start();
+          },
+          { once: true },
+        );
+        hls.startLoad(position);
       });
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (data.fatal) {

@@ -171,6 +171,21 @@ def wait_for_footage(setup: Review, seconds: float, timeout: float = 120) -> Non
         time.sleep(1)
 
 
+DEFINE_SPY_JS = """(() => {
+  const define = customElements.define.bind(customElements);
+  window.__heldarDefines = [];
+  customElements.define = (name, constructor, options) => {
+    try {
+      define(name, constructor, options);
+      if (name.startsWith("heldar")) window.__heldarDefines.push(`${name} at ${performance.now()}`);
+    } catch (err) {
+      window.__heldarDefines.push(`${name} failed: ${err}`);
+      throw err;
+    }
+  };
+})();"""
+
+
 def _log_console_error(message: ConsoleMessage) -> None:
     if message.type == "error" and "ERR_NAME_NOT_RESOLVED" not in message.text:
         _LOGGER.warning("console: %s", message.text)
@@ -205,6 +220,8 @@ def browser_page(review: Review, **options: Any) -> Iterator[Page]:  # noqa: ANN
             context.add_init_script(
                 f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))});"
             )
+            # Notes every definition of a Heldar element (or why it failed), for failure messages.
+            context.add_init_script(DEFINE_SPY_JS)
             page = context.new_page()
             # Shown with a failing test's captured log (brand images are offline: not logged).
             page.on("pageerror", lambda error: _LOGGER.warning("page error: %s", error))
