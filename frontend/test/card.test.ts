@@ -132,3 +132,17 @@ describe("the editor", () => {
     editor.remove();
   });
 });
+
+describe("registration", () => {
+  it("defines its elements again when the page swaps in a new custom-element registry", async () => {
+    // HA's app installs a scoped-registry polyfill that replaces window.customElements.
+    const Registry = customElements.constructor as new (window: Window) => CustomElementRegistry;
+    const fresh = new Registry(window);
+    expect(fresh.get("heldar-timeline-card")).toBeUndefined();
+    Object.defineProperty(window, "customElements", { value: fresh, configurable: true, writable: true });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    for (const tag of ["heldar-timeline-card", "heldar-timeline-card-editor", "heldar-camera-timeline"]) {
+      expect(fresh.get(tag), tag).toBeDefined();
+    }
+  });
+});
