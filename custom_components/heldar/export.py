@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime, timedelta
+from enum import StrEnum
 import logging
 from pathlib import Path
 import secrets
@@ -25,25 +26,29 @@ from homeassistant.util import dt as dt_util
 import probatio as vol
 
 from . import review
-from .const import DOMAIN, MEDIA_SOURCE_PREFIX
+from .const import DOMAIN, EVENT_EXPORT_FINISHED, MEDIA_SOURCE_PREFIX
 from .recorder import events as ev
 from .recorder.events import CLIP_SUFFIX, EVENTS_DIR, Event, EventState, SegmentRef
 from .views import RECORDING_URL
 
 _LOGGER = logging.getLogger(__name__)
 
-SERVICE_EXPORT = "export"
-EVENT_EXPORT_FINISHED = f"{DOMAIN}_export_finished"
 MAX_EXPORT = timedelta(hours=24)
 URL_LIFETIME = timedelta(hours=24)
 ATTR_CAMERA = "camera"
 ATTR_START = "start"
 ATTR_END = "end"
 ATTR_DURATION = "duration"
-ERROR_INVALID_RANGE = "invalid_range"
-ERROR_NO_FOOTAGE = "no_footage"
-ERROR_TOO_LONG = "too_long"
-ERROR_NOT_A_CAMERA = "not_a_camera"
+
+
+class ExportError(StrEnum):
+    """Why an export was refused (its translation key, and the websocket error code)."""
+
+    INVALID_RANGE = "invalid_range"
+    NO_FOOTAGE = "no_footage"
+    TOO_LONG = "too_long"
+    NOT_A_CAMERA = "not_a_camera"
+
 
 EXPORT_SCHEMA = vol.All(
     vol.Schema(
@@ -65,7 +70,7 @@ def as_timestamp(moment: datetime) -> float:
     return moment.timestamp()
 
 
-def _invalid(key: str, /, **placeholders: str) -> ServiceValidationError:
+def _invalid(key: ExportError, /, **placeholders: str) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
@@ -80,7 +85,7 @@ async def async_handle_service(call: ServiceCall) -> ServiceResponse:
         subentry = next((k for d, k in device.identifiers if d == DOMAIN), None)
         found = review.find(hass, subentry) if subentry else None
     if found is None:
-        raise _invalid(ERROR_NOT_A_CAMERA, targets=key)
+        raise _invalid(ExportError.NOT_A_CAMERA, targets=key)
     start = as_timestamp(call.data[ATTR_START])
     if ATTR_END in call.data:
         end = as_timestamp(call.data[ATTR_END])
@@ -94,13 +99,13 @@ async def async_start(
 ) -> dict[str, Any]:
     """Check the range, start the join in the background and describe its result."""
     if end <= start:
-        raise _invalid(ERROR_INVALID_RANGE, start=review.iso(start), end=review.iso(end))
+        raise _invalid(ExportError.INVALID_RANGE, start=review.iso(start), end=review.iso(end))
     if end - start > MAX_EXPORT.total_seconds():
-        raise _invalid(ERROR_TOO_LONG, hours=f"{(end - start) / 3600:.1f}")
+        raise _invalid(ExportError.TOO_LONG, hours=f"{(end - start) / 3600:.1f}")
     camera = found.camera
     segments = review.footage(camera, start, end)
     if not segments:
-        raise _invalid(ERROR_NO_FOOTAGE, start=review.iso(start), end=review.iso(end))
+        raise _invalid(ExportError.NO_FOOTAGE, start=review.iso(start), end=review.iso(end))
     covered = [(max(a, start), min(b, end)) for a, b in review.spans(segments)]
     gaps = review.holes(covered, start, end)
     stamp = Event.new_id(start).rsplit("_", 1)[0]
@@ -124,7 +129,7 @@ async def async_start(
     }
     entry = hass.config_entries.async_get_entry(found.entry_id)
     if entry is None:  # pragma: no cover - found means loaded
-        raise _invalid(ERROR_NOT_A_CAMERA, targets=camera.config.name)
+        raise _invalid(ExportError.NOT_A_CAMERA, targets=camera.config.name)
     entry.async_create_background_task(
         hass, _async_run(hass, found, event, dict(result)), f"heldar export {event.id}"
     )

@@ -19,8 +19,15 @@ from homeassistant.helpers.target import TargetSelection, async_extract_referenc
 from homeassistant.util.json import JsonValueType
 import probatio as vol
 
-from .const import ATTR_POST_ROLL, ATTR_REASON, DOMAIN, MAX_POST_ROLL_SECONDS, SERVICE_TRIGGER
-from .export import EXPORT_SCHEMA, SERVICE_EXPORT, async_handle_service
+from .const import (
+    ATTR_POST_ROLL,
+    ATTR_REASON,
+    DOMAIN,
+    MAX_POST_ROLL_SECONDS,
+    SERVICE_EXPORT,
+    SERVICE_TRIGGER,
+)
+from .export import EXPORT_SCHEMA, async_handle_service
 from .runtime import CameraHandle, HeldarConfigEntry
 
 TRIGGER_SCHEMA = cv.make_entity_service_schema(
