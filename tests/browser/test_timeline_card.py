@@ -141,9 +141,16 @@ def test_card_offered_in_picker_and_renders_recent_spans(page: Page, review: Rev
 
     page.goto(f"{review.ha.url}/{DASHBOARD}/0?edit=1")
     page.get_by_role("button", name="Add card").click()
-    page.get_by_text("By card").click()
+    by_card = page.get_by_text("By card")
     offered = page.get_by_text("Heldar timeline")
-    offered.first.wait_for(timeout=30_000)
+    for _ in range(3):  # a click while the dialog still opens can be lost
+        by_card.click()
+        try:
+            offered.first.wait_for(timeout=10_000)
+            break
+        except PlaywrightError:
+            continue
+    offered.first.wait_for(timeout=10_000)
     offered.first.click(force=True)  # the picker lays a click-catching overlay on each preview
     editor = page.locator("heldar-timeline-card-editor")
     editor.get_by_text(review.camera["name"]).wait_for(timeout=30_000)
