@@ -73,20 +73,28 @@ async def test_browse_tree(hass: HomeAssistant, recordings: Recordings) -> None:
     root = await browse(hass, "")
     assert [child.title for child in root.children] == ["Front"]
     camera = await browse(hass, "/front")
-    assert [child.title for child in camera.children] == ["Tuesday 24 November 2026"]
+    assert [child.title for child in camera.children] == ["Tue 24 Nov 2026"]
     day = await browse(hass, "/front/day/2026-11-24")
     titles = [child.title for child in day.children]
     # 13:00 UTC is 14:00 in Amsterdam; the event (trigger 14:00:32) comes first.
-    assert titles == ["14:00:32 motion, door (10 s)", "14:00-15:00 footage (4 segments)"]
+    assert titles == ["14:00:32 motion, door (10 s)", "14:00-15:00"]
     assert day.children[0].can_play
     assert day.children[0].thumbnail == f"/api/heldar/thumbnails/front/{event.id}"
+    # The hour tile plays the whole hour (HLS) and opens on its segments.
+    assert day.children[1].can_play
+    assert day.children[1].can_expand
+    assert day.children[1].media_content_type == "application/vnd.apple.mpegurl"
     hour = await browse(hass, "/front/hour/2026-11-24T14")
-    assert [child.title[:8] for child in hour.children] == [
-        "14:00:00",
-        "14:01:00",
-        "14:02:00",
-        "14:03:00",
+    # The whole hour first, then the segments newest first, each titled with camera and date
+    # (the player shows the title) and with the thumbnail of its first keyframe.
+    assert [child.title for child in hour.children] == [
+        "Front, Tue 24 Nov 2026 14:00 (whole hour)",
+        "Front, Tue 24 Nov 2026 14:03:00",
+        "Front, Tue 24 Nov 2026 14:02:00",
+        "Front, Tue 24 Nov 2026 14:01:00",
+        "Front, Tue 24 Nov 2026 14:00:00",
     ]
+    assert hour.children[1].thumbnail == "/api/heldar/segment_thumbnails/front/20261124_130300.mp4"
     for missing in ("/nowhere", "/front/day/yesterday", "/front/hour/xx", "/front/week/1"):
         with pytest.raises(BrowseError):
             await browse(hass, missing)
@@ -101,9 +109,21 @@ async def test_resolve(hass: HomeAssistant, recordings: Recordings) -> None:
     assert played.mime_type == "video/mp4"
     assert played.url.startswith(f"/api/heldar/recordings/front/events/{event.id}.mp4")
     hour = await browse(hass, "/front/hour/2026-11-24T14")
-    segment = await media_source.async_resolve_media(hass, hour.children[0].media_content_id, None)
+    segment = await media_source.async_resolve_media(hass, hour.children[-1].media_content_id, None)
     assert "/api/heldar/recordings/front/20261124_130000.mp4" in segment.url
-    for unknown in ("front/events/nope", "front/segment/nope.mp4", "back/events/x", "front"):
+    whole = await media_source.async_resolve_media(hass, hour.children[0].media_content_id, None)
+    assert whole.mime_type == "application/vnd.apple.mpegurl"
+    assert whole.url.startswith("/api/heldar/hls/")
+    assert whole.url.endswith("/playlist.m3u8")
+    for unknown in (
+        "front/events/nope",
+        "front/segment/nope.mp4",
+        "back/events/x",
+        "front",
+        "front/hour/2026-11-25T14",
+        "front/hour/2026-11-24T25",
+        "front/range/1-99999",
+    ):
         with pytest.raises(media_source.Unresolvable):
             await media_source.async_resolve_media(hass, f"media-source://heldar/{unknown}", None)
 
@@ -188,3 +208,23 @@ async def test_thumbnail_is_grabbed_once(
     assert cached.stat().st_mtime_ns == mtime
     response = await client.get("/api/heldar/thumbnails/front/nope")
     assert response.status == HTTPStatus.NOT_FOUND
+
+
+async def test_segment_thumbnail(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, recordings: Recordings
+) -> None:
+    """A segment's first keyframe as a JPEG (real FFmpeg), kept in memory, not on disk."""
+    _, folder, _ = recordings
+    client = await hass_client()
+    before = sorted(path.name for path in folder.rglob("*"))
+    url = "/api/heldar/segment_thumbnails/front/20261124_130100.mp4"
+    response = await client.get(url)
+    assert response.status == HTTPStatus.OK
+    assert response.headers["Content-Type"] == "image/jpeg"
+    jpeg = await response.read()
+    assert jpeg[:3] == b"\xff\xd8\xff"
+    assert (await (await client.get(url)).read()) == jpeg
+    assert sorted(path.name for path in folder.rglob("*")) == before
+    for missing in ("front/20261124_990000.mp4", "front/.index.json", "back/20261124_130100.mp4"):
+        response = await client.get(f"/api/heldar/segment_thumbnails/{missing}")
+        assert response.status == HTTPStatus.NOT_FOUND

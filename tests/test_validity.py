@@ -33,6 +33,7 @@ import yaml
 
 from custom_components.heldar import const
 from custom_components.heldar.const import DOMAIN, SUBENTRY_CAMERA
+from custom_components.heldar.export import ExportError
 from custom_components.heldar.recorder.probe import ProbeOutcome
 from custom_components.heldar.recorder.storage import StorageProblem
 
@@ -212,7 +213,10 @@ FLOWS = (
     ),
 )
 # Exceptions whose translation_key is computed: the file, and the enum the key comes from.
-DYNAMIC_EXCEPTION_KEYS: dict[str, type[StrEnum]] = {"__init__.py": StorageProblem}
+DYNAMIC_EXCEPTION_KEYS: dict[str, type[StrEnum]] = {
+    "__init__.py": StorageProblem,
+    "export.py": ExportError,
+}
 
 
 # -- loading ------------------------------------------------------------------------------

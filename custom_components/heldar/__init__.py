@@ -13,6 +13,8 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
+from . import websocket_api as review_api
+from .card import async_register_card
 from .const import (
     CONF_MIN_FREE_GB,
     CONF_MIRROR_DIR,
@@ -32,7 +34,10 @@ from .recorder.probe import ffmpeg_version
 from .recorder.storage import StorageProblem, check_storage
 from .recording_events import async_fire_recording_event
 from .recordings import RecordingsManager
+from .review_events import OpenEvents, async_load_texts
+from .review_views import HlsPlaylistView, HlsSegmentView
 from .runtime import CameraConfig, CameraHandle, HeldarConfigEntry, HeldarData
+from .segment_thumbnails import SegmentThumbnailView
 from .services import async_setup_services
 from .views import RecordingView, ThumbnailView
 
@@ -56,6 +61,13 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     hass.http.register_view(RecordingView())
     hass.http.register_view(ThumbnailView(get_ffmpeg_manager(hass).binary))
+    hass.http.register_view(HlsPlaylistView())
+    hass.http.register_view(HlsSegmentView())
+    hass.http.register_view(SegmentThumbnailView())
+    review_api.async_setup(hass)
+    OpenEvents.get(hass)
+    await async_load_texts(hass)
+    await async_register_card(hass)
     return True
 
 

@@ -60,6 +60,8 @@ PROBE_TIMEOUT_SECONDS: Final = 10.0
 SERVICE_TRIGGER: Final = "trigger"
 ATTR_REASON: Final = "reason"
 ATTR_POST_ROLL: Final = "post_roll"
+SERVICE_EXPORT: Final = "export"
+EVENT_EXPORT_FINISHED: Final = f"{DOMAIN}_export_finished"
 
 SIGNAL_CAMERA_ADDED: Final = f"{DOMAIN}_camera_added_{{}}"
 

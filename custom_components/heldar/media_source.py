@@ -9,7 +9,7 @@ index, so browsing a day of 1 440 segments reads no disk.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from homeassistant.components.media_player import BrowseError, MediaClass
 from homeassistant.components.media_source import (
@@ -22,15 +22,22 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from . import review, tokens
 from .const import DOMAIN
+from .hls import MIME_HLS
 from .recorder.events import Event
 from .recorder.index import SegmentInfo
 from .recorder.store import CameraStore
 from .recordings import RecordingsManager
+from .review_views import PLAYLIST_URL
+from .segment_thumbnails import segment_thumbnail_url
 from .views import THUMBNAIL_URL
 
 VIDEO_MP4 = "video/mp4"
 TITLE = "Heldar"
+# An hour with more segments than this lists five-minute stretches instead.
+SHORT_LIST = 30
+CHAPTER_SECONDS = 300
 
 
 async def async_get_media_source(hass: HomeAssistant) -> HeldarMediaSource:
@@ -67,6 +74,8 @@ class HeldarMediaSource(MediaSource):
         if store is None or len(parts) != 3:  # noqa: PLR2004 - camera/kind/key
             raise _unknown(Unresolvable, item.identifier)
         _, kind, key = parts
+        if kind in {"hour", "range"}:
+            return self._resolve_footage(store, kind, key, item.identifier)
         relative: str | None = None
         if kind == "events" and (event := store.events.get(key)) is not None:
             relative = event.clip
@@ -75,6 +84,18 @@ class HeldarMediaSource(MediaSource):
         if relative is None:
             raise _unknown(Unresolvable, item.identifier)
         return PlayMedia(f"/api/heldar/recordings/{store.camera_id}/{relative}", VIDEO_MP4)
+
+    def _resolve_footage(self, store: CameraStore, kind: str, key: str, ident: str) -> PlayMedia:
+        """Return an HLS playlist that plays an hour (or a stretch) as one video."""
+        found = review.find_by_slug(self.hass, store.camera_id)
+        try:
+            start, end = _hour_range(key) if kind == "hour" else _range(key)
+        except ValueError as err:
+            raise _unknown(Unresolvable, ident) from err
+        if found is None or not review.footage(found.camera, start, end):
+            raise _unknown(Unresolvable, ident)
+        token = tokens.issue(self.hass, found.camera.subentry_id, start, end)
+        return PlayMedia(PLAYLIST_URL.format(token=token), MIME_HLS)
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """Return the node ``item.identifier`` names."""
@@ -110,7 +131,7 @@ class HeldarMediaSource(MediaSource):
         days = {_local(s.start).date() for s in store.index.segments}
         days |= {_local(e.start).date() for e in store.finished_events()}
         children = [
-            _folder(f"{store.camera_id}/day/{day.isoformat()}", day.strftime("%A %d %B %Y"))
+            _folder(f"{store.camera_id}/day/{day.isoformat()}", _day_title(day))
             for day in sorted(days, reverse=True)
         ]
         return _folder(store.camera_id, store.name, children, children_class=MediaClass.DIRECTORY)
@@ -127,39 +148,61 @@ class HeldarMediaSource(MediaSource):
             if moment.date() == day:
                 hours[moment.hour].append(segment)
         for hour in sorted(hours, reverse=True):
-            count = len(hours[hour])
-            children.append(
-                _folder(
-                    f"{store.camera_id}/hour/{day.isoformat()}T{hour:02d}",
-                    f"{hour:02d}:00-{(hour + 1) % 24:02d}:00 footage ({count} segments)",
-                    children_class=MediaClass.VIDEO,
-                )
+            node = _folder(
+                f"{store.camera_id}/hour/{day.isoformat()}T{hour:02d}",
+                f"{hour:02d}:00-{(hour + 1) % 24:02d}:00",
+                children_class=MediaClass.VIDEO,
             )
-        title = f"{store.name}: {day.strftime('%A %d %B %Y')}"
+            node.can_play = True
+            node.media_class = MediaClass.VIDEO
+            node.media_content_type = MIME_HLS
+            node.thumbnail = segment_thumbnail_url(store.camera_id, hours[hour][0].name)
+            children.append(node)
+        title = f"{store.name}: {_day_title(day)}"
         return _folder(f"{store.camera_id}/day/{day.isoformat()}", title, children)
 
     def _hour(self, store: CameraStore, key: str) -> BrowseMediaSource:
         try:
-            day_text, hour_text = key.split("T")
-            day, hour = _parse_day(day_text), int(hour_text)
+            start, end = _hour_range(key)
         except ValueError as err:
             raise _unknown(BrowseError, key) from err
-        children = []
-        for segment in store.index.segments:
-            moment = _local(segment.start)
-            if moment.date() == day and moment.hour == hour:
+        moment = _local(start)
+        segments = store.index.between(start, end)
+        children = [
+            _playable(
+                f"{store.camera_id}/hour/{key}",
+                f"{store.name}, {_day_title(moment.date())} {moment:%H:%M} (whole hour)",
+                MIME_HLS,
+                segment_thumbnail_url(store.camera_id, segments[0].name) if segments else None,
+            )
+        ]
+        if len(segments) <= SHORT_LIST:
+            for segment in reversed(segments):
+                at = _local(segment.start)
                 children.append(
-                    BrowseMediaSource(
-                        domain=DOMAIN,
-                        identifier=f"{store.camera_id}/segment/{segment.name}",
-                        media_class=MediaClass.VIDEO,
-                        media_content_type=VIDEO_MP4,
-                        title=f"{moment.strftime('%H:%M:%S')} ({segment.duration:.0f} s)",
-                        can_play=True,
-                        can_expand=False,
+                    _playable(
+                        f"{store.camera_id}/segment/{segment.name}",
+                        f"{store.name}, {_day_title(at.date())} {at:%H:%M:%S}",
+                        VIDEO_MP4,
+                        segment_thumbnail_url(store.camera_id, segment.name),
                     )
                 )
-        title = f"{store.name}: {day.isoformat()} {hour:02d}:00"
+        else:
+            for chapter in reversed(range(int(start), int(end), CHAPTER_SECONDS)):
+                inside = store.index.between(chapter, chapter + CHAPTER_SECONDS)
+                if not inside:
+                    continue
+                at = _local(chapter)
+                children.append(
+                    _playable(
+                        f"{store.camera_id}/range/{chapter}-{chapter + CHAPTER_SECONDS}",
+                        f"{store.name}, {_day_title(at.date())} {at:%H:%M}"
+                        f"-{_local(chapter + CHAPTER_SECONDS):%H:%M}",
+                        MIME_HLS,
+                        segment_thumbnail_url(store.camera_id, inside[0].name),
+                    )
+                )
+        title = f"{store.name}: {_day_title(moment.date())} {moment:%H}:00"
         return _folder(f"{store.camera_id}/hour/{key}", title, children, MediaClass.VIDEO)
 
     def _event_item(self, store: CameraStore, event: Event) -> BrowseMediaSource:
@@ -195,6 +238,44 @@ def _folder(
         children=children,
         children_media_class=children_class,
     )
+
+
+def _playable(identifier: str, title: str, mime: str, thumbnail: str | None) -> BrowseMediaSource:
+    return BrowseMediaSource(
+        domain=DOMAIN,
+        identifier=identifier,
+        media_class=MediaClass.VIDEO,
+        media_content_type=mime,
+        title=title,
+        can_play=True,
+        can_expand=False,
+        thumbnail=thumbnail,
+    )
+
+
+def _day_title(day: date) -> str:
+    """Return a short day title that fits a tile: "Tue 24 Nov 2026"."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _hour_range(key: str) -> tuple[float, float]:
+    """Return the UTC span of a local hour key ``2026-11-24T14`` (ValueError if not one)."""
+    day_text, hour_text = key.split("T")
+    hour = int(hour_text)
+    if not 0 <= hour < 24:  # noqa: PLR2004
+        raise ValueError(key)
+    local = datetime.combine(
+        date.fromisoformat(day_text), time(hour), dt_util.get_default_time_zone()
+    )
+    return local.timestamp(), local.timestamp() + 3600.0
+
+
+def _range(key: str) -> tuple[float, float]:
+    """Return the span of a ``<start>-<end>`` key in UTC seconds."""
+    start, end = (float(part) for part in key.split("-"))
+    if not 0 < end - start <= 3600:  # noqa: PLR2004
+        raise ValueError(key)
+    return start, end
 
 
 def _parse_day(text: str) -> date:

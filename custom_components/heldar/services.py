@@ -19,7 +19,15 @@ from homeassistant.helpers.target import TargetSelection, async_extract_referenc
 from homeassistant.util.json import JsonValueType
 import probatio as vol
 
-from .const import ATTR_POST_ROLL, ATTR_REASON, DOMAIN, MAX_POST_ROLL_SECONDS, SERVICE_TRIGGER
+from .const import (
+    ATTR_POST_ROLL,
+    ATTR_REASON,
+    DOMAIN,
+    MAX_POST_ROLL_SECONDS,
+    SERVICE_EXPORT,
+    SERVICE_TRIGGER,
+)
+from .export import EXPORT_SCHEMA, async_handle_service
 from .recorder.supervisor import RecorderState
 from .runtime import CameraHandle, HeldarConfigEntry
 
@@ -44,6 +52,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_TRIGGER,
         _async_trigger,
         schema=TRIGGER_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_EXPORT,
+        async_handle_service,
+        schema=EXPORT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
 

@@ -1,0 +1,189 @@
+"""Export a time range of a camera as one MP4: the heldar.export action and heldar/export.
+
+The segments are joined with FFmpeg's concat demuxer, stream copy and ``+faststart``, cut at
+the keyframe at or before the start and at the end (the same join as event clips). It runs in
+the background, bound to the hub entry; while it reads a segment, retention leaves it alone.
+The finished file is kept like an event clip (same folder, same retention), shows in the
+media browser, and ``heldar_export_finished`` tells automations where it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+from enum import StrEnum
+import logging
+from pathlib import Path
+import secrets
+from typing import Any
+
+from homeassistant.components.ffmpeg import get_ffmpeg_manager
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.util import dt as dt_util
+import probatio as vol
+
+from . import review
+from .const import DOMAIN, EVENT_EXPORT_FINISHED, MEDIA_SOURCE_PREFIX
+from .recorder import events as ev
+from .recorder.events import CLIP_SUFFIX, EVENTS_DIR, Event, EventState, SegmentRef
+from .views import RECORDING_URL
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_EXPORT = timedelta(hours=24)
+URL_LIFETIME = timedelta(hours=24)
+ATTR_CAMERA = "camera"
+ATTR_START = "start"
+ATTR_END = "end"
+ATTR_DURATION = "duration"
+
+
+class ExportError(StrEnum):
+    """Why an export was refused (its translation key, and the websocket error code)."""
+
+    INVALID_RANGE = "invalid_range"
+    NO_FOOTAGE = "no_footage"
+    TOO_LONG = "too_long"
+    NOT_A_CAMERA = "not_a_camera"
+
+
+EXPORT_SCHEMA = vol.All(
+    vol.Schema(
+        {
+            vol.Required(ATTR_CAMERA): cv.string,
+            vol.Required(ATTR_START): cv.datetime,
+            vol.Exclusive(ATTR_END, "end"): cv.datetime,
+            vol.Exclusive(ATTR_DURATION, "end"): cv.positive_time_period,
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_END, ATTR_DURATION),
+)
+
+
+def as_timestamp(moment: datetime) -> float:
+    """Return a UTC timestamp; a time without a zone is in Home Assistant's zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt_util.get_default_time_zone())
+    return moment.timestamp()
+
+
+def _invalid(key: ExportError, /, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+async def async_handle_service(call: ServiceCall) -> ServiceResponse:
+    """Start an export for the action; respond with where it will be."""
+    hass = call.hass
+    key = str(call.data[ATTR_CAMERA])
+    found = review.find(hass, key)
+    if found is None and (device := dr.async_get(hass).async_get(key)) is not None:
+        subentry = next((k for d, k in device.identifiers if d == DOMAIN), None)
+        found = review.find(hass, subentry) if subentry else None
+    if found is None:
+        raise _invalid(ExportError.NOT_A_CAMERA, targets=key)
+    start = as_timestamp(call.data[ATTR_START])
+    if ATTR_END in call.data:
+        end = as_timestamp(call.data[ATTR_END])
+    else:
+        end = start + call.data[ATTR_DURATION].total_seconds()
+    return await async_start(hass, found, start, end)
+
+
+async def async_start(
+    hass: HomeAssistant, found: review.Found, start: float, end: float
+) -> dict[str, Any]:
+    """Check the range, start the join in the background and describe its result."""
+    if end <= start:
+        raise _invalid(ExportError.INVALID_RANGE, start=review.iso(start), end=review.iso(end))
+    if end - start > MAX_EXPORT.total_seconds():
+        raise _invalid(ExportError.TOO_LONG, hours=f"{(end - start) / 3600:.1f}")
+    camera = found.camera
+    segments = review.footage(camera, start, end)
+    if not segments:
+        raise _invalid(ExportError.NO_FOOTAGE, start=review.iso(start), end=review.iso(end))
+    covered = [(max(a, start), min(b, end)) for a, b in review.spans(segments)]
+    gaps = review.holes(covered, start, end)
+    stamp = Event.new_id(start).rsplit("_", 1)[0]
+    event = Event(
+        id=f"{stamp}_export_{secrets.token_hex(2)}",
+        camera=camera.config.slug,
+        start=start,
+        window_end=end,
+        reasons=[review.EXPORT_REASON],
+        segments=[SegmentRef(s.name, s.start, s.end, shared=True) for s in segments],
+        trigger=start,
+        end=end,
+    )
+    relative = f"{EVENTS_DIR}/{event.id}{CLIP_SUFFIX}"
+    result: dict[str, Any] = {
+        "path": str(camera.store.directory / relative),
+        "url": RECORDING_URL.format(camera=camera.config.slug, path=relative),
+        "media_content_id": f"{MEDIA_SOURCE_PREFIX}/{camera.config.slug}/events/{event.id}",
+        "seconds": round(sum(b - a for a, b in covered), 3),
+        "gaps": [{"start": review.iso(a), "end": review.iso(b)} for a, b in gaps],
+    }
+    entry = hass.config_entries.async_get_entry(found.entry_id)
+    if entry is None:  # pragma: no cover - found means loaded
+        raise _invalid(ExportError.NOT_A_CAMERA, targets=camera.config.name)
+    entry.async_create_background_task(
+        hass, _async_run(hass, found, event, dict(result)), f"heldar export {event.id}"
+    )
+    return result
+
+
+async def _async_run(
+    hass: HomeAssistant, found: review.Found, event: Event, result: dict[str, Any]
+) -> None:
+    """Join the range while its segments are protected, keep it, and announce it."""
+    store = found.camera.store
+    in_use = found.data.recordings.in_use
+    paths = [store.directory / segment.path for segment in event.segments]
+    for path in paths:
+        in_use[path] += 1
+    loop = asyncio.get_running_loop()
+    try:
+        joined = await ev.join_clip(get_ffmpeg_manager(hass).binary, store.directory, event)
+    finally:
+        for path in paths:
+            in_use[path] -= 1
+            if in_use[path] <= 0:
+                del in_use[path]
+        with contextlib.suppress(OSError):
+            await loop.run_in_executor(None, _remove_folder, store.directory / event.folder)
+    if joined.clip is not None:
+        event.state = EventState.FINISHED
+        event.clip, event.clip_bytes = joined.clip, joined.size
+        await loop.run_in_executor(None, ev.save, store.directory, event)
+        store.event_finished(event)
+        _LOGGER.info("Exported %s of %s to %s", result["seconds"], event.camera, event.clip)
+    else:
+        _LOGGER.warning("Export of %s failed: %s", event.camera, joined.error)
+    _fire(hass, found, result, joined.error)
+
+
+def _remove_folder(folder: Path) -> None:
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+@callback
+def _fire(
+    hass: HomeAssistant, found: review.Found, result: dict[str, Any], error: str | None
+) -> None:
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, found.camera.subentry_id), found.entry_id
+    )
+    hass.bus.async_fire(
+        EVENT_EXPORT_FINISHED,
+        {
+            "camera": found.camera.config.name,
+            "device_id": device.id if device else None,
+            **result,
+            "error": error,
+        },
+    )

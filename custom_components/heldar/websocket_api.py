@@ -1,0 +1,213 @@
+"""The review API the timeline card uses: cameras, timeline, live updates, playlists, export.
+
+Every answer comes from memory (the segment index, the events, the registries); none walks
+the disk. The contract is in the README's "Reviewing footage" section.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.components import websocket_api
+from homeassistant.components.http.auth import async_sign_path
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.event import async_track_time_interval
+import probatio as vol
+
+from . import export, review, tokens
+from .const import DOMAIN
+from .review_events import OpenEvents, event_json, reason_texts
+from .review_views import PLAYLIST_URL
+
+SUBSCRIBE_POLL = timedelta(seconds=2)
+MAX_TIMELINE = timedelta(days=31)
+
+
+@callback
+def async_setup(hass: HomeAssistant) -> None:
+    """Register the commands."""
+    for command in (ws_cameras, ws_timeline, ws_subscribe, ws_playlist, ws_export):
+        websocket_api.async_register_command(hass, command)
+
+
+def _camera_or_error(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> review.Found | None:
+    found = review.find(hass, msg["camera"])
+    if found is None:
+        connection.send_error(msg["id"], "not_found", f"No Heldar camera {msg['camera']}")
+    return found
+
+
+@websocket_api.websocket_command({vol.Required("type"): "heldar/cameras"})
+@callback
+def ws_cameras(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """List the cameras with their device and entities."""
+    cameras = [
+        review.describe(hass, found)
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+        for subentry_id in entry.runtime_data.cameras
+        if (found := review.find(hass, subentry_id)) is not None
+    ]
+    connection.send_result(msg["id"], {"cameras": cameras, "time_zone": hass.config.time_zone})
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "heldar/timeline",
+        vol.Required("camera"): str,
+        vol.Required("start"): cv.datetime,
+        vol.Required("end"): cv.datetime,
+    }
+)
+@websocket_api.async_response
+async def ws_timeline(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Return the recorded spans, the gaps between them and the events of a range."""
+    if (found := _camera_or_error(hass, connection, msg)) is None:
+        return
+    start, end = _range(msg["start"]), _range(msg["end"])
+    if end <= start or end - start > MAX_TIMELINE.total_seconds():
+        connection.send_error(msg["id"], "invalid_range", "The end must follow the start.")
+        return
+    texts = await reason_texts(hass)
+    connection.send_result(msg["id"], timeline(hass, found, start, end, texts))
+
+
+def timeline(
+    hass: HomeAssistant, found: review.Found, start: float, end: float, texts: dict[str, str]
+) -> dict[str, Any]:
+    """Build a timeline answer (also what the benchmark times)."""
+    camera = found.camera
+    segments = review.footage(camera, start, end)
+    now = dt_now()
+    if (live := review.live_segment(camera, now)) is not None:
+        segments.append(live)
+    clipped = [(max(a, start), min(b, end)) for a, b in review.spans(segments)]
+    events = [
+        event_json(found, event, texts) for event in review.events_between(camera, start, end)
+    ]
+    events += OpenEvents.get(hass).between(camera.subentry_id, start, end, texts)
+    return {
+        "spans": [{"start": review.iso(a), "end": review.iso(b)} for a, b in clipped],
+        "gaps": [
+            {"start": review.iso(a), "end": review.iso(b)}
+            for a, b in review.holes(clipped, start, min(end, now))
+        ],
+        "events": events,
+        "now": review.iso(now),
+    }
+
+
+def dt_now() -> float:
+    """Return now as a UTC timestamp."""
+    return datetime.now().timestamp()  # noqa: DTZ005 - a timestamp has no zone
+
+
+def _range(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+@websocket_api.websocket_command(
+    {vol.Required("type"): "heldar/subscribe", vol.Required("camera"): str}
+)
+@callback
+def ws_subscribe(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Send new segments and event starts and ends of one camera as they happen."""
+    if (found := _camera_or_error(hass, connection, msg)) is None:
+        return
+    camera = found.camera
+    newest = camera.store.index.segments[-1:]
+    last = [newest[0].start if newest else 0.0]
+    msg_id = msg["id"]
+
+    @callback
+    def _poll(_now: datetime) -> None:
+        for segment in camera.store.index.between(last[0] + 0.001, float("inf")):
+            last[0] = segment.start
+            connection.send_message(
+                websocket_api.event_message(
+                    msg_id,
+                    {
+                        "segment": {
+                            "start": review.iso(segment.start),
+                            "end": review.iso(segment.end),
+                        }
+                    },
+                )
+            )
+
+    @callback
+    def _event(payload: dict[str, Any]) -> None:
+        connection.send_message(websocket_api.event_message(msg_id, {"event": payload}))
+
+    unsub_poll = async_track_time_interval(hass, _poll, SUBSCRIBE_POLL, name="heldar subscribe")
+    unsub_events = OpenEvents.get(hass).listen(camera.subentry_id, _event)
+
+    @callback
+    def _unsubscribe() -> None:
+        unsub_poll()
+        unsub_events()
+
+    connection.subscriptions[msg_id] = _unsubscribe
+    connection.send_result(msg_id)
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "heldar/playlist",
+        vol.Required("camera"): str,
+        vol.Required("start"): cv.datetime,
+        vol.Optional("end"): vol.Any(None, cv.datetime),
+    }
+)
+@websocket_api.async_response
+async def ws_playlist(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Return a signed HLS playlist URL for a range (no end: live, up to now)."""
+    if (found := _camera_or_error(hass, connection, msg)) is None:
+        return
+    start = _range(msg["start"])
+    end = _range(msg["end"]) if msg.get("end") is not None else None
+    if end is not None and end <= start:
+        connection.send_error(msg["id"], "invalid_range", "The end must follow the start.")
+        return
+    segments = review.footage(found.camera, start, end if end is not None else float("inf"))
+    first = segments[0].start if segments else start
+    token = tokens.issue(hass, found.camera.subentry_id, start, end)
+    connection.send_result(
+        msg["id"], {"url": PLAYLIST_URL.format(token=token), "start": review.iso(first)}
+    )
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "heldar/export",
+        vol.Required("camera"): str,
+        vol.Required("start"): cv.datetime,
+        vol.Required("end"): cv.datetime,
+    }
+)
+@websocket_api.async_response
+async def ws_export(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Start an export, answering like the heldar.export action."""
+    if (found := _camera_or_error(hass, connection, msg)) is None:
+        return
+    try:
+        result = await export.async_start(hass, found, _range(msg["start"]), _range(msg["end"]))
+    except ServiceValidationError as err:
+        connection.send_error(msg["id"], err.translation_key or "invalid_range", str(err))
+        return
+    result["url"] = async_sign_path(hass, result["url"], export.URL_LIFETIME)
+    connection.send_result(msg["id"], result)

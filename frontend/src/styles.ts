@@ -1,0 +1,244 @@
+// The camera timeline's look: HA's theme variables, and a layout that fits 360 px.
+import { css } from "lit";
+
+export const timelineStyles = css`
+  :host {
+    display: block;
+    --heldar-span: var(--success-color, #43a047);
+    --heldar-gap: var(--secondary-background-color, #e0e0e0);
+    --heldar-event: var(--warning-color, #ffa000);
+    --heldar-accent: var(--primary-color, #03a9f4);
+  }
+  .head {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px;
+    padding: 8px 12px 4px;
+  }
+  .name {
+    font-weight: 500;
+    flex: 1 1 auto;
+    min-width: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .state {
+    font-size: 0.85em;
+    padding: 2px 8px;
+    border-radius: 10px;
+    background: var(--heldar-gap);
+  }
+  .state.recording {
+    background: var(--error-color, #db4437);
+    color: #fff;
+  }
+  button {
+    font: inherit;
+    font-size: 0.85em;
+    min-height: 32px;
+    padding: 4px 10px;
+    border-radius: 16px;
+    border: 1px solid var(--divider-color, #ccc);
+    background: var(--card-background-color, #fff);
+    color: var(--primary-text-color, #222);
+    cursor: pointer;
+    touch-action: manipulation;
+  }
+  button[aria-pressed="true"] {
+    background: var(--heldar-accent);
+    border-color: var(--heldar-accent);
+    color: var(--text-primary-color, #fff);
+  }
+  button:disabled {
+    opacity: 0.45;
+    cursor: default;
+  }
+  select {
+    font: inherit;
+    font-size: 0.85em;
+    min-height: 32px;
+    border-radius: 16px;
+    padding: 0 6px;
+    background: var(--card-background-color, #fff);
+    color: var(--primary-text-color, #222);
+    border: 1px solid var(--divider-color, #ccc);
+  }
+  .screen {
+    position: relative;
+    background: #000;
+    aspect-ratio: 16 / 9;
+    overflow: hidden;
+  }
+  .screen video,
+  .screen img,
+  .screen .live {
+    width: 100%;
+    height: 100%;
+    object-fit: contain;
+    display: block;
+  }
+  .screen [hidden] {
+    display: none;
+  }
+  ha-icon {
+    --mdc-icon-size: 18px;
+  }
+  .screen .badge {
+    position: absolute;
+    top: 6px;
+    left: 6px;
+    background: rgba(0, 0, 0, 0.6);
+    color: #fff;
+    font-size: 0.8em;
+    padding: 2px 6px;
+    border-radius: 4px;
+    pointer-events: none;
+  }
+  .screen .none {
+    color: #bbb;
+    display: flex;
+    align-items: center;
+    justify-content: center;
+    height: 100%;
+    font-size: 0.9em;
+  }
+  .bar {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+    padding: 6px 12px;
+    align-items: center;
+  }
+  .bar .grow {
+    flex: 1 1 auto;
+  }
+  .timeline {
+    position: relative;
+    margin: 4px 12px 0;
+    user-select: none;
+    -webkit-user-select: none;
+  }
+  .events {
+    position: relative;
+    height: 20px;
+  }
+  .event {
+    position: absolute;
+    top: 2px;
+    height: 16px;
+    min-width: 6px;
+    margin-left: -3px;
+    border-radius: 3px;
+    background: var(--heldar-event);
+    cursor: pointer;
+  }
+  .track {
+    position: relative;
+    height: 36px;
+    border-radius: 4px;
+    background: var(--heldar-gap);
+    overflow: hidden;
+    touch-action: none;
+    cursor: crosshair;
+  }
+  .span {
+    position: absolute;
+    top: 0;
+    bottom: 0;
+    background: var(--heldar-span);
+    min-width: 1px;
+  }
+  .gap {
+    position: absolute;
+    top: 0;
+    bottom: 0;
+    background: repeating-linear-gradient(45deg, transparent 0 4px, rgba(0, 0, 0, 0.12) 4px 8px);
+  }
+  .selection {
+    position: absolute;
+    top: 0;
+    bottom: 0;
+    background: rgba(3, 169, 244, 0.35);
+    border-left: 2px solid var(--heldar-accent);
+    border-right: 2px solid var(--heldar-accent);
+    pointer-events: none;
+  }
+  .playhead,
+  .cursor {
+    position: absolute;
+    top: 0;
+    bottom: 0;
+    width: 2px;
+    margin-left: -1px;
+    pointer-events: none;
+  }
+  .playhead {
+    background: var(--error-color, #db4437);
+  }
+  .cursor {
+    background: var(--primary-text-color, #222);
+    opacity: 0.6;
+  }
+  .ticks {
+    position: relative;
+    height: 18px;
+    font-size: 0.7em;
+    color: var(--secondary-text-color, #666);
+    overflow: hidden;
+  }
+  .tick {
+    position: absolute;
+    top: 0;
+    transform: translateX(-50%);
+    white-space: nowrap;
+  }
+  .tick.major {
+    font-weight: 600;
+    color: var(--primary-text-color, #222);
+  }
+  .readout {
+    font-variant-numeric: tabular-nums;
+    font-size: 0.85em;
+  }
+  .popup {
+    position: absolute;
+    bottom: 100%;
+    z-index: 2;
+    width: 180px;
+    transform: translateX(-50%);
+    background: var(--card-background-color, #fff);
+    border: 1px solid var(--divider-color, #ccc);
+    border-radius: 6px;
+    padding: 6px;
+    font-size: 0.8em;
+    box-shadow: 0 2px 6px rgba(0, 0, 0, 0.3);
+  }
+  .popup img {
+    width: 100%;
+    display: block;
+    border-radius: 4px;
+    margin-bottom: 4px;
+  }
+  .message {
+    padding: 4px 12px;
+    font-size: 0.85em;
+    color: var(--secondary-text-color, #666);
+  }
+  .message.error {
+    color: var(--error-color, #db4437);
+  }
+  @media (max-width: 420px) {
+    .bar {
+      gap: 4px;
+      padding: 6px 8px;
+    }
+    .timeline {
+      margin: 4px 8px 0;
+    }
+    button {
+      padding: 4px 8px;
+    }
+  }
+`;

@@ -1,0 +1,92 @@
+// The review API (heldar/* websocket commands) and the slice of Home Assistant's `hass` the card uses.
+
+export interface CameraEntities {
+  state: string | null;
+  recording: string | null;
+  trigger: string | null;
+  camera: string | null;
+}
+
+export interface CameraInfo {
+  camera: string;
+  name: string;
+  device_id: string | null;
+  entities: CameraEntities;
+}
+
+export interface CamerasAnswer {
+  cameras: CameraInfo[];
+  time_zone: string;
+}
+
+export interface Interval {
+  start: string;
+  end: string;
+}
+
+export interface HeldarEvent {
+  id: string;
+  start: string;
+  end: string | null;
+  reason: string;
+  thumbnail: string | null;
+}
+
+export interface TimelineAnswer {
+  spans: Interval[];
+  gaps: Interval[];
+  events: HeldarEvent[];
+  now: string;
+}
+
+export interface PlaylistAnswer {
+  url: string;
+  start: string;
+}
+
+export interface ExportAnswer {
+  path: string;
+  url: string;
+  media_content_id: string;
+  seconds: number;
+  gaps: Interval[];
+}
+
+export type SubscribeMessage = { segment: Interval } | { event: HeldarEvent };
+
+export interface HassEntity {
+  entity_id: string;
+  state: string;
+  attributes: Record<string, unknown>;
+}
+
+export interface HassConnection {
+  subscribeMessage<T>(callback: (message: T) => void, message: Record<string, unknown>): Promise<() => Promise<void>>;
+}
+
+export interface HomeAssistant {
+  states: Record<string, HassEntity | undefined>;
+  connection: HassConnection;
+  language?: string;
+  locale?: { language: string; time_format?: string };
+  callWS<T>(message: Record<string, unknown>): Promise<T>;
+  callService(domain: string, service: string, data?: Record<string, unknown>): Promise<unknown>;
+  formatEntityState?(entity: HassEntity): string;
+}
+
+export interface CardConfig {
+  type: string;
+  cameras?: string[];
+  hours?: number;
+  title?: string;
+}
+
+/** A card's element as HA's card helpers build it (picture-entity for the live view). */
+export interface LovelaceCardElement extends HTMLElement {
+  hass?: HomeAssistant;
+  setConfig(config: Record<string, unknown>): void;
+}
+
+export interface CardHelpers {
+  createCardElement(config: Record<string, unknown>): LovelaceCardElement;
+}

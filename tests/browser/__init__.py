@@ -1,0 +1,1 @@
+"""Real-browser tests of the timeline card (Playwright driving Debian's Chromium)."""

@@ -1,0 +1,251 @@
+"""Fixtures for the real-browser tests: one HA with its frontend, a recording camera, Chromium.
+
+Outside CI a missing browser, frontend or media tool skips these tests; under ``CI=true`` it
+fails them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import contextlib
+from dataclasses import dataclass
+import importlib.util
+import json
+import logging
+import os
+from pathlib import Path
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import pytest_socket
+
+from tests.media import RtspCamera, require_media_tools
+
+from .ha import HomeAssistantServer, stop_quietly
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage, Page
+
+_LOGGER = logging.getLogger(__name__)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+SEGMENT_SECONDS = 4
+FPS = 25
+GOP_FRAMES = 25  # one keyframe a second
+KEYFRAME_SECONDS = GOP_FRAMES / FPS
+# The browser runs in another zone than HA, so the card must use HA's (see ha.TIME_ZONE).
+BROWSER_TIME_ZONE = "America/Los_Angeles"
+DASHBOARD = "heldar-review"
+PHONE_WIDTH = 360
+
+
+def require_browser() -> None:
+    """Fail (under CI) or skip (elsewhere) unless Chromium, Playwright and HA's frontend exist."""
+    missing = [
+        name
+        for name, ok in (
+            (CHROMIUM, Path(CHROMIUM).exists()),
+            ("playwright", importlib.util.find_spec("playwright") is not None),
+            ("home-assistant-frontend", importlib.util.find_spec("hass_frontend") is not None),
+        )
+        if not ok
+    ]
+    if missing:
+        message = f"browser test tools missing: {', '.join(missing)}; run scripts/setup as root"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Override the suite-wide fixture: these tests drive a separate HA process, no test HA."""
+
+
+@dataclass
+class Review:
+    """The running set-up the tests share."""
+
+    ha: HomeAssistantServer
+    camera: dict[str, Any]
+    time_zone: str
+
+    def timeline(self, seconds: float) -> dict[str, Any]:
+        """Return the camera's timeline for the last ``seconds``."""
+        now = time.time()
+        return self.ha.call_ws(
+            {
+                "type": "heldar/timeline",
+                "camera": self.camera["camera"],
+                "start": iso(now - seconds),
+                "end": iso(now + 5),
+            }
+        )
+
+
+def iso(epoch: float) -> str:
+    """Return an ISO 8601 UTC timestamp."""
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch))
+        + f".{int(epoch % 1 * 1000):03d}+00:00"
+    )
+
+
+@pytest.fixture(scope="session")
+def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
+    """Start the camera and HA, add Heldar through its flows, wait for some recorded footage."""
+    require_browser()
+    require_media_tools()
+    pytest_socket.enable_socket()
+    camera = RtspCamera(fps=FPS, gop=GOP_FRAMES)
+    camera.start()
+    ha = HomeAssistantServer(tmp_path_factory.mktemp("ha"))
+    try:
+        ha.start()
+        ha.add_heldar_camera(camera.url, SEGMENT_SECONDS)
+        answer = ha.call_ws({"type": "heldar/cameras"})
+        assert len(answer["cameras"]) == 1, answer
+        ha.call_ws(
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": DASHBOARD,
+                "title": "Review",
+                "mode": "storage",
+            }
+        )
+        ha.call_ws(
+            {
+                "type": "lovelace/config/save",
+                "url_path": DASHBOARD,
+                "config": {
+                    "views": [
+                        {
+                            "title": "Review",
+                            "cards": [
+                                {
+                                    "type": "custom:heldar-timeline-card",
+                                    "cameras": [answer["cameras"][0]["camera"]],
+                                    "hours": 1,
+                                }
+                            ],
+                        }
+                    ]
+                },
+            }
+        )
+        setup = Review(ha, answer["cameras"][0], answer["time_zone"])
+        wait_for_footage(setup, 3 * SEGMENT_SECONDS)
+        yield setup
+    finally:
+        stop_quietly(ha)
+        camera.stop()
+
+
+def recorded_seconds(setup: Review, window: float) -> float:
+    """Seconds of footage in the last ``window`` seconds."""
+    spans = setup.timeline(window)["spans"]
+    return sum(parse(s["end"]) - parse(s["start"]) for s in spans)
+
+
+def parse(text: str) -> float:
+    """Parse an ISO timestamp into epoch seconds."""
+    from datetime import datetime  # noqa: PLC0415
+
+    return datetime.fromisoformat(text).timestamp()
+
+
+def wait_for_footage(setup: Review, seconds: float, timeout: float = 120) -> None:
+    """Wait until at least ``seconds`` of footage are indexed."""
+    deadline = time.monotonic() + timeout
+    while recorded_seconds(setup, 600) < seconds:
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {seconds} s of footage in {timeout} s:\n{setup.ha.log_tail()}")
+        time.sleep(1)
+
+
+DEFINE_SPY_JS = """(() => {
+  const define = customElements.define.bind(customElements);
+  window.__heldarDefines = [];
+  customElements.define = (name, constructor, options) => {
+    try {
+      define(name, constructor, options);
+      if (name.startsWith("heldar")) window.__heldarDefines.push(`${name} at ${performance.now()}`);
+    } catch (err) {
+      window.__heldarDefines.push(`${name} failed: ${err}`);
+      throw err;
+    }
+  };
+})();"""
+
+
+def _log_console_error(message: ConsoleMessage) -> None:
+    if message.type == "error" and "ERR_NAME_NOT_RESOLVED" not in message.text:
+        _LOGGER.warning("console: %s", message.text)
+
+
+@contextlib.contextmanager
+def browser_page(review: Review, **options: Any) -> Iterator[Page]:  # noqa: ANN401 - Playwright's
+    """A logged-in page in Debian's Chromium (never a downloaded browser), headless.
+
+    Playwright's sync API marks its loop as running while it is open, so it lives only inside
+    one test, after the test harness's own async fixtures started and before they stop.
+    """
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    ha = review.ha
+    tokens = {
+        "hassUrl": ha.url,
+        "clientId": ha.client_id,
+        "access_token": ha.access_token,
+        "refresh_token": ha.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": 1800,
+        "expires": int(time.time() * 1000) + 1_700_000,
+    }
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(timezone_id=BROWSER_TIME_ZONE, **options)
+            # The frontend finds the test user's tokens where it keeps its own.
+            context.add_init_script(
+                f"localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))});"
+            )
+            # Notes every definition of a Heldar element (or why it failed), for failure messages.
+            context.add_init_script(DEFINE_SPY_JS)
+            page = context.new_page()
+            # Shown with a failing test's captured log (brand images are offline: not logged).
+            page.on("pageerror", lambda error: _LOGGER.warning("page error: %s", error))
+            page.on("console", _log_console_error)
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(review: Review, socket_enabled: None) -> Iterator[Page]:
+    """A logged-in desktop page."""
+    with browser_page(review, viewport={"width": 1280, "height": 900}) as desktop:
+        yield desktop
+
+
+@pytest.fixture
+def phone(review: Review, socket_enabled: None) -> Iterator[Page]:
+    """A logged-in phone-sized page with touch."""
+    with browser_page(
+        review,
+        viewport={"width": PHONE_WIDTH, "height": 760},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    ) as small:
+        yield small
