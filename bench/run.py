@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "boundaries": ("boundaries.py", (), "2 min"),
     "retention": ("retention_10k.py", (), "10 s"),
     "browse": ("browse_1440.py", (), "10 s"),
+    "review": ("review.py", (), "1 min"),
 }
 
 
