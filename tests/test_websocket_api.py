@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.typing import (
     WebSocketGenerator,
 )
 
+from custom_components.heldar import tokens
 from custom_components.heldar.const import EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
 from custom_components.heldar.recorder import events as ev
 from custom_components.heldar.recorder.events import Event, EventState
@@ -71,7 +72,10 @@ async def test_cameras(
 
 
 async def test_timeline(
-    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, hubs: list[Hub]
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    hubs: list[Hub],
 ) -> None:
     """Adjacent segments merge into spans; holes inside the range are gaps; events translated."""
     client = await hass_ws_client(hass)
@@ -100,7 +104,20 @@ async def test_timeline(
     assert event["id"] == "20261124_130001_beef"
     assert event["reason"] == "Trigger button pressed"
     assert (event["start"], event["end"]) == (iso(START + 1), iso(START + 5))
-    assert event["thumbnail"].startswith(f"/api/heldar/thumbnails/front/{event['id']}?authSig=")
+    assert event["thumbnail"].startswith("/api/heldar/hls/")
+    assert event["thumbnail"].endswith(f"/events/{event['id']}.jpg")
+    # An <img> loads it without a header (grabbed from the clip by real FFmpeg)...
+    http = await hass_client_no_auth()
+    response = await http.get(event["thumbnail"])
+    assert response.status == HTTPStatus.OK
+    assert (await response.read())[:3] == b"\xff\xd8\xff"
+    # ...but not with a forged token, nor another camera's token.
+    token = event["thumbnail"].split("/")[4]
+    forged = event["thumbnail"].replace(token, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+    assert (await http.get(forged)).status == HTTPStatus.FORBIDDEN
+    other = tokens.issue(hass, hubs[0].camera_id, 0.0, None)
+    response = await http.get(event["thumbnail"].replace(token, other))
+    assert response.status == HTTPStatus.NOT_FOUND
     # Another camera's footage is not mixed in; an unknown camera and a reversed range fail.
     await client.send_json_auto_id(
         {"type": "heldar/timeline", "camera": "nope", "start": iso(START), "end": iso(START + 1)}

@@ -35,7 +35,7 @@ from .recorder.storage import StorageProblem, check_storage
 from .recording_events import async_fire_recording_event
 from .recordings import RecordingsManager
 from .review_events import OpenEvents, async_load_texts
-from .review_views import HlsPlaylistView, HlsSegmentView
+from .review_views import HlsEventThumbnailView, HlsPlaylistView, HlsSegmentView
 from .runtime import CameraConfig, CameraHandle, HeldarConfigEntry, HeldarData
 from .segment_thumbnails import SegmentThumbnailView
 from .services import async_setup_services
@@ -60,7 +60,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register heldar.trigger and the recordings views once, before any hub loads."""
     async_setup_services(hass)
     hass.http.register_view(RecordingView())
-    hass.http.register_view(ThumbnailView(get_ffmpeg_manager(hass).binary))
+    thumbnails = ThumbnailView(get_ffmpeg_manager(hass).binary)
+    hass.http.register_view(thumbnails)
+    hass.http.register_view(HlsEventThumbnailView(thumbnails))
     hass.http.register_view(HlsPlaylistView())
     hass.http.register_view(HlsSegmentView())
     hass.http.register_view(SegmentThumbnailView())

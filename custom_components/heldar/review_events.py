@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.components.http.auth import async_sign_path
 from homeassistant.core import CALLBACK_TYPE, Event as HassEvent, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.hass_dict import HassKey
 
+from . import tokens
 from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
 from .recorder.events import Event
 from .review import Found, iso
-from .views import THUMBNAIL_URL
+from .review_views import EVENT_THUMBNAIL_URL
 
 THUMBNAIL_LIFETIME = timedelta(hours=24)
 _KEY: HassKey[OpenEvents] = HassKey("heldar_open_events")
@@ -45,14 +45,21 @@ def reason_text(reasons: list[str], texts: dict[str, str]) -> str:
     )
 
 
-def thumbnail_url(hass: HomeAssistant, slug: str, event_id: str) -> str:
-    """Return a signed thumbnail URL an <img> can load without a header."""
-    return async_sign_path(
-        hass, THUMBNAIL_URL.format(camera=slug, event_id=event_id), THUMBNAIL_LIFETIME
-    )
+def thumbnail_url(hass: HomeAssistant, camera: str, event_id: str, token: str | None = None) -> str:
+    """Return a thumbnail URL an <img> can load without a header (``camera``: subentry id)."""
+    if token is None:
+        token = tokens.issue(hass, camera, 0.0, None, ttl=THUMBNAIL_LIFETIME.total_seconds())
+    return EVENT_THUMBNAIL_URL.format(token=token, event_id=event_id)
 
 
-def event_json(found: Found, event: Event, texts: dict[str, str]) -> dict[str, Any]:
+def thumbnail_token(hass: HomeAssistant, camera: str) -> str:
+    """Return one token for all the thumbnails of one answer."""
+    return tokens.issue(hass, camera, 0.0, None, ttl=THUMBNAIL_LIFETIME.total_seconds())
+
+
+def event_json(
+    found: Found, event: Event, texts: dict[str, str], token: str | None = None
+) -> dict[str, Any]:
     """Return a finished event as the timeline shows it."""
     hass = found.camera.hass
     return {
@@ -60,7 +67,7 @@ def event_json(found: Found, event: Event, texts: dict[str, str]) -> dict[str, A
         "start": iso(event.start),
         "end": iso(event.end if event.end is not None else event.window_end),
         "reason": reason_text(event.reasons, texts),
-        "thumbnail": thumbnail_url(hass, found.camera.config.slug, event.id)
+        "thumbnail": thumbnail_url(hass, found.camera.subentry_id, event.id, token)
         if event.clip
         else None,
     }
@@ -133,8 +140,8 @@ class OpenEvents:
         start = datetime.fromisoformat(event.data["start"]).timestamp()
         closed = _Open(camera, event.data["event_id"], start, list(event.data.get("reasons", [])))
         payload = self._json(closed, event.data.get("end"), {})
-        if event.data.get("clip_url") and (slug := event.data["clip_url"].split("/")[4]):
-            payload["thumbnail"] = thumbnail_url(self.hass, slug, closed.id)
+        if event.data.get("clip_url"):
+            payload["thumbnail"] = thumbnail_url(self.hass, camera, closed.id)
         self._tell(camera, payload)
 
     def _json(self, event: _Open, end: str | None, texts: dict[str, str]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import probatio as vol
 
 from . import export, review, tokens
 from .const import DOMAIN
-from .review_events import OpenEvents, event_json, reason_texts
+from .review_events import OpenEvents, event_json, reason_texts, thumbnail_token
 from .review_views import PLAYLIST_URL
 
 SUBSCRIBE_POLL = timedelta(seconds=2)
@@ -90,8 +90,10 @@ def timeline(
     if (live := review.live_segment(camera, now)) is not None:
         segments.append(live)
     clipped = [(max(a, start), min(b, end)) for a, b in review.spans(segments)]
+    token = thumbnail_token(hass, camera.subentry_id)
     events = [
-        event_json(found, event, texts) for event in review.events_between(camera, start, end)
+        event_json(found, event, texts, token)
+        for event in review.events_between(camera, start, end)
     ]
     events += OpenEvents.get(hass).between(camera.subentry_id, start, end, texts)
     return {
