@@ -83,7 +83,7 @@ async def test_browse_tree(hass: HomeAssistant, recordings: Recordings) -> None:
     # The hour tile plays the whole hour (HLS) and opens on its segments.
     assert day.children[1].can_play
     assert day.children[1].can_expand
-    assert day.children[1].media_content_type == "application/vnd.apple.mpegurl"
+    assert day.children[1].media_content_type == "application/x-mpegURL"
     hour = await browse(hass, "/front/hour/2026-11-24T14")
     # The whole hour first, then the segments newest first, each titled with camera and date
     # (the player shows the title) and with the thumbnail of its first keyframe.
@@ -112,7 +112,7 @@ async def test_resolve(hass: HomeAssistant, recordings: Recordings) -> None:
     segment = await media_source.async_resolve_media(hass, hour.children[-1].media_content_id, None)
     assert "/api/heldar/recordings/front/20261124_130000.mp4" in segment.url
     whole = await media_source.async_resolve_media(hass, hour.children[0].media_content_id, None)
-    assert whole.mime_type == "application/vnd.apple.mpegurl"
+    assert whole.mime_type == "application/x-mpegURL"
     assert whole.url.startswith("/api/heldar/hls/")
     assert whole.url.endswith("/playlist.m3u8")
     for unknown in (

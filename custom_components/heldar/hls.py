@@ -26,6 +26,9 @@ from .recorder.index import SegmentInfo
 from .recorder.segments import segment_start
 
 MIME_HLS = "application/vnd.apple.mpegurl"
+# The type Home Assistant's frontend hands to its HLS player (it checks for exactly this one;
+# with MIME_HLS its media dialog says the browser cannot play the item).
+MIME_HLS_PLAYER = "application/x-mpegURL"
 MAX_SEGMENT_SECONDS = 3600.0
 _CACHE_SIZE = 20_000
 

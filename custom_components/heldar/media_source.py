@@ -24,7 +24,7 @@ from homeassistant.util import dt as dt_util
 
 from . import review, tokens
 from .const import DOMAIN
-from .hls import MIME_HLS
+from .hls import MIME_HLS_PLAYER
 from .recorder.events import Event
 from .recorder.index import SegmentInfo
 from .recorder.store import CameraStore
@@ -95,7 +95,7 @@ class HeldarMediaSource(MediaSource):
         if found is None or not review.footage(found.camera, start, end):
             raise _unknown(Unresolvable, ident)
         token = tokens.issue(self.hass, found.camera.subentry_id, start, end)
-        return PlayMedia(PLAYLIST_URL.format(token=token), MIME_HLS)
+        return PlayMedia(PLAYLIST_URL.format(token=token), MIME_HLS_PLAYER)
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """Return the node ``item.identifier`` names."""
@@ -155,7 +155,7 @@ class HeldarMediaSource(MediaSource):
             )
             node.can_play = True
             node.media_class = MediaClass.VIDEO
-            node.media_content_type = MIME_HLS
+            node.media_content_type = MIME_HLS_PLAYER
             node.thumbnail = segment_thumbnail_url(store.camera_id, hours[hour][0].name)
             children.append(node)
         title = f"{store.name}: {_day_title(day)}"
@@ -172,7 +172,7 @@ class HeldarMediaSource(MediaSource):
             _playable(
                 f"{store.camera_id}/hour/{key}",
                 f"{store.name}, {_day_title(moment.date())} {moment:%H:%M} (whole hour)",
-                MIME_HLS,
+                MIME_HLS_PLAYER,
                 segment_thumbnail_url(store.camera_id, segments[0].name) if segments else None,
             )
         ]
@@ -198,7 +198,7 @@ class HeldarMediaSource(MediaSource):
                         f"{store.camera_id}/range/{chapter}-{chapter + CHAPTER_SECONDS}",
                         f"{store.name}, {_day_title(at.date())} {at:%H:%M}"
                         f"-{_local(chapter + CHAPTER_SECONDS):%H:%M}",
-                        MIME_HLS,
+                        MIME_HLS_PLAYER,
                         segment_thumbnail_url(store.camera_id, inside[0].name),
                     )
                 )
