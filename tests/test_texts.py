@@ -22,7 +22,7 @@ async def test_lines_come_from_the_translations(
     prefix = f"component.{DOMAIN}.selector."
     other = {
         f"{prefix}logbook_line.options.started": "hat eine Aufnahme begonnen ({reasons})",
-        f"{prefix}trigger_reason.options.button": "Taste gedrückt",
+        f"{prefix}event_reason.options.button": "Taste gedrückt",
     }
     monkeypatch.setattr(texts, "async_get_cached_translations", lambda *_args: other)
     assert texts.logbook_text(hass, "started", reasons=texts.reason_text(hass, "button")) == (

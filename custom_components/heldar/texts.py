@@ -14,7 +14,7 @@ from homeassistant.helpers.translation import (
 
 from .const import DOMAIN
 
-_REASON = f"component.{DOMAIN}.selector.trigger_reason.options."
+_REASON = f"component.{DOMAIN}.selector.event_reason.options."
 _RESULT = f"component.{DOMAIN}.selector.trigger_result.options."
 _LOGBOOK = f"component.{DOMAIN}.selector.logbook_line.options."
 # The English lines, for a language (or a moment) without the translations.
