@@ -68,7 +68,8 @@ async def test_cameras(
     assert front["entities"]["state"].startswith("sensor.")
     assert front["entities"]["recording"].startswith("switch.")
     assert front["entities"]["trigger"].startswith("button.")
-    assert front["entities"]["camera"] is None
+    # A URL camera has Heldar's own camera entity, for the card's live picture.
+    assert front["entities"]["camera"] == "camera.front"
 
 
 async def test_timeline(

@@ -255,7 +255,7 @@ class HomeAssistantServer:
             result = self.request(
                 "POST",
                 path,
-                {"record_mode": "continuous", "post_roll_seconds": 5, "pre_roll_seconds": 5},
+                {"record_mode": "continuous"},
             )
         assert result.get("type") == "create_entry", result
 

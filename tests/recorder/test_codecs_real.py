@@ -105,5 +105,6 @@ async def test_codec_matrix(
     assert (picture["width"], picture["height"]) == (320, 240)  # the camera's own size
     sound = [s["codec_name"] for s in streams if s["codec_type"] == "audio"]
     assert sound == ([AUDIO[audio]] if AUDIO[audio] else [])
-    assert abs(picture["duration"] - 2.0) <= 1.0
+    # Cut at the first keyframe (one a second) after 2 s.
+    assert 1.8 <= picture["duration"] <= 3.5
     assert decode_errors(closed) == ""
