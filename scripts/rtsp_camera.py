@@ -51,10 +51,13 @@ def encoder(args: argparse.Namespace) -> str:
         case "mjpeg":
             return " ! jpegenc quality=60 ! rtpjpegpay name=pay0 pt=26"
         case _:
+            # B-frames need the main profile (and x264 without zero-latency tuning).
+            tune = "tune=zerolatency " if not args.bframes else ""
+            profile = "main" if args.bframes else "baseline"
             return (
-                f" ! x264enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate}"
-                f" key-int-max={args.gop} bframes=0"
-                " ! video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=1"
+                f" ! x264enc {tune}speed-preset=ultrafast bitrate={args.bitrate}"
+                f" key-int-max={args.gop} bframes={args.bframes} b-adapt=false"
+                f" ! video/x-h264,profile={profile} ! rtph264pay name=pay0 pt=96 config-interval=1"
             )
 
 
@@ -105,6 +108,7 @@ def main() -> int:
     parser.add_argument("--pattern", default="ball")
     parser.add_argument("--audio", choices=sorted(AUDIO), default="none")
     parser.add_argument("--codec", choices=["h264", "h265", "mjpeg"], default="h264")
+    parser.add_argument("--bframes", type=int, default=0, help="H.264 B-frames between P-frames")
     parser.add_argument(
         "--no-keyframe-on-join",
         action="store_true",

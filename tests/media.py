@@ -187,6 +187,15 @@ def video_packets(path: Path) -> list[tuple[float, bool]]:
     return packets
 
 
+def packet_times(path: Path) -> list[tuple[float, float]]:
+    """Return each video packet's presentation and decoding time, in file order."""
+    argv = ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries"]
+    argv += ["packet=pts_time,dts_time", "-of", "csv=p=0", str(path)]
+    result = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=30)
+    times = [line.split(",")[:2] for line in result.stdout.split()]
+    return [(float(pts), float(dts)) for pts, dts in times if "N/A" not in (pts, dts)]
+
+
 def first_frame_is_keyframe(path: Path) -> bool:
     """Whether a file's first video packet is a keyframe (so it plays from its start)."""
     packets = video_packets(path)

@@ -111,8 +111,16 @@ def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
     try:
         ha.start()
         ha.add_heldar_camera(camera.url, SEGMENT_SECONDS)
-        answer = ha.call_ws({"type": "heldar/cameras"})
-        assert len(answer["cameras"]) == 1, answer
+        # The camera's device and entities appear once its platforms have set up.
+        deadline = time.monotonic() + 30
+        while True:
+            answer = ha.call_ws({"type": "heldar/cameras"})
+            assert len(answer["cameras"]) == 1, answer
+            ready = answer["cameras"][0]["device_id"] and answer["cameras"][0]["entities"]["state"]
+            if ready or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert ready, answer
         ha.call_ws(
             {
                 "type": "lovelace/dashboards/create",

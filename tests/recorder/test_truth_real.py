@@ -26,7 +26,7 @@ from custom_components.heldar.recorder.supervisor import (
     StaticSource,
     Timing,
 )
-from tests.media import RtspCamera, duration, video_packets
+from tests.media import RtspCamera, duration, packet_times, video_packets
 
 from .helpers import StatusLog
 
@@ -194,3 +194,28 @@ async def test_timestamp_jump_keeps_real_speed(
     for previous_end, path, end in zip(ends, files[1:-1], ends[1:], strict=False):
         wall = end - previous_end
         assert abs(duration(path) - wall) <= max(0.05 * wall, 0.4), (path.name, wall)
+
+
+async def test_b_frames_keep_their_order(
+    rtsp_camera: Callable[..., RtspCamera], tmp_path: Path
+) -> None:
+    """A camera with B-frames keeps its own timestamps: arrival order is not display order.
+
+    Stamping packets on arrival gave B-frames their decode order as display order, so the
+    picture stepped back and forth; the probe sees the B-frames and keeps the camera's clock.
+    """
+    camera = rtsp_camera(gop=FPS, bframes=2)
+    log = StatusLog()
+    spec = CameraSpec("cam", "Cam", StaticSource(camera.url), tmp_path, 4, ffprobe="ffprobe")
+    recorder = CameraRecorder(spec, ffmpeg_binary="ffmpeg", listener=log, timing=REAL)
+    recorder.start()
+    try:
+        await log.wait_state(RecorderState.RECORDING, timeout=20)
+        files = await files_at_least(tmp_path, 3, timeout=30)
+    finally:
+        await recorder.stop()
+    assert log.latest.media is not None
+    assert "B-frames" in log.latest.media
+    check_segment(files[1], 4.0, tolerance=1.0)
+    # Frames are shown in another order than they are decoded, as the camera meant.
+    assert any(pts != dts for pts, dts in packet_times(files[1]))

@@ -63,6 +63,7 @@ class RecordCommand:
     segment_seconds: int
     audio: AudioMode = AudioMode.DROP
     video: VideoMode = VideoMode.COPY
+    wallclock: bool = True
 
     def argv(self) -> list[str]:
         """Return the argument vector, binary first."""
@@ -70,7 +71,9 @@ class RecordCommand:
         # Progress on stdout: the supervisor's liveness signal (see progress.py).
         args += ["-progress", "pipe:1", "-stats_period", f"{PROGRESS_PERIOD:g}", "-nostats"]
         args += input_options(self.url)
-        args += ["-use_wallclock_as_timestamps", "1", "-i", self.url]
+        if self.wallclock:
+            args += ["-use_wallclock_as_timestamps", "1"]
+        args += ["-i", self.url]
         args += [*_video_args(self.video), *_audio_args(self.audio), "-sn", "-dn"]
         args += [
             "-f",

@@ -46,6 +46,8 @@ class StreamInfo:
 
     video: str | None
     audio: str | None
+    # The video reorders frames (B-frames): presentation differs from arrival order.
+    b_frames: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class MediaPlan:
     video: VideoMode = VideoMode.COPY
     audio: AudioMode = AudioMode.DROP
     dropped_audio: str | None = None
+    # Stamp packets on arrival (see command.py); not for B-frames, whose order arrival breaks.
+    wallclock: bool = True
 
     def describe(self, info: StreamInfo | None) -> str:
         """Say what Heldar does with the streams, for the state sensor and diagnostics."""
@@ -73,7 +77,8 @@ class MediaPlan:
             audio = f"{info.audio} transcoded to aac"
         else:
             audio = f"{info.audio} copied"
-        return f"{video}; {audio}"
+        clock = "" if self.wallclock else "; camera timestamps (B-frames)"
+        return f"{video}; {audio}{clock}"
 
 
 def plan_media(
@@ -90,18 +95,20 @@ def plan_media(
         video = VideoMode.HVC1
     elif info.video == "mjpeg" and transcode_mjpeg:
         video = VideoMode.H264
+    # Transcoded frames come out in order; copied B-frames keep the camera's timestamps.
+    wallclock = video is VideoMode.H264 or not info.b_frames
     if not record_audio or info.audio is None:
-        return MediaPlan(video)
+        return MediaPlan(video, wallclock=wallclock)
     if info.audio in _COPYABLE_AUDIO:
-        return MediaPlan(video, AudioMode.COPY)
+        return MediaPlan(video, AudioMode.COPY, wallclock=wallclock)
     if info.audio in _G711:
-        return MediaPlan(video, AudioMode.AAC)
-    return MediaPlan(video, AudioMode.DROP, dropped_audio=info.audio)
+        return MediaPlan(video, AudioMode.AAC, wallclock=wallclock)
+    return MediaPlan(video, AudioMode.DROP, dropped_audio=info.audio, wallclock=wallclock)
 
 
 def probe_streams_argv(ffprobe: str, url: str) -> list[str]:
     """Return an ffprobe command that lists the stream codecs as JSON."""
-    argv = [ffprobe, "-v", "error", "-show_entries", "stream=codec_type,codec_name"]
+    argv = [ffprobe, "-v", "error", "-show_entries", "stream=codec_type,codec_name,has_b_frames"]
     if is_rtsp(url):
         argv += ["-rtsp_transport", "tcp"]
     return [*argv, "-of", "json", url]
@@ -113,11 +120,11 @@ def parse_streams(output: bytes) -> StreamInfo | None:
         streams = json.loads(output).get("streams", [])
     except ValueError:
         return None
-    video = next((s.get("codec_name") for s in streams if s.get("codec_type") == "video"), None)
+    picture = next((s for s in streams if s.get("codec_type") == "video"), None)
     audio = next((s.get("codec_name") for s in streams if s.get("codec_type") == "audio"), None)
-    if video is None:
+    if picture is None or picture.get("codec_name") is None:
         return None
-    return StreamInfo(video, audio)
+    return StreamInfo(picture["codec_name"], audio, b_frames=bool(picture.get("has_b_frames")))
 
 
 async def probe_streams(ffprobe: str, url: str) -> StreamInfo | None:

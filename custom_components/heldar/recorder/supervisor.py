@@ -510,7 +510,9 @@ class CameraRecorder:
         self._publish(RecorderState.CONNECTING, pid=None)
         plan = await self._plan_media(url)
         audio = self._audio if self._streams is None else plan.audio
-        argv = RecordCommand(self._binary, url, landing, seconds, audio, plan.video).argv()
+        argv = RecordCommand(
+            self._binary, url, landing, seconds, audio, plan.video, wallclock=plan.wallclock
+        ).argv()
         started_wall = time.time()
         # The first progress report wakes the supervisor, so ``recording`` shows at once.
         clock = MediaClock(loop.time, lambda _: self._wake_if_connecting())

@@ -1,0 +1,73 @@
+"""How each camera stream is written: the plan from ffprobe's answer, and its arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from custom_components.heldar.recorder.command import RecordCommand
+from custom_components.heldar.recorder.streams import (
+    AudioMode,
+    MediaPlan,
+    StreamInfo,
+    VideoMode,
+    parse_streams,
+    plan_media,
+)
+
+
+@pytest.mark.parametrize(
+    ("info", "record_audio", "transcode_mjpeg", "plan"),
+    [
+        (StreamInfo("h264", "aac"), True, True, MediaPlan(VideoMode.COPY, AudioMode.COPY)),
+        (StreamInfo("hevc", "opus"), True, True, MediaPlan(VideoMode.HVC1, AudioMode.COPY)),
+        (StreamInfo("h264", "pcm_alaw"), True, True, MediaPlan(VideoMode.COPY, AudioMode.AAC)),
+        (StreamInfo("h264", "pcm_mulaw"), False, True, MediaPlan(VideoMode.COPY)),
+        (
+            StreamInfo("h264", "adpcm_g726"),
+            True,
+            True,
+            MediaPlan(VideoMode.COPY, AudioMode.DROP, dropped_audio="adpcm_g726"),
+        ),
+        (StreamInfo("mjpeg", None), True, True, MediaPlan(VideoMode.H264)),
+        (StreamInfo("mjpeg", None), True, False, MediaPlan(VideoMode.COPY)),
+        (
+            StreamInfo("h264", None, b_frames=True),
+            False,
+            True,
+            MediaPlan(VideoMode.COPY, wallclock=False),
+        ),
+        (None, True, True, MediaPlan(VideoMode.COPY, AudioMode.COPY)),
+    ],
+)
+def test_plan(
+    info: StreamInfo | None,
+    record_audio: bool,  # noqa: FBT001
+    transcode_mjpeg: bool,  # noqa: FBT001
+    plan: MediaPlan,
+) -> None:
+    """Copy what plays; tag, convert or drop only what would not."""
+    assert plan_media(info, record_audio=record_audio, transcode_mjpeg=transcode_mjpeg) == plan
+
+
+def test_parse_ffprobe() -> None:
+    """The first video and audio streams' codecs, and whether the video reorders frames."""
+    output = (
+        b'{"streams": [{"codec_type": "video", "codec_name": "h264", "has_b_frames": 2},'
+        b' {"codec_type": "audio", "codec_name": "pcm_alaw"}]}'
+    )
+    assert parse_streams(output) == StreamInfo("h264", "pcm_alaw", b_frames=True)
+    assert parse_streams(b'{"streams": [{"codec_type": "audio", "codec_name": "aac"}]}') is None
+    assert parse_streams(b"not json") is None
+
+
+def test_arguments_follow_the_plan() -> None:
+    """hvc1 tag, the MJPEG conversion, and camera timestamps for B-frames."""
+    hevc = RecordCommand("ffmpeg", "rtsp://c/s", Path("/r"), 10, video=VideoMode.HVC1).argv()
+    assert hevc[hevc.index("-tag:v") + 1] == "hvc1"
+    mjpeg = RecordCommand("ffmpeg", "http://c/s", Path("/r"), 10, video=VideoMode.H264).argv()
+    assert mjpeg[mjpeg.index("-c:v") + 1] == "libx264"
+    assert mjpeg[mjpeg.index("-fps_mode") + 1] == "vfr"
+    reordered = RecordCommand("ffmpeg", "rtsp://c/s", Path("/r"), 10, wallclock=False).argv()
+    assert "-use_wallclock_as_timestamps" not in reordered
