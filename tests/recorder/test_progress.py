@@ -91,3 +91,12 @@ def test_an_endless_line_stays_bounded() -> None:
     clock.feed(b"\nout_time_us=7\n")
     assert clock.out_time_us == 7
     assert len(clock._partial) == 0
+
+
+def test_widest_gap_is_between_reports() -> None:
+    """The rhythm of the stream is the time between advances, whoever reads it when."""
+    wall = iter([10.0, 11.0, 14.0, 15.0])
+    clock = MediaClock(lambda: next(wall))
+    for frames in (25, 50, 75, 100):
+        clock.feed(f"frame={frames}\nout_time_us={frames * 40000}\n".encode())
+    assert clock.widest_gap == 3.0

@@ -155,7 +155,9 @@ async def test_long_gop_is_recorded_from_its_first_keyframe(
             stalled = await log.wait_for(
                 lambda s: s.state is RecorderState.OFFLINE, timeout=2 * gop_seconds
             )
-            assert time.monotonic() - paused <= max(2 * gop_seconds, 10)
+            # By the stream's own rhythm (a report a second), not by how rarely Heldar looks:
+            # before, looks 6 s apart widened the limit to 18 s.
+            assert time.monotonic() - paused <= 10
             assert stalled.reason is Reason.STALLED
             camera.resume()
     finally:

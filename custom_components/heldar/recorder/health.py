@@ -62,14 +62,21 @@ class RunHealth:
             max(timing.stall_floor, timing.stall_factor * self.widest_gap), timing.stall_ceiling
         )
 
-    def observe(self, progressed_at: float | None) -> bool:
-        """Take the latest evidence of media; return True when media just started flowing."""
+    def observe(self, progressed_at: float | None, clock: MediaClock | None = None) -> bool:
+        """Take the latest evidence of media; return True when media just started flowing.
+
+        With FFmpeg's reports, the gaps are the clock's own, between reports: the supervisor
+        looks less often than FFmpeg reports, and its looks must not widen the limit.
+        """
         if progressed_at is None or progressed_at <= self.last_progress:
             return False
         if self.recording_since is None:
             self.recording_since = self.last_progress = progressed_at
             return True
-        self.widest_gap = max(self.widest_gap, progressed_at - self.last_progress)
+        if clock is not None and clock.advanced_at is not None:
+            self.widest_gap = clock.widest_gap
+        else:
+            self.widest_gap = max(self.widest_gap, progressed_at - self.last_progress)
         self.last_progress = progressed_at
         return False
 

@@ -33,6 +33,8 @@ class MediaClock:
     advanced_at: float | None = None
     # When the first frame was written, estimated from the frame rate of the reports.
     first_frame_at: float | None = None
+    # The longest wait between two advances: the stream's own rhythm, for silence detection.
+    widest_gap: float = 0.0
     _partial: bytes = field(default=b"", repr=False)
     _frames_line: int | None = field(default=None, repr=False)
     _first: tuple[float, int, int] | None = field(default=None, repr=False)
@@ -72,7 +74,10 @@ class MediaClock:
         if not advanced:
             return
         self.out_time_us = max(out_time, self.out_time_us)
-        self.advanced_at = now = self.clock()
+        now = self.clock()
+        if self.advanced_at is not None:
+            self.widest_gap = max(self.widest_gap, now - self.advanced_at)
+        self.advanced_at = now
         self._note_timing(now, out_time, frames)
         if self.on_advance is not None:
             self.on_advance(now)

@@ -630,7 +630,7 @@ class CameraRecorder:
                 current = scan.current or run.watcher.current
                 if current is None or not await loop.run_in_executor(None, _has_footage, current):
                     proof = None
-            flowing = health.observe(proof)
+            flowing = health.observe(proof, run.clock)
             if flowing:
                 self._recovered()
             await self._archive_closed(run, scan.closed, scan.current)
