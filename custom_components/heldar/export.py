@@ -26,7 +26,8 @@ from homeassistant.util import dt as dt_util
 import probatio as vol
 
 from . import review
-from .const import DOMAIN, EVENT_EXPORT_FINISHED, MEDIA_SOURCE_PREFIX
+from .const import DOMAIN, EVENT_EXPORT_FINISHED
+from .media_id import event_media_id
 from .recorder import events as ev
 from .recorder.events import CLIP_SUFFIX, EVENTS_DIR, Event, EventState, SegmentRef
 from .views import RECORDING_URL
@@ -123,7 +124,7 @@ async def async_start(
     result: dict[str, Any] = {
         "path": str(camera.store.directory / relative),
         "url": RECORDING_URL.format(camera=camera.config.slug, path=relative),
-        "media_content_id": f"{MEDIA_SOURCE_PREFIX}/{camera.config.slug}/events/{event.id}",
+        "media_content_id": event_media_id(camera.config.slug, event.id).content_id,
         "seconds": round(sum(b - a for a, b in covered), 3),
         "gaps": [{"start": review.iso(a), "end": review.iso(b)} for a, b in gaps],
     }

@@ -25,6 +25,7 @@ from homeassistant.util import dt as dt_util
 from . import review, tokens
 from .const import DOMAIN
 from .hls import MIME_HLS_PLAYER
+from .media_id import MediaId, MediaKind, event_media_id
 from .recorder.events import Event
 from .recorder.index import SegmentInfo
 from .recorder.store import CameraStore
@@ -69,27 +70,29 @@ class HeldarMediaSource(MediaSource):
 
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         """Return the URL of a clip or a segment."""
-        parts = item.identifier.split("/")
-        store = _stores(self.hass).get(parts[0]) if parts else None
-        if store is None or len(parts) != 3:  # noqa: PLR2004 - camera/kind/key
+        media = MediaId.parse(item.identifier)
+        store = _stores(self.hass).get(media.camera) if media else None
+        if media is None or store is None or media.kind is None:
             raise _unknown(Unresolvable, item.identifier)
-        _, kind, key = parts
-        if kind in {"hour", "range"}:
+        kind, key = media.kind, media.key
+        if kind in {MediaKind.HOUR, MediaKind.RANGE}:
             return self._resolve_footage(store, kind, key, item.identifier)
         relative: str | None = None
-        if kind == "events" and (event := store.events.get(key)) is not None:
+        if kind is MediaKind.EVENT and (event := store.events.get(key)) is not None:
             relative = event.clip
-        elif kind == "segment" and store.index.get(key) is not None:
+        elif kind is MediaKind.SEGMENT and store.index.get(key) is not None:
             relative = key
         if relative is None:
             raise _unknown(Unresolvable, item.identifier)
         return PlayMedia(f"/api/heldar/recordings/{store.camera_id}/{relative}", VIDEO_MP4)
 
-    def _resolve_footage(self, store: CameraStore, kind: str, key: str, ident: str) -> PlayMedia:
+    def _resolve_footage(
+        self, store: CameraStore, kind: MediaKind, key: str, ident: str
+    ) -> PlayMedia:
         """Return an HLS playlist that plays an hour (or a stretch) as one video."""
         found = review.find_by_slug(self.hass, store.camera_id)
         try:
-            start, end = _hour_range(key) if kind == "hour" else _range(key)
+            start, end = _hour_range(key) if kind is MediaKind.HOUR else _range(key)
         except ValueError as err:
             raise _unknown(Unresolvable, ident) from err
         if found is None or not review.footage(found.camera, start, end):
@@ -102,26 +105,26 @@ class HeldarMediaSource(MediaSource):
         stores = _stores(self.hass)
         if not item.identifier:
             return self._root(stores)
-        parts = item.identifier.split("/")
-        store = stores.get(parts[0])
-        if store is None:
+        media = MediaId.parse(item.identifier)
+        store = stores.get(media.camera) if media else None
+        if media is None or store is None:
             raise _unknown(BrowseError, item.identifier)
-        if len(parts) == 1:
+        if media.kind is None:
             return self._camera(store)
-        if len(parts) == 3 and parts[1] == "day":  # noqa: PLR2004
-            return self._day(store, _parse_day(parts[2]))
-        if len(parts) == 3 and parts[1] == "hour":  # noqa: PLR2004
-            return self._hour(store, parts[2])
+        if media.kind is MediaKind.DAY:
+            return self._day(store, _parse_day(media.key))
+        if media.kind is MediaKind.HOUR:
+            return self._hour(store, media.key)
         raise _unknown(BrowseError, item.identifier)
 
     # -- nodes ------------------------------------------------------------------------------
 
     def _root(self, stores: dict[str, CameraStore]) -> BrowseMediaSource:
         return _folder(
-            "",
+            None,
             TITLE,
             [
-                _folder(store.camera_id, store.name, children_class=MediaClass.DIRECTORY)
+                _folder(MediaId(store.camera_id), store.name, children_class=MediaClass.DIRECTORY)
                 for store in sorted(stores.values(), key=lambda s: s.name.lower())
             ],
             children_class=MediaClass.DIRECTORY,
@@ -131,10 +134,12 @@ class HeldarMediaSource(MediaSource):
         days = {_local(s.start).date() for s in store.index.segments}
         days |= {_local(e.start).date() for e in store.finished_events()}
         children = [
-            _folder(f"{store.camera_id}/day/{day.isoformat()}", _day_title(day))
+            _folder(MediaId(store.camera_id, MediaKind.DAY, day.isoformat()), _day_title(day))
             for day in sorted(days, reverse=True)
         ]
-        return _folder(store.camera_id, store.name, children, children_class=MediaClass.DIRECTORY)
+        return _folder(
+            MediaId(store.camera_id), store.name, children, children_class=MediaClass.DIRECTORY
+        )
 
     def _day(self, store: CameraStore, day: date) -> BrowseMediaSource:
         children = [
@@ -149,7 +154,7 @@ class HeldarMediaSource(MediaSource):
                 hours[moment.hour].append(segment)
         for hour in sorted(hours, reverse=True):
             node = _folder(
-                f"{store.camera_id}/hour/{day.isoformat()}T{hour:02d}",
+                MediaId(store.camera_id, MediaKind.HOUR, f"{day.isoformat()}T{hour:02d}"),
                 f"{hour:02d}:00-{(hour + 1) % 24:02d}:00",
                 children_class=MediaClass.VIDEO,
             )
@@ -159,7 +164,7 @@ class HeldarMediaSource(MediaSource):
             node.thumbnail = segment_thumbnail_url(store.camera_id, hours[hour][0].name)
             children.append(node)
         title = f"{store.name}: {_day_title(day)}"
-        return _folder(f"{store.camera_id}/day/{day.isoformat()}", title, children)
+        return _folder(MediaId(store.camera_id, MediaKind.DAY, day.isoformat()), title, children)
 
     def _hour(self, store: CameraStore, key: str) -> BrowseMediaSource:
         try:
@@ -170,7 +175,7 @@ class HeldarMediaSource(MediaSource):
         segments = store.index.between(start, end)
         children = [
             _playable(
-                f"{store.camera_id}/hour/{key}",
+                MediaId(store.camera_id, MediaKind.HOUR, key),
                 f"{store.name}, {_day_title(moment.date())} {moment:%H:%M} (whole hour)",
                 MIME_HLS_PLAYER,
                 segment_thumbnail_url(store.camera_id, segments[0].name) if segments else None,
@@ -181,7 +186,7 @@ class HeldarMediaSource(MediaSource):
                 at = _local(segment.start)
                 children.append(
                     _playable(
-                        f"{store.camera_id}/segment/{segment.name}",
+                        MediaId(store.camera_id, MediaKind.SEGMENT, segment.name),
                         f"{store.name}, {_day_title(at.date())} {at:%H:%M:%S}",
                         VIDEO_MP4,
                         segment_thumbnail_url(store.camera_id, segment.name),
@@ -195,7 +200,11 @@ class HeldarMediaSource(MediaSource):
                 at = _local(chapter)
                 children.append(
                     _playable(
-                        f"{store.camera_id}/range/{chapter}-{chapter + CHAPTER_SECONDS}",
+                        MediaId(
+                            store.camera_id,
+                            MediaKind.RANGE,
+                            f"{chapter}-{chapter + CHAPTER_SECONDS}",
+                        ),
                         f"{store.name}, {_day_title(at.date())} {at:%H:%M}"
                         f"-{_local(chapter + CHAPTER_SECONDS):%H:%M}",
                         MIME_HLS_PLAYER,
@@ -203,7 +212,9 @@ class HeldarMediaSource(MediaSource):
                     )
                 )
         title = f"{store.name}: {_day_title(moment.date())} {moment:%H}:00"
-        return _folder(f"{store.camera_id}/hour/{key}", title, children, MediaClass.VIDEO)
+        return _folder(
+            MediaId(store.camera_id, MediaKind.HOUR, key), title, children, MediaClass.VIDEO
+        )
 
     def _event_item(self, store: CameraStore, event: Event) -> BrowseMediaSource:
         moment = _local(event.trigger or event.start)
@@ -211,7 +222,7 @@ class HeldarMediaSource(MediaSource):
         reasons = ", ".join(event.reasons) or "event"
         return BrowseMediaSource(
             domain=DOMAIN,
-            identifier=f"{store.camera_id}/events/{event.id}",
+            identifier=str(event_media_id(store.camera_id, event.id)),
             media_class=MediaClass.VIDEO,
             media_content_type=VIDEO_MP4,
             title=f"{moment.strftime('%H:%M:%S')} {reasons} ({seconds:.0f} s)",
@@ -222,14 +233,14 @@ class HeldarMediaSource(MediaSource):
 
 
 def _folder(
-    identifier: str,
+    media: MediaId | None,
     title: str,
     children: list[BrowseMediaSource] | None = None,
     children_class: MediaClass = MediaClass.VIDEO,
 ) -> BrowseMediaSource:
     return BrowseMediaSource(
         domain=DOMAIN,
-        identifier=identifier,
+        identifier=str(media) if media else "",  # None: Heldar's root
         media_class=MediaClass.DIRECTORY,
         media_content_type="",
         title=title,
@@ -240,10 +251,10 @@ def _folder(
     )
 
 
-def _playable(identifier: str, title: str, mime: str, thumbnail: str | None) -> BrowseMediaSource:
+def _playable(media: MediaId, title: str, mime: str, thumbnail: str | None) -> BrowseMediaSource:
     return BrowseMediaSource(
         domain=DOMAIN,
-        identifier=identifier,
+        identifier=str(media),
         media_class=MediaClass.VIDEO,
         media_content_type=mime,
         title=title,

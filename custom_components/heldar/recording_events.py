@@ -8,14 +8,10 @@ from typing import Any
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED, MEDIA_SOURCE_PREFIX
+from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
+from .media_id import event_media_id
 from .recorder.events import Event, EventState
 from .runtime import CameraHandle
-
-
-def event_media_id(camera_slug: str, event_id: str) -> str:
-    """Return the media-source id under which the browser plays an event's clip."""
-    return f"{MEDIA_SOURCE_PREFIX}/{camera_slug}/events/{event_id}"
 
 
 @callback
@@ -40,7 +36,9 @@ def async_fire_recording_event(
     data |= {
         "end": _iso(event.end) if event.end is not None else None,
         "clip": str(clip) if clip else None,
-        "media_content_id": event_media_id(camera.config.slug, event.id) if clip else None,
+        "media_content_id": event_media_id(camera.config.slug, event.id).content_id
+        if clip
+        else None,
         # Relative and authenticated: companion apps fetch it with their own login.
         "clip_url": f"/api/heldar/recordings/{camera.config.slug}/{event.clip}" if clip else None,
         "interrupted": event.interrupted,
