@@ -4,7 +4,8 @@ Two runs of a real HA with a hub of 32 cameras on the test camera's stream (one 
 encoder serves them all). P7's loop lag is measured against a control in ``overhead.py``.
 
 - P8: all 32 record for ``--seconds``, then HA stops (``hass.async_stop``, as on a
-  restart): the time until no FFmpeg remains, and whether every camera's last segment (every file, in fact) plays in ffprobe.
+  restart): the time until no FFmpeg remains, and whether every camera's last segment
+  (every file, in fact) plays in ffprobe.
 - P7 memory, in a second run with ``tracemalloc`` (it slows everything, so not during
   P8): Python memory allocated from just before the hub is set up to after all 32
   have recorded for a while, divided by 32. It includes Heldar's import and one-off setup,
