@@ -73,6 +73,7 @@ class Window:
     loop_thread: float = 0.0
     children: float = 0.0
     machine: float = 0.0  # every process on every core: the noise beside the load
+    lost: int = 0  # child processes that ended during the window (their CPU is undercounted)
 
     @classmethod
     async def measure(cls, seconds: float, pids: list[int]) -> Window:
@@ -84,9 +85,14 @@ class Window:
         lags = await probe_lag(seconds)
         wall = time.monotonic() - wall0
         own, main = time.process_time() - own0, time.thread_time()
-        children = sum(cpu_seconds(pid) - kids0[pid] for pid in pids)
+        children, lost = 0.0, 0
+        for pid in pids:
+            try:
+                children += cpu_seconds(pid) - kids0[pid]
+            except OSError:  # it ended: a restart, which the caller reports
+                lost += 1
         machine = machine_busy() - busy0
-        return cls(lags, wall, own, main - main0, children, machine)
+        return cls(lags, wall, own, main - main0, children, machine, lost)
 
     def rates(self) -> dict[str, float]:
         """CPU as percent of a core."""
@@ -95,6 +101,7 @@ class Window:
             "ha_loop_thread_core_pct": round(self.loop_thread / self.wall * 100, 3),
             "children_core_pct": round(self.children / self.wall * 100, 3),
             "machine_busy_core_pct": round(self.machine / self.wall * 100, 1),
+            "ffmpeg_ended_in_window": self.lost,
         }
 
 
@@ -107,6 +114,7 @@ def pooled(windows: list[Window]) -> Window:
         sum(w.loop_thread for w in windows),
         sum(w.children for w in windows),
         sum(w.machine for w in windows),
+        sum(w.lost for w in windows),
     )
 
 

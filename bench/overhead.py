@@ -69,6 +69,21 @@ def cmdline(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/cmdline").read_bytes().decode().rstrip("\0").split("\0")
 
 
+async def stable_cmdlines(entry: MockConfigEntry, count: int) -> tuple[list[int], list[list[str]]]:
+    """Return the FFmpeg pids and command lines, once every camera has one that stays put."""
+    for _ in range(30):
+        pids = ffmpeg_pids(entry)
+        try:
+            argvs = [cmdline(pid) for pid in pids]
+        except OSError:  # one restarted just now
+            argvs = []
+        if len(pids) == count and len(argvs) == count:
+            return pids, argvs
+        await asyncio.sleep(1)
+    msg = f"no stable set of {count} FFmpeg"
+    raise RuntimeError(msg)
+
+
 class Run:
     """The windows measured so far, by condition and camera count."""
 
@@ -94,9 +109,9 @@ class Run:
         )
 
     async def _settle_and_measure(
-        self, condition: str, count: int, pids: list[int], *, diagnose: bool
+        self, condition: str, count: int, pids: list[int], *, diagnose: bool, settle: float = -1
     ) -> None:
-        await asyncio.sleep(self.args.settle)
+        await asyncio.sleep(self.args.settle if settle < 0 else settle)
         self._keep(condition, count, await Window.measure(self.args.seconds, pids))
         if diagnose:
             self.diagnosis[condition] = {
@@ -120,13 +135,10 @@ class Run:
         entry = await set_up(self.hass, storage, *cameras)
         try:
             await wait_until(lambda: all_states(entry, "recording"), 180)
-            pids = ffmpeg_pids(entry)
-            assert len(pids) == count, f"{len(pids)} FFmpeg for {count} cameras"
-            self.argvs[count] = [
-                [arg.replace(str(storage), "@STORAGE@") for arg in cmdline(pid)] for pid in pids
-            ]
-            await self._settle_and_measure("heldar", count, pids, diagnose=diagnose)
-            assert ffmpeg_pids(entry) == pids, "an FFmpeg restarted during the window"
+            await asyncio.sleep(self.args.settle)
+            pids, argvs = await stable_cmdlines(entry, count)
+            self.argvs[count] = [[a.replace(str(storage), "@STORAGE@") for a in v] for v in argvs]
+            await self._settle_and_measure("heldar", count, pids, diagnose=diagnose, settle=0)
         finally:
             await tear_down(self.hass, entry)
 
@@ -253,7 +265,7 @@ def report(run: Run, args: argparse.Namespace) -> None:
 def main() -> None:
     """Parse the options, measure, report."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=60.0, help="each window")
+    parser.add_argument("--seconds", type=float, default=45.0, help="each window")
     parser.add_argument("--settle", type=float, default=15.0, help="before each window")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 8, 32])
