@@ -44,16 +44,33 @@ def summary(lags_ms: list[float]) -> dict[str, float]:
     }
 
 
-async def probe_lag(seconds: float) -> list[float]:
-    """Sleep ``PROBE`` over and over for ``seconds``; return how late each wake-up was (ms)."""
+async def probe_lag(seconds: float, at: list[float] | None = None) -> list[float]:
+    """Sleep ``PROBE`` over and over for ``seconds``; return how late each wake-up was (ms).
+
+    ``at``, if given, receives each wake-up's offset from the window's start (s).
+    """
     loop = asyncio.get_running_loop()
     lags: list[float] = []
-    end = loop.time() + seconds
+    start = loop.time()
+    end = start + seconds
     while loop.time() < end:
         before = loop.time()
         await asyncio.sleep(PROBE)
         lags.append((loop.time() - before - PROBE) * 1000)
+        if at is not None:
+            at.append(loop.time() - start)
     return lags
+
+
+def late_seconds(lags_ms: list[float], at: list[float], threshold_ms: float) -> dict[int, int]:
+    """Count the wake-ups later than ``threshold_ms`` by the second of the window they fell in.
+
+    Periodic work that every camera does at once shows as a few crowded seconds.
+    """
+    seconds: Counter[int] = Counter(
+        int(t) for lag, t in zip(lags_ms, at, strict=True) if lag > threshold_ms
+    )
+    return dict(sorted(seconds.items()))
 
 
 def machine_busy() -> float:
@@ -73,6 +90,7 @@ class Window:
     loop_thread: float = 0.0
     children: float = 0.0
     machine: float = 0.0  # every process on every core: the noise beside the load
+    at: list[float] = field(default_factory=list)  # each lag sample's offset in the window
     lost: int = 0  # child processes that ended during the window (their CPU is undercounted)
 
     @classmethod
@@ -82,7 +100,8 @@ class Window:
         # Called from the loop's thread: thread_time() is the loop's own CPU.
         own0, main0, busy0 = time.process_time(), time.thread_time(), machine_busy()
         wall0 = time.monotonic()
-        lags = await probe_lag(seconds)
+        at: list[float] = []
+        lags = await probe_lag(seconds, at)
         wall = time.monotonic() - wall0
         own, main = time.process_time() - own0, time.thread_time()
         children, lost = 0.0, 0
@@ -92,7 +111,7 @@ class Window:
             except OSError:  # it ended: a restart, which the caller reports
                 lost += 1
         machine = machine_busy() - busy0
-        return cls(lags, wall, own, main - main0, children, machine, lost)
+        return cls(lags, wall, own, main - main0, children, machine, at, lost)
 
     def rates(self) -> dict[str, float]:
         """CPU as percent of a core."""
@@ -114,6 +133,7 @@ def pooled(windows: list[Window]) -> Window:
         sum(w.loop_thread for w in windows),
         sum(w.children for w in windows),
         sum(w.machine for w in windows),
+        [],
         sum(w.lost for w in windows),
     )
 

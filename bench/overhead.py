@@ -33,7 +33,7 @@ import tempfile
 from common import all_states, emit, ffmpeg_pids, home_assistant, wait_until
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
-from loopstats import Window, pooled, py_spy, slow_callbacks, summary
+from loopstats import Window, late_seconds, pooled, py_spy, slow_callbacks, summary
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.common import camera_subentry, hub_entry
@@ -220,6 +220,12 @@ def report(run: Run, args: argparse.Namespace) -> None:
         control=lag_c | control.rates(),
         heldar=lag_h | heldar.rates(),
         ratio_each_repeat=each,
+        late_wakes_by_second_heldar=late_seconds(
+            run.windows[("heldar", top)][-1].lags_ms, run.windows[("heldar", top)][-1].at, 20
+        ),
+        late_wakes_by_second_control=late_seconds(
+            run.windows[("control", top)][-1].lags_ms, run.windows[("control", top)][-1].at, 20
+        ),
         window_s=args.seconds,
         repeats=args.repeats,
         probe_interval_s=0.05,
@@ -265,12 +271,12 @@ def report(run: Run, args: argparse.Namespace) -> None:
 def main() -> None:
     """Parse the options, measure, report."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=45.0, help="each window")
+    parser.add_argument("--seconds", type=float, default=60.0, help="each window (= a segment)")
     parser.add_argument("--settle", type=float, default=15.0, help="before each window")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--diagnose", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--diagnose-seconds", type=float, default=20.0)
+    parser.add_argument("--diagnose-seconds", type=float, default=65.0)
     args = parser.parse_args()
     report(asyncio.run(measure(args)), args)
 

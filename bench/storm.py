@@ -61,6 +61,8 @@ class Writes:
         if event != "open" or not self.active:
             return
         path, mode, flags = args
+        if isinstance(path, int):  # a descriptor wrapped (a pipe, mkstemp's file): no new open
+            return
         writing = (
             any(c in mode for c in "wax+") if isinstance(mode, str) else bool(flags & WRITE_FLAGS)  # type: ignore[operator]
         )
