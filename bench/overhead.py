@@ -251,7 +251,7 @@ def report(run: Run, args: argparse.Namespace) -> None:
             round(ratio, 4),
             "ratio",
             f"<= {P1_TARGET}",
-            ratio <= P1_TARGET,
+            None if added <= 0 else ratio <= P1_TARGET,  # <= 0: below the noise, unresolved
             ha_added_core_pct_per_camera=round(added * 100, 4),
             ha_loop_thread_added_core_pct_per_camera=round(added_loop * 100, 4),
             ffmpeg_core_pct_per_camera=round(ffmpeg * 100, 4),
