@@ -170,3 +170,11 @@ class Stopwatch:
     def __exit__(self, *_: object) -> None:
         """Stop."""
         self.seconds = time.perf_counter() - self.start
+
+
+def rss_bytes(pid: int | str = "self") -> int:
+    """Return a process's resident set size."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0

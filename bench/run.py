@@ -21,25 +21,27 @@ HERE = Path(__file__).resolve().parent
 
 # name -> (script, the ids it measures, roughly how long it takes)
 BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "cpu": ("cpu_per_camera.py", ("P1",), "3 min"),
+    "overhead": ("overhead.py", ("P1", "P7"), "20 min"),
     "vs_camera_record": ("vs_camera_record.py", ("P2",), "5 min"),
     "continuity": ("continuity.py", ("P3",), "11 min"),
     "preroll": ("preroll.py", ("P4",), "5 min"),
     "recovery": ("recovery.py", ("P5",), "3 min"),
     "silent_stream": ("silent_stream.py", ("P6",), "3 min"),
-    "scale32": ("scale32.py", ("P7", "P8"), "5 min"),
+    "scale32": ("scale32.py", ("P8",), "5 min"),
     "boundaries": ("boundaries.py", (), "2 min"),
     "retention": ("retention_10k.py", (), "10 s"),
     "browse": ("browse_1440.py", (), "10 s"),
     "click_to_frame": ("click_to_frame.py", (), "3 min"),
     "review": ("review.py", (), "1 min"),
+    "storm": ("storm.py", (), "6 min"),
+    "soak": ("soak.py", (), "6 h (--soak-minutes for a short run)"),
 }
 
 
 def selected(names: list[str]) -> list[str]:
     """Map ids (P1..P8) and names to benchmark names, in the table's order."""
-    if not names:
-        return list(BENCHMARKS)
+    if not names:  # the soak takes hours: only when asked for
+        return [name for name in BENCHMARKS if name != "soak"]
     wanted = {name.lower() for name in names}
     chosen = [
         name
@@ -52,7 +54,7 @@ def selected(names: list[str]) -> list[str]:
     return chosen
 
 
-def run(name: str, log: Path) -> list[dict[str, object]]:
+def run(name: str, log: Path, extra: list[str]) -> list[dict[str, object]]:
     """Run one benchmark; return its metrics (a failed run is one failing record)."""
     script = HERE / BENCHMARKS[name][0]
     started = time.monotonic()
@@ -60,7 +62,7 @@ def run(name: str, log: Path) -> list[dict[str, object]]:
         chatter.write(f"\n===== {name} ({script.name}) =====\n")
         chatter.flush()
         result = subprocess.run(
-            [sys.executable, str(script)],
+            [sys.executable, str(script), *extra],
             stdout=subprocess.PIPE,
             stderr=chatter,
             text=True,
@@ -90,6 +92,23 @@ def run(name: str, log: Path) -> list[dict[str, object]]:
     return records
 
 
+def extras(name: str, args: argparse.Namespace) -> list[str]:
+    """Return a benchmark's options: only the soak has any, for its short version."""
+    if name != "soak" or args.soak_minutes is None:
+        return []
+    minutes = args.soak_minutes
+    return [
+        "--minutes",
+        f"{minutes:g}",
+        "--warmup-minutes",
+        f"{max(minutes * 0.3, 6):g}",
+        "--sample-minutes",
+        f"{max(minutes / 10, 1):g}",
+        "--retention-hours",
+        "0.05",
+    ]
+
+
 def cell(value: object) -> str:
     """Format a table cell."""
     if value is None:
@@ -116,18 +135,26 @@ def main() -> None:
     """Run the chosen benchmarks and write the results."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help="P1..P8 or benchmark names; none = all")
+    parser.add_argument(
+        "--soak-minutes",
+        type=float,
+        help="a short soak of this many minutes (warm-up, samples and retention scaled down)",
+    )
     args = parser.parse_args()
     names = selected(args.names)
     log = HERE / "last-run.log"
     log.write_text("")
-    records = [record for name in names for record in run(name, log)]
+    records = [record for name in names for record in run(name, log, extras(name, args))]
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     for record in records:
         record["measured"] = when
     # A subset replaces its own benchmarks' rows and keeps the others from earlier runs.
     saved = HERE / "results.json"
     earlier = json.loads(saved.read_text()) if saved.exists() else []
-    merged = [r for r in earlier if r.get("benchmark") not in names] + records
+    # Rows of benchmarks that no longer exist (renamed or replaced) are dropped.
+    merged = [
+        r for r in earlier if r.get("benchmark") in BENCHMARKS and r.get("benchmark") not in names
+    ] + records
     merged.sort(key=lambda r: list(BENCHMARKS).index(str(r.get("benchmark"))))
     machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     saved.write_text(json.dumps(merged, indent=1) + "\n")
