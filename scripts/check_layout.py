@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Keep the integration's shape: no import circle, no module over the line limit.
 
 Run by scripts/test. Standard library only (ast), so it runs before anything is installed.
@@ -7,8 +6,8 @@ Run by scripts/test. Standard library only (ast), so it runs before anything is 
 from __future__ import annotations
 
 import ast
-import sys
 from pathlib import Path
+import sys
 
 PACKAGE = "custom_components.heldar"
 ROOT = Path(__file__).resolve().parent.parent / "custom_components" / "heldar"
@@ -26,7 +25,7 @@ def module_name(path: Path) -> str:
 
 
 def imports(path: Path, name: str) -> set[str]:
-    """Return the package modules a file imports, at any depth: a TYPE_CHECKING import counts too."""
+    """Return the package modules a file imports, at any depth (TYPE_CHECKING ones too)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -55,51 +54,39 @@ def graph() -> tuple[dict[str, set[str]], dict[str, int]]:
     return edges, lines
 
 
-def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
-    """Return the strongly connected components with more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """Return one import circle as a path (its first module repeated at the end), or None."""
+    done: set[str] = set()
+    path: list[str] = []
 
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
+    def visit(node: str) -> list[str] | None:
+        path.append(node)
         for dep in sorted(edges[node]):
-            if dep not in index:
-                visit(dep)
-                low[node] = min(low[node], low[dep])
-            elif dep in on_stack:
-                low[node] = min(low[node], index[dep])
-        if low[node] == index[node]:
-            component: list[str] = []
-            while True:
-                top = stack.pop()
-                on_stack.discard(top)
-                component.append(top)
-                if top == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
+            if dep in path:
+                return [*path[path.index(dep) :], dep]
+            if dep not in done and (found := visit(dep)):
+                return found
+        path.pop()
+        done.add(node)
+        return None
 
     for node in sorted(edges):
-        if node not in index:
-            visit(node)
-    return found
+        if node not in done and (found := visit(node)):
+            return found
+    return None
 
 
 def main() -> int:
     """Print every problem and return 1 if there is any."""
     edges, lines = graph()
-    problems = [f"import circle: {' <-> '.join(c)}" for c in cycles(edges)]
+    circle = find_cycle(edges)
+    problems = [f"import circle: {' -> '.join(circle)}"] if circle else []
     problems += [
         f"{name}: {count} lines (limit {MAX_LINES})"
         for name, count in sorted(lines.items())
         if count > MAX_LINES and name not in OVERSIZED
     ]
-    problems += [f"{name}: listed in OVERSIZED but missing" for name in OVERSIZED if name not in lines]
+    problems += [f"{name}: in OVERSIZED, not a module" for name in OVERSIZED if name not in lines]
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
