@@ -13,6 +13,8 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
+from .camera_handle import CameraHandle
+from .camera_settings import CameraConfig
 from .const import (
     CONF_MIN_FREE_GB,
     CONF_MIRROR_DIR,
@@ -24,6 +26,7 @@ from .const import (
     SIGNAL_CAMERA_ADDED,
     SUBENTRY_CAMERA,
 )
+from .data import HeldarConfigEntry, HeldarData
 from .issues import IssueTracker
 from .recorder.index import find_ffprobe
 from .recorder.manager import RecorderManager
@@ -32,7 +35,6 @@ from .recorder.probe import ffmpeg_version
 from .recorder.storage import StorageProblem, check_storage
 from .recording_events import async_fire_recording_event
 from .recordings import RecordingsManager
-from .runtime import CameraConfig, CameraHandle, HeldarConfigEntry, HeldarData
 from .services import async_setup_services
 from .views import RecordingView, ThumbnailView
 
@@ -111,6 +113,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
     data.hub_settings = dict(entry.data)
     data.issues = IssueTracker(hass, entry.entry_id, str(storage))
     data.issues.async_check_ffmpeg(binary, await ffmpeg_version(binary))
+    data.async_add_status_listener(data.issues.async_camera_changed)
     entry.runtime_data = data
     ffprobe = await hass.async_add_executor_job(find_ffprobe, binary)
     data.ffprobe = ffprobe

@@ -10,8 +10,9 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .camera_handle import CameraHandle
 from .const import DOMAIN, SIGNAL_CAMERA_ADDED
-from .runtime import CameraHandle, HeldarConfigEntry, HeldarData
+from .data import HeldarConfigEntry, HeldarData
 
 
 class HeldarCameraEntity(Entity):

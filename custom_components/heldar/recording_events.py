@@ -8,9 +8,9 @@ from typing import Any
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
+from .camera_handle import CameraHandle
 from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED, MEDIA_SOURCE_PREFIX
 from .recorder.events import Event, EventState
-from .runtime import CameraHandle
 
 
 def event_media_id(camera_slug: str, event_id: str) -> str:

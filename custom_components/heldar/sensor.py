@@ -20,10 +20,11 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .camera_handle import CameraHandle
 from .const import DOMAIN, SIGNAL_STORAGE_UPDATED
+from .data import HeldarConfigEntry, HeldarData
 from .entity import HeldarCameraEntity, async_setup_camera_entities
 from .recorder.supervisor import RecorderState
-from .runtime import CameraHandle, HeldarConfigEntry, HeldarData
 
 PARALLEL_UPDATES = 0
 
@@ -274,7 +275,7 @@ class HubSensor(SensorEntity):
             self.async_on_remove(data.async_add_status_listener(self._async_camera_changed))
 
     @callback
-    def _async_camera_changed(self) -> None:
+    def _async_camera_changed(self, _camera: CameraHandle) -> None:
         self.async_write_ha_state()
 
 
