@@ -28,7 +28,7 @@ from typing import Any
 
 from . import events as ev
 from .events import Event, EventState, SegmentRef
-from .index import FFprobeMissingError, probe
+from .ffprobe import FFprobeMissingError, probe
 from .segments import segment_start
 from .store import CameraStore
 
