@@ -95,7 +95,9 @@ def main() -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
-        print(f"layout ok: {len(lines)} modules, none over {MAX_LINES} lines, no import circle")
+        print(
+            f"layout ok: {len(lines)} modules, no import circle, {len(OVERSIZED)} over {MAX_LINES} lines by exception"
+        )
     return 1 if problems else 0
 
 
