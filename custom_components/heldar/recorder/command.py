@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 SEGMENT_NAME_FORMAT = "%Y%m%d_%H%M%S.mp4"
+# The shortest segment FFmpeg is asked for; the camera form offers no less.
 MIN_SEGMENT_SECONDS = 2
 RTSP_IO_TIMEOUT_US = 15_000_000
 FRAGMENTED_MP4 = (
