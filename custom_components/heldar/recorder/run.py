@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from .source import CameraSpec
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(f"{__package__}.supervisor")  # the recorder's lines, one logger
 
 
 class RunMixin:

@@ -20,8 +20,6 @@ from .modes import RecordMode
 
 __all__ = ["Problem", "Reason", "RecorderState", "RecorderStatus", "StatusBoard", "StatusChanges"]
 
-_LOGGER = logging.getLogger(__name__)
-
 
 class RecorderState(StrEnum):
     """What the recorder is really doing."""
@@ -79,12 +77,21 @@ class StatusBoard:
     """One camera's latest status, and the listener told of every change."""
 
     def __init__(
-        self, name: str, initial: RecorderStatus, listener: Callable[[RecorderStatus], None] | None
+        self,
+        name: str,
+        initial: RecorderStatus,
+        listener: Callable[[RecorderStatus], None] | None,
+        logger: logging.Logger,
     ) -> None:
-        """Start from ``initial``; ``name`` labels log lines."""
+        """Start from ``initial``; ``name`` labels the lines written to ``logger``.
+
+        The recorder passes its own logger: these lines are the recorder's, and users (and
+        the fault tests) find them under ``recorder.supervisor``.
+        """
         self.name = name
         self.status = initial
         self._listener = listener
+        self._logger = logger
         self._failing = False
 
     def publish(self, state: RecorderState | None = None, **changes: Unpack[StatusChanges]) -> None:
@@ -111,10 +118,10 @@ class StatusBoard:
         """Record a failed attempt; ``count`` it as a reconnect when an FFmpeg run ended."""
         reconnects = self.status.reconnects + (1 if count else 0)
         if not self._failing:
-            _LOGGER.info("Camera %s is not recording: %s", self.name, words)
+            self._logger.info("Camera %s is not recording: %s", self.name, words)
             self._failing = True
         else:
-            _LOGGER.debug("Camera %s still not recording: %s", self.name, words)
+            self._logger.debug("Camera %s still not recording: %s", self.name, words)
         changes: StatusChanges = {
             "pid": None,
             "last_error": words,
@@ -129,5 +136,5 @@ class StatusBoard:
     def recovered(self) -> None:
         """Log, once, that a failing camera records again."""
         if self._failing:
-            _LOGGER.info("Camera %s is recording again", self.name)
+            self._logger.info("Camera %s is recording again", self.name)
             self._failing = False

@@ -106,7 +106,7 @@ class CameraRecorder(RunMixin):
         self._audio = AudioMode.COPY if spec.record_audio else AudioMode.DROP
         self._streams: StreamInfo | None = None
         initial = RecorderStatus(self._resting_state(), utcnow(), mode=self._demand.mode)
-        self._board = StatusBoard(spec.name, initial, listener)
+        self._board = StatusBoard(spec.name, initial, listener, _LOGGER)
 
     @property
     def status(self) -> RecorderStatus:
