@@ -192,7 +192,7 @@ class RealHass:
             result = self.request(
                 "POST",
                 f"{base}/{flow['flow_id']}",
-                {"record_mode": "continuous"},
+                {"record_mode": "continuous"},  # the rolls are on the events form now
             )
         assert result.get("type") == "create_entry", result
 

@@ -11,7 +11,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 
 from custom_components.heldar.const import CONF_RECORD_ENABLED, CONF_SEGMENT_SECONDS, DOMAIN
-from custom_components.heldar.runtime import HeldarData
+from custom_components.heldar.data import HeldarData
 
 from .common import camera_subentry, hub_entry, wait_for_state
 from .media import pid_alive, processes_with

@@ -11,9 +11,9 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.heldar.const import CONF_PRE_ROLL_SECONDS, CONF_RECORD_MODE
+from custom_components.heldar.data import HeldarData
 from custom_components.heldar.recorder.modes import RecordMode
 from custom_components.heldar.recorder.supervisor import CameraRecorder, RecorderState
-from custom_components.heldar.runtime import HeldarData
 
 from .common import camera_subentry, hub_entry, wait_for_state
 from .media import processes_with

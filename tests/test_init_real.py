@@ -10,7 +10,7 @@ from homeassistant.const import STATE_ON
 from homeassistant.core import HomeAssistant
 
 from custom_components.heldar.const import CONF_PASSWORD, CONF_USERNAME
-from custom_components.heldar.runtime import HeldarData
+from custom_components.heldar.data import HeldarData
 
 from .common import camera_subentry, hub_entry, wait_for_state
 from .media import RtspCamera, duration, pid_alive, processes_with

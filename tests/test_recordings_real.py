@@ -8,7 +8,7 @@ from pathlib import Path
 
 from homeassistant.core import HomeAssistant
 
-from custom_components.heldar.runtime import HeldarData
+from custom_components.heldar.data import HeldarData
 
 from .common import camera_subentry, hub_entry, wait_for_state
 from .media import RtspCamera

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from homeassistant.config_entries import ConfigSubentry
 
+from custom_components.heldar.camera_settings import CameraConfig
 from custom_components.heldar.const import CONF_TRANSCODE_MJPEG
-from custom_components.heldar.runtime import CameraConfig
 
 from .common import camera_subentry
 

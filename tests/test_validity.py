@@ -1,15 +1,15 @@
-"""Check Heldar's metadata files the way hassfest and HACS do, so CI fails before they would.
+"""Heldar's metadata, checked as hassfest and HACS would: they are not in the Home Assistant wheel.
 
-hassfest is not shipped in the Home Assistant wheel, so its rules are mirrored here (manifest,
-hacs.json, services.yaml, translations, icons), plus the cross-checks hassfest cannot make for a
-custom integration: every step, error, abort reason, entity, exception and selector the code
+Each rule is a row of a table. Two kinds of rows matter most: the schemas hassfest applies
+(manifest, services.yaml, translations, icons), and the cross-checks hassfest cannot make for a
+custom integration: every step, error, abort, entity, exception, issue and selector the code
 uses has its English string, because a missing one shows up as a raw key in the UI.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -40,104 +40,33 @@ from custom_components.heldar.recorder.storage import StorageProblem
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / DOMAIN
 PACKAGE = f"custom_components.{DOMAIN}"
+COMPONENTS = Path(ha_const.__file__).parent / "components"
 
-# hassfest's manifest rules (script/hassfest/manifest.py).
-REQUIRED_MANIFEST_KEYS = (
-    "domain",
-    "name",
-    "codeowners",
-    "config_flow",
-    "documentation",
-    "integration_type",
-    "iot_class",
-    "issue_tracker",
-    "requirements",
-    "version",
-)
-MANIFEST_KEYS = {
-    *REQUIRED_MANIFEST_KEYS,
-    "after_dependencies",
-    "bluetooth",
-    "dependencies",
-    "dhcp",
-    "disabled",
-    "homekit",
-    "import_executor",
-    "loggers",
-    "mqtt",
-    "quality_scale",
-    "single_config_entry",
-    "ssdp",
-    "usb",
-    "zeroconf",
-}
-IOT_CLASSES = {
-    "assumed_state",
-    "calculated",
-    "cloud_polling",
-    "cloud_push",
-    "local_polling",
-    "local_push",
-}
-INTEGRATION_TYPES = {"device", "entity", "hardware", "helper", "hub", "service", "system"}
+# hassfest's rules (script/hassfest/manifest.py, dependencies.py, translations.py, icons.py).
 VERSION_STRATEGIES = [
-    AwesomeVersionStrategy.CALVER,
-    AwesomeVersionStrategy.SEMVER,
-    AwesomeVersionStrategy.SIMPLEVER,
-    AwesomeVersionStrategy.BUILDVER,
+    AwesomeVersionStrategy.CALVER, AwesomeVersionStrategy.SEMVER,
+    AwesomeVersionStrategy.SIMPLEVER, AwesomeVersionStrategy.BUILDVER,
     AwesomeVersionStrategy.PEP440,
-]
-# Components an integration may import without listing them (script/hassfest/dependencies.py).
+]  # fmt: skip
+OPTIONAL_MANIFEST_KEYS = {
+    "after_dependencies", "bluetooth", "dependencies", "dhcp", "disabled", "homekit",
+    "import_executor", "loggers", "mqtt", "quality_scale", "single_config_entry", "ssdp", "usb",
+    "zeroconf",
+}  # fmt: skip
+# Components an integration may import without listing them.
 ALLOWED_USED_COMPONENTS = {
     *(platform.value for platform in Platform),
-    "alert",
-    "automation",
-    "conversation",
-    "default_config",
-    "device_automation",
-    "frontend",
-    "group",
-    "homeassistant",
-    "input_boolean",
-    "input_button",
-    "input_datetime",
-    "input_number",
-    "input_select",
-    "input_text",
-    "media_source",
-    "onboarding",
-    "panel_custom",
-    "persistent_notification",
-    "person",
-    "script",
-    "shopping_list",
-    "sun",
-    "system_health",
-    "system_log",
-    "timer",
-    "webhook",
-    "websocket_api",
-    "zone",
-    "mjpeg",
-    "stream",
-}
-
+    "alert", "automation", "conversation", "default_config", "device_automation", "frontend",
+    "group", "homeassistant", "input_boolean", "input_button", "input_datetime", "input_number",
+    "input_select", "input_text", "media_source", "onboarding", "panel_custom",
+    "persistent_notification", "person", "script", "shopping_list", "sun", "system_health",
+    "system_log", "timer", "webhook", "websocket_api", "zone", "mjpeg", "stream",
+}  # fmt: skip
 # The keys HACS reads from hacs.json; anything else is a typo HACS silently ignores.
 HACS_KEYS = {
-    "name",
-    "content_in_root",
-    "zip_release",
-    "filename",
-    "hide_default_branch",
-    "country",
-    "homeassistant",
-    "hacs",
-    "persistent_directory",
-    "render_readme",
-}
-HACS_BOOLEANS = {"content_in_root", "zip_release", "hide_default_branch", "render_readme"}
-
-# hassfest's translation rules (script/hassfest/translations.py).
+    "name", "content_in_root", "zip_release", "filename", "hide_default_branch", "country",
+    "homeassistant", "hacs", "persistent_directory", "render_readme",
+}  # fmt: skip
 RE_REFERENCE = re.compile(r"\[%key:[^%]+%\]")
 RE_TRANSLATION_KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
 RE_PLACEHOLDER_IN_SINGLE_QUOTES = re.compile(r"'{\w+}'")
@@ -147,47 +76,19 @@ RE_URL = re.compile(
     re.IGNORECASE,
 )
 TOP_LEVEL_TRANSLATION_KEYS = {
-    "application_credentials",
-    "common",
-    "conditions",
-    "config",
-    "config_panel",
-    "config_subentries",
-    "conversation",
-    "device",
-    "device_automation",
-    "entity",
-    "entity_component",
-    "exceptions",
-    "issues",
-    "options",
-    "preview_features",
-    "selector",
-    "services",
-    "system_health",
-    "title",
-    "triggers",
-}
+    "application_credentials", "common", "conditions", "config", "config_panel",
+    "config_subentries", "conversation", "device", "device_automation", "entity",
+    "entity_component", "exceptions", "issues", "options", "preview_features", "selector",
+    "services", "system_health", "title", "triggers",
+}  # fmt: skip
 FLOW_KEYS = {
-    "abort",
-    "create_entry",
-    "entry_type",
-    "error",
-    "flow_title",
-    "initiate_flow",
-    "progress",
+    "abort", "create_entry", "entry_type", "error", "flow_title", "initiate_flow", "progress",
     "step",
-}
+}  # fmt: skip
 STEP_KEYS = {
-    "data",
-    "data_description",
-    "description",
-    "menu_option_descriptions",
-    "menu_options",
-    "sections",
-    "submit",
-    "title",
-}
+    "data", "data_description", "description", "menu_option_descriptions", "menu_options",
+    "sections", "submit", "title",
+}  # fmt: skip
 ICON_KEYS = {"default", "range", "state", "state_attributes"}
 RE_ICON = re.compile(r"^mdi:[a-z0-9]+(-[a-z0-9]+)*$")
 RE_EXCEPTION_CLASS = re.compile(r"(Error|Exception|NotReady|Failed)$")
@@ -208,7 +109,7 @@ FLOWS = (
     Flow(("config",), ("config_flow.py",), frozenset(StorageProblem)),
     Flow(
         ("config_subentries", SUBENTRY_CAMERA),
-        ("camera_flow.py", "schedule_steps.py", "schedule_form.py"),
+        ("camera_flow.py", "camera_checks.py", "schedule_steps.py", "schedule_form.py"),
         frozenset(ProbeOutcome) - {ProbeOutcome.OK},
     ),
 )
@@ -498,19 +399,7 @@ def _enum_options(description: EntityDescription | None) -> list[str]:
     return [str(option) for option in getattr(description, "options", None) or []]
 
 
-# -- tests: files -------------------------------------------------------------------------
-
-
-def _yaml_duplicates(node: yaml.Node, path: str = "") -> Iterator[str]:
-    if isinstance(node, yaml.MappingNode):
-        keys = [key.value for key, _ in node.value]
-        for key in sorted({key for key in keys if keys.count(key) > 1}):
-            yield f"{path}.{key}".lstrip(".")
-        for key, value in node.value:
-            yield from _yaml_duplicates(value, f"{path}.{key.value}")
-    elif isinstance(node, yaml.SequenceNode):
-        for index, value in enumerate(node.value):
-            yield from _yaml_duplicates(value, f"{path}[{index}]")
+# -- files --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -533,85 +422,85 @@ def test_json_files_are_valid(name: str) -> None:
     assert isinstance(data, dict), f"{name} must hold a JSON object"
 
 
-def test_services_yaml_is_valid() -> None:
-    """services.yaml must parse, as a mapping, without repeated keys (YAML keeps the last)."""
-    text = (INTEGRATION / "services.yaml").read_text(encoding="utf-8")
+# -- manifest.json and hacs.json ----------------------------------------------------------
+
+
+def _https(value: str) -> bool:
+    url = urlparse(value)
+    return url.scheme == "https" and bool(url.netloc)
+
+
+def _version(value: str) -> bool:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as err:
-        pytest.fail(f"services.yaml is not valid YAML: {err}")
-    assert node is None or isinstance(node, yaml.MappingNode), "services.yaml must be a mapping"
-    duplicates = list(_yaml_duplicates(node)) if node else []
-    assert not duplicates, f"services.yaml repeats keys: {duplicates}"
+        AwesomeVersion(value, ensure_strategy=VERSION_STRATEGIES)
+    except AwesomeVersionException:
+        return False
+    return True
 
 
-def _unsorted(tree: Json, path: str = "") -> Iterator[str]:
-    if isinstance(tree, dict):
-        keys = list(tree)
-        if keys != sorted(keys):
-            yield f"{path or '<top level>'}: {keys} -> {sorted(keys)}"
-        for key, child in tree.items():
-            yield from _unsorted(child, f"{path}.{key}" if path else key)
+def _strings_list(value: Json) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def test_translation_keys_are_sorted() -> None:
-    """Hassfest and Lokalise write translations with sorted keys; keep en.json the same."""
-    unsorted = list(_unsorted(_strings()))
-    assert not unsorted, "translations/en.json keys are not sorted (want):\n" + "\n".join(unsorted)
+# The required keys, each with the rule its value must follow.
+MANIFEST_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "domain": (lambda v: v == INTEGRATION.name == DOMAIN, "must match the folder name"),
+    "name": (lambda v: isinstance(v, str) and bool(v), "must be a non-empty string"),
+    "codeowners": (
+        lambda v: _strings_list(v) and all(owner.startswith("@") for owner in v),
+        "must list GitHub handles starting with @",
+    ),
+    "config_flow": (
+        lambda v: v is (INTEGRATION / "config_flow.py").is_file(),
+        "must be true exactly when config_flow.py exists",
+    ),
+    "documentation": (
+        lambda v: _https(v) and not v.startswith("https://www.home-assistant.io/integrations"),
+        "must be an https URL, not home-assistant.io (a custom integration)",
+    ),
+    "integration_type": (
+        lambda v: v in {"device", "entity", "hardware", "helper", "hub", "service", "system"},
+        "is not an integration type",
+    ),
+    "iot_class": (
+        lambda v: (
+            v
+            in {"assumed_state", "calculated", "cloud_polling", "cloud_push"}
+            | {"local_polling", "local_push"}
+        ),
+        "is not an IoT class",
+    ),
+    "issue_tracker": (_https, "must be an https URL"),
+    "requirements": (_strings_list, "must list strings"),
+    "version": (_version, "is not a valid version"),
+}
 
 
-# -- tests: manifest ----------------------------------------------------------------------
-
-
-def test_manifest_has_required_keys() -> None:
-    """Hassfest and HACS refuse a manifest without these keys."""
+@pytest.mark.parametrize("key", list(MANIFEST_RULES))
+def test_manifest_value(key: str) -> None:
+    """hassfest, HACS and the loader refuse a manifest without these keys, or with bad values."""
     manifest = _manifest()
-    missing = [key for key in REQUIRED_MANIFEST_KEYS if key not in manifest]
-    assert not missing, f"manifest.json lacks {missing}"
-    unknown = sorted(set(manifest) - MANIFEST_KEYS)
+    assert key in manifest, f"manifest.json lacks {key}"
+    check, rule = MANIFEST_RULES[key]
+    assert check(manifest[key]), f"manifest.json {key} {rule}: {manifest[key]!r}"
+
+
+def test_manifest_keys_and_dependencies() -> None:
+    """Known keys in hassfest's order; dependencies are real integrations, FFmpeg among them."""
+    manifest = _manifest()
+    keys = list(manifest)
+    unknown = sorted(set(keys) - set(MANIFEST_RULES) - OPTIONAL_MANIFEST_KEYS)
     assert not unknown, f"manifest.json has keys hassfest does not allow: {unknown}"
-
-
-def test_manifest_key_order() -> None:
-    """hassfest: "Manifest keys are not sorted correctly: domain, name, then alphabetical"."""
-    keys = list(_manifest())
     expected = sorted(keys, key=lambda key: {"domain": "0", "name": "1"}.get(key, f"2{key}"))
     assert keys == expected, f"manifest.json keys are {keys}; hassfest wants {expected}"
-
-
-def test_manifest_values() -> None:
-    """Values hassfest, HACS and the loader check: domain, classes, version, URLs, owners."""
-    manifest = _manifest()
-    assert manifest["domain"] == INTEGRATION.name == DOMAIN, "domain must match the folder name"
-    assert isinstance(manifest["name"], str), "name must be a string"
-    assert manifest["name"], "name must not be empty"
-    assert manifest["iot_class"] in IOT_CLASSES, f"iot_class must be one of {sorted(IOT_CLASSES)}"
-    assert manifest["integration_type"] in INTEGRATION_TYPES, (
-        f"integration_type must be one of {sorted(INTEGRATION_TYPES)}"
-    )
-    try:
-        AwesomeVersion(manifest["version"], ensure_strategy=VERSION_STRATEGIES)
-    except AwesomeVersionException:
-        pytest.fail(f"manifest version {manifest['version']!r} is not a valid version")
-    for key in ("documentation", "issue_tracker"):
-        url = urlparse(manifest[key])
-        assert url.scheme == "https", f"manifest {key} must be an https URL: {manifest[key]!r}"
-        assert url.netloc, f"manifest {key} has no host: {manifest[key]!r}"
-    assert not manifest["documentation"].startswith("https://www.home-assistant.io/integrations"), (
-        "a custom integration cannot point its documentation at home-assistant.io"
-    )
-    owners = manifest["codeowners"]
-    assert isinstance(owners, list), "codeowners must be a list"
-    assert all(isinstance(o, str) and o.startswith("@") for o in owners), (
-        f"codeowners must be GitHub handles starting with @: {owners}"
-    )
-    for key in ("requirements", "dependencies", "after_dependencies"):
-        values = manifest.get(key, [])
-        assert isinstance(values, list), f"manifest {key} must be a list"
-        assert all(isinstance(value, str) for value in values), f"{key} must list strings"
-    assert manifest["config_flow"] is (INTEGRATION / "config_flow.py").is_file(), (
-        "config_flow must be true exactly when config_flow.py exists"
-    )
+    dependencies = manifest.get("dependencies", [])
+    after = manifest.get("after_dependencies", [])
+    assert _strings_list(dependencies), "dependencies must list strings"
+    assert _strings_list(after), "after_dependencies must list strings"
+    assert "ffmpeg" in dependencies, "dependencies must include 'ffmpeg'"
+    assert not set(dependencies) & set(after), "in both dependencies and after_dependencies"
+    unknown = [dep for dep in [*dependencies, *after] if not (COMPONENTS / dep).is_dir()]
+    assert not unknown, f"dependencies that are not Home Assistant integrations: {unknown}"
 
 
 def _type_checking_only(tree: ast.Module) -> set[int]:
@@ -646,18 +535,15 @@ def _used_components(name: str) -> Iterator[tuple[str, ast.AST]]:
                     yield alias.name.split(".")[2], node
 
 
-def test_manifest_dependencies() -> None:
-    """Heldar runs HA's FFmpeg binary, and hassfest wants every imported component listed."""
+def test_manifest_lists_every_used_component() -> None:
+    """Hassfest wants every Home Assistant component the code imports listed as a dependency."""
     manifest = _manifest()
-    dependencies = manifest.get("dependencies", [])
-    after = manifest.get("after_dependencies", [])
-    assert "ffmpeg" in dependencies, "dependencies must include 'ffmpeg'"
-    both = sorted(set(dependencies) & set(after))
-    assert not both, f"in both dependencies and after_dependencies: {both}"
-    components = Path(ha_const.__file__).parent / "components"
-    unknown = [dep for dep in [*dependencies, *after] if not (components / dep).is_dir()]
-    assert not unknown, f"dependencies that are not Home Assistant integrations: {unknown}"
-    allowed = ALLOWED_USED_COMPONENTS | set(dependencies) | set(after) | {DOMAIN}
+    allowed = (
+        ALLOWED_USED_COMPONENTS
+        | set(manifest.get("dependencies", []))
+        | set(manifest.get("after_dependencies", []))
+        | {DOMAIN}
+    )
     unlisted = {
         component: _where(name, node)
         for name in _source_files()
@@ -670,61 +556,27 @@ def test_manifest_dependencies() -> None:
     assert not unlisted, f"components used but not in manifest dependencies: {unlisted}"
 
 
-# -- tests: hacs.json ---------------------------------------------------------------------
-
-
-def test_license() -> None:
-    """HACS wants a LICENSE; Heldar's is Apache-2.0, as Home Assistant's, and the README says so."""
+def test_hacs_json_and_license() -> None:
+    """HACS needs a name, one integration folder, known keys, and a LICENSE (Apache-2.0)."""
+    hacs = _json(ROOT / "hacs.json")
+    assert isinstance(hacs.get("name"), str), "hacs.json needs a string 'name'"
+    assert hacs["name"], "hacs.json 'name' must not be empty"
+    assert not set(hacs) - HACS_KEYS, f"hacs.json keys HACS does not know: {set(hacs) - HACS_KEYS}"
+    if not hacs.get("content_in_root", False):
+        integrations = [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()]
+        assert integrations == [DOMAIN], (
+            f"HACS wants one folder in custom_components/: {integrations}"
+        )
+    if "homeassistant" in hacs:
+        assert _version(str(hacs["homeassistant"])), "hacs.json homeassistant is not a version"
+        assert AwesomeVersion(str(hacs["homeassistant"])) <= AwesomeVersion(ha_const.__version__)
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert "Apache License" in text
     assert "Version 2.0, January 2004" in text
     assert "[LICENSE](LICENSE)" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_hacs_json() -> None:
-    """HACS needs a name, reads only its own keys, and refuses installs below ``homeassistant``."""
-    hacs = _json(ROOT / "hacs.json")
-    assert isinstance(hacs.get("name"), str), "hacs.json needs a string 'name'"
-    assert hacs["name"], "hacs.json 'name' must not be empty"
-    unknown = sorted(set(hacs) - HACS_KEYS)
-    assert not unknown, f"hacs.json has keys HACS does not know: {unknown}"
-    wrong = sorted(key for key in HACS_BOOLEANS & set(hacs) if not isinstance(hacs[key], bool))
-    assert not wrong, f"hacs.json keys must be true or false: {wrong}"
-    if not hacs.get("content_in_root", False):
-        integrations = [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()]
-        assert integrations == [DOMAIN], (
-            f"HACS wants exactly one folder in custom_components/, found {integrations}"
-        )
-    if "homeassistant" in hacs:
-        minimum = str(hacs["homeassistant"])
-        try:
-            ok = AwesomeVersion(minimum, ensure_strategy=VERSION_STRATEGIES) <= AwesomeVersion(
-                ha_const.__version__
-            )
-        except AwesomeVersionException:
-            pytest.fail(f"hacs.json homeassistant {minimum!r} is not a version")
-        assert ok, f"hacs.json asks for HA {minimum}, newer than the tested {ha_const.__version__}"
-
-
-# -- tests: services ----------------------------------------------------------------------
-
-
-def _registered_services() -> set[str]:
-    return {
-        value
-        for name, value in vars(const).items()
-        if name.startswith("SERVICE_") and isinstance(value, str)
-    }
-
-
-def test_services_yaml_matches_registered_services() -> None:
-    """Every registered action is described in services.yaml, and nothing else is."""
-    described = set(_services())
-    registered = _registered_services()
-    assert registered <= described, f"not in services.yaml: {sorted(registered - described)}"
-    assert described <= registered, (
-        f"in services.yaml but no SERVICE_* constant: {sorted(described - registered)}"
-    )
+# -- services.yaml ------------------------------------------------------------------------
 
 
 # hassfest's services.yaml schema for a custom integration (script/hassfest/services.py in
@@ -779,9 +631,14 @@ HASSFEST_SERVICES = vol.Schema(
 
 
 def test_services_yaml_schema() -> None:
-    """services.yaml passes hassfest's schema; every field has a selector, for the UI."""
+    """services.yaml passes hassfest's schema, for exactly the actions Heldar registers.
+
+    Every field has a selector too: the action dialog needs one.
+    """
     services = _services()
     HASSFEST_SERVICES(services)
+    registered = {value for name, value in vars(const).items() if name.startswith("SERVICE_")}
+    assert set(services) == registered, f"services.yaml {set(services)} vs SERVICE_* {registered}"
     missing = [
         f"{service}.fields.{field}"
         for service, schema in services.items()
@@ -816,30 +673,116 @@ def _service_fields(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any
             yield name, spec
 
 
-def test_service_translations() -> None:
-    """The action dialog shows these names and descriptions; a missing one shows a raw key."""
-    strings = _strings()
+# -- every string the code uses exists ----------------------------------------------------
+
+type Found = tuple[list[tuple[str, ...]], list[str]]  # paths that must be text, other problems
+
+
+def _flow_strings(flow: Flow) -> Found:
+    """Every step, menu option, error and abort reason the flow can show."""
+    section, tree = flow.section, _flow_tree(flow.files)
+    methods, shown = _step_methods(tree), _shown_steps(tree)
+    problems = [] if shown else [f"no step found in {flow.files[0]}: is the scan broken?"]
+    problems += [f"step {s!r} is shown but has no async_step_{s}" for s in shown - set(methods)]
+    paths = [(*section, "step", step, "title") for step in sorted(shown)]
+    for step, (call, options) in sorted(_menus(tree).items()):
+        paths += [(*section, "step", step, "menu_options", option) for option in options]
+        problems += [
+            f"{_where(flow.files[0], call)}: menu option {option!r} has no step"
+            for option in options - set(methods)
+        ]
+    errors = set(flow.error_values).union(*(_flow_errors(_tree(name)) for name in flow.files))
+    paths += [(*section, "error", error) for error in sorted(errors)]
+    aborts = _flow_aborts(tree)
+    if section == ("config",) and _manifest().get("single_config_entry"):
+        aborts.add("single_instance_allowed")
+    paths += [(*section, "abort", reason) for reason in sorted(aborts)]
+    if section[0] == "config_subentries":
+        paths += [(*section, "entry_type"), (*section, "initiate_flow", "user")]
+    return paths, problems
+
+
+def _service_strings() -> Found:
+    """The action dialog's names and descriptions."""
     paths: list[tuple[str, ...]] = []
     for service, schema in _services().items():
         paths += [("services", service, "name"), ("services", service, "description")]
         for field, _spec in _service_fields(schema or {}):
             base = ("services", service, "fields", field)
             paths += [(*base, "name"), (*base, "description")]
-    missing = _missing(strings, *paths)
+    return paths, []
+
+
+def _entity_strings() -> Found:
+    """Entities named by translation_key, and each state of an enum sensor."""
+    descriptions = _entity_descriptions()
+    problems = [] if descriptions else ["no translation_key found: is the scan broken?"]
+    paths: list[tuple[str, ...]] = []
+    for (platform, key), description in sorted(descriptions.items()):
+        paths.append(("entity", platform, key, "name"))
+        paths += [("entity", platform, key, "state", opt) for opt in _enum_options(description)]
+    problems += [
+        f"enum sensor {platform}.{key} has no options"
+        for (platform, key), description in descriptions.items()
+        if getattr(description, "device_class", None) == SensorDeviceClass.ENUM
+        and not _enum_options(description)
+    ]
+    return paths, problems
+
+
+def _exception_strings() -> Found:
+    """Errors raised with a translation_key show ``exceptions.<key>.message``."""
+    keys, unresolved = _exception_keys()
+    problems = [f"computed translation_key at {where}: add it to DYNAMIC_EXCEPTION_KEYS"
+                for where in unresolved]  # fmt: skip
+    return [("exceptions", key, "message") for key in sorted(keys)], problems
+
+
+def _issue_strings() -> Found:
+    """A repair issue shows its title, and its description unless a fix flow explains it."""
+    paths: list[tuple[str, ...]] = []
+    problems: list[str] = []
+    for name in _source_files():
+        for call, key in _issue_keys(name):
+            if key is None:
+                problems.append(f"{_where(name, call)}: translation_key is not a literal")
+                continue
+            paths.append(("issues", key, "title"))
+            if _get(_strings(), ("issues", key, "fix_flow")) is None:
+                paths.append(("issues", key, "description"))
+    return paths, problems
+
+
+def _selector_strings() -> Found:
+    """A translated select selector needs a label for every option it offers."""
+    paths = [
+        ("selector", key, "options", opt["value"] if isinstance(opt, dict) else str(opt))
+        for _where_used, key, options in _translated_selectors()
+        for opt in options
+    ]
+    return paths, []
+
+
+STRING_SOURCES: dict[str, Callable[[], Found]] = {
+    **{".".join(flow.section): (lambda flow=flow: _flow_strings(flow)) for flow in FLOWS},
+    "services": _service_strings,
+    "entities": _entity_strings,
+    "exceptions": _exception_strings,
+    "issues": _issue_strings,
+    "selectors": _selector_strings,
+}
+
+
+@pytest.mark.parametrize("source", list(STRING_SOURCES))
+def test_every_string_the_code_uses_exists(source: str) -> None:
+    """A string the code can show but en.json lacks appears as a raw key in the UI."""
+    paths, problems = STRING_SOURCES[source]()
+    assert not problems, "\n".join(problems)
+    missing = _missing(_strings(), *paths)
     assert not missing, f"translations/en.json lacks {missing}"
 
 
-# -- tests: translations ------------------------------------------------------------------
-
-
-def test_translations_have_no_references() -> None:
-    """``[%key:...]`` is resolved only for core integrations; a custom one shows it verbatim."""
-    found = [
-        ".".join(path)
-        for path, value in _leaves(_strings())
-        if isinstance(value, str) and RE_REFERENCE.search(value)
-    ]
-    assert not found, f"translations/en.json uses [%key:...] references at {found}"
+# -- the translations file ----------------------------------------------------------------
 
 
 def _no_placeholders(path: tuple[str, ...]) -> bool:
@@ -872,136 +815,91 @@ def _value_problem(path: tuple[str, ...], value: Json) -> str | None:
     return problem
 
 
-def test_translation_values() -> None:
-    """Strings hassfest refuses: HTML, URLs, bad placeholders, stray spaces, unknown sections."""
-    strings = _strings()
+def _bad_values(strings: dict[str, Any]) -> list[str]:
     problems = [
         f"{'.'.join(path)} {problem}"
         for path, value in _leaves(strings)
         if (problem := _value_problem(path, value))
     ]
     problems += [f"unknown section {key!r}" for key in set(strings) - TOP_LEVEL_TRANSLATION_KEYS]
-    flows = [
-        ("config",),
-        *(("config_subentries", key) for key in strings.get("config_subentries", {})),
-    ]
-    for section in flows:
+    for section in _flow_sections(strings):
         flow = _get(strings, section) or {}
-        problems += [f"{'.'.join(section)}: unknown key {key!r}" for key in set(flow) - FLOW_KEYS]
+        where = ".".join(section)
+        problems += [f"{where}: unknown key {key!r}" for key in set(flow) - FLOW_KEYS]
         for step, texts in (flow.get("step") or {}).items():
-            unknown = set(texts) - STEP_KEYS
-            problems += [f"{'.'.join(section)}.step.{step}: unknown key {k!r}" for k in unknown]
-    assert not problems, "translations/en.json:\n" + "\n".join(sorted(problems))
+            problems += [f"{where}.step.{step}: unknown key {k!r}" for k in set(texts) - STEP_KEYS]
+    return problems
 
 
-def test_translation_keys_are_valid() -> None:
-    """hassfest: entity, state, selector, service and exception keys are lower-case slugs."""
-    strings = _strings()
+def _flow_sections(strings: dict[str, Any]) -> list[tuple[str, ...]]:
+    return [("config",), *(("config_subentries", k) for k in strings.get("config_subentries", {}))]
+
+
+def _references(strings: dict[str, Any]) -> list[str]:
+    """``[%key:...]`` is resolved only for core integrations; a custom one shows it verbatim."""
+    return [
+        ".".join(path)
+        for path, value in _leaves(strings)
+        if isinstance(value, str) and RE_REFERENCE.search(value)
+    ]
+
+
+def _bad_keys(strings: dict[str, Any]) -> list[str]:
+    """Entity, state, selector, service, exception and issue keys are lower-case slugs."""
     keys: list[tuple[str, ...]] = []
     for platform, entities in (strings.get("entity") or {}).items():
         for key, texts in entities.items():
-            keys.append(("entity", platform, key))
+            keys += [("entity", platform, key)]
             keys += [("entity", platform, key, "state", s) for s in texts.get("state", {})]
             for attribute, attr_texts in (texts.get("state_attributes") or {}).items():
-                keys.append(("entity", platform, key, "state_attributes", attribute))
-                keys += [
-                    ("entity", platform, key, "state_attributes", attribute, "state", s)
-                    for s in attr_texts.get("state", {})
-                ]
+                base = ("entity", platform, key, "state_attributes", attribute)
+                keys += [base, *((*base, "state", s) for s in attr_texts.get("state", {}))]
     for key, texts in (strings.get("selector") or {}).items():
         keys += [("selector", key, "options", option) for option in texts.get("options", {})]
     for service, texts in (strings.get("services") or {}).items():
-        keys.append(("services", service))
+        keys += [("services", service)]
         keys += [("services", service, "fields", field) for field in texts.get("fields", {})]
-    keys += [("exceptions", key) for key in strings.get("exceptions", {})]
-    keys += [("issues", key) for key in strings.get("issues", {})]
-    bad = [".".join(path) for path in keys if not RE_TRANSLATION_KEY.match(path[-1])]
-    assert not bad, f"translation keys must be [a-z0-9-_]+, without edge or double _/-: {bad}"
-
-
-@pytest.mark.parametrize("flow", FLOWS, ids=lambda flow: ".".join(flow.section))
-def test_flow_translations(flow: Flow) -> None:
-    """Every step, menu option, error and abort reason the flow can show has its English text."""
-    strings = _strings()
-    section = flow.section
-    tree = _flow_tree(flow.files)
-    methods = _step_methods(tree)
-    paths: list[tuple[str, ...]] = []
-    problems: list[str] = []
-    assert _shown_steps(tree), f"no step found in {flow.files[0]}: is the scan broken?"
-
-    for step in sorted(_shown_steps(tree)):
-        paths.append((*section, "step", step, "title"))
-        if step not in methods:
-            problems.append(f"step {step!r} is shown but there is no async_step_{step}")
-    for step, (call, options) in sorted(_menus(tree).items()):
-        for option in sorted(options):
-            paths.append((*section, "step", step, "menu_options", option))
-            if option not in methods:
-                problems.append(
-                    f"{_where(flow.files[0], call)}: menu option {option!r} has no step"
-                )
-
-    errors = set(flow.error_values)
-    for name in flow.files:
-        errors |= _flow_errors(_tree(name))
-    paths += [(*section, "error", error) for error in sorted(errors)]
-
-    aborts = _flow_aborts(tree)
-    if section == ("config",) and _manifest().get("single_config_entry"):
-        aborts.add("single_instance_allowed")
-    paths += [(*section, "abort", reason) for reason in sorted(aborts)]
-
-    if section[0] == "config_subentries":
-        paths += [(*section, "entry_type"), (*section, "initiate_flow", "user")]
-
-    missing = _missing(strings, *paths)
-    assert not missing, f"translations/en.json lacks {missing}"
-    assert not problems, "\n".join(problems)
-
-
-def test_flow_steps_describe_every_field() -> None:
-    """HA's quality rule: every form field has a ``data_description``, and only real fields."""
-    strings = _strings()
-    sections = [
-        ("config",),
-        *(("config_subentries", k) for k in strings.get("config_subentries", {})),
+    keys += [
+        (section, key) for section in ("exceptions", "issues") for key in strings.get(section, {})
     ]
+    return [".".join(path) for path in keys if not RE_TRANSLATION_KEY.match(path[-1])]
+
+
+def _undescribed_fields(strings: dict[str, Any]) -> list[str]:
+    """HA's quality rule: every form field has a ``data_description``, and only real fields."""
     problems: list[str] = []
-    for section in sections:
+    for section in _flow_sections(strings):
         for step, texts in (_get(strings, (*section, "step")) or {}).items():
             where = ".".join((*section, "step", step))
-            data = set(texts.get("data", {}))
-            described = set(texts.get("data_description", {}))
+            data, described = set(texts.get("data", {})), set(texts.get("data_description", {}))
             problems += [f"{where}.data_description.{key} is missing" for key in data - described]
             problems += [f"{where}.data_description.{key} has no data" for key in described - data]
+    return problems
+
+
+def _unsorted(tree: Json, path: str = "") -> Iterator[str]:
+    if isinstance(tree, dict):
+        keys = list(tree)
+        if keys != sorted(keys):
+            yield f"{path or '<top level>'}: {keys} -> {sorted(keys)}"
+        for key, child in tree.items():
+            yield from _unsorted(child, f"{path}.{key}" if path else key)
+
+
+TRANSLATION_RULES: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "values hassfest accepts": _bad_values,
+    "no [%key:] references": _references,
+    "valid keys": _bad_keys,
+    "every form field described": _undescribed_fields,
+    "keys sorted as Lokalise writes them": lambda strings: list(_unsorted(strings)),
+}
+
+
+@pytest.mark.parametrize("rule", list(TRANSLATION_RULES))
+def test_translations(rule: str) -> None:
+    """translations/en.json follows hassfest's rules (and HA's quality scale's)."""
+    problems = TRANSLATION_RULES[rule](_strings())
     assert not problems, "translations/en.json:\n" + "\n".join(sorted(problems))
-
-
-def test_entity_translations() -> None:
-    """Entities named by translation_key need a name, and enum sensors a text for each state."""
-    strings = _strings()
-    descriptions = _entity_descriptions()
-    assert descriptions or not _platform_files(), "no translation_key found: is the scan broken?"
-    paths: list[tuple[str, ...]] = []
-    for (platform, key), description in sorted(descriptions.items()):
-        paths.append(("entity", platform, key, "name"))
-        paths += [
-            ("entity", platform, key, "state", option) for option in _enum_options(description)
-        ]
-    missing = _missing(strings, *paths)
-    assert not missing, f"translations/en.json lacks {missing}"
-
-
-def test_enum_sensors_declare_options() -> None:
-    """An enum sensor without options cannot be translated or offered in automations."""
-    empty = [
-        f"{platform}.{key}"
-        for (platform, key), description in _entity_descriptions().items()
-        if getattr(description, "device_class", None) == SensorDeviceClass.ENUM
-        and not _enum_options(description)
-    ]
-    assert not empty, f"enum sensors without options: {empty}"
 
 
 def _exception_keys() -> tuple[dict[str, str], list[str]]:
@@ -1023,59 +921,16 @@ def _exception_keys() -> tuple[dict[str, str], list[str]]:
     return keys, unresolved
 
 
-def test_exception_translations() -> None:
-    """Errors raised with a translation_key show ``exceptions.<key>.message`` to the user."""
-    keys, unresolved = _exception_keys()
-    assert not unresolved, (
-        f"computed translation_key at {unresolved}: add its enum to DYNAMIC_EXCEPTION_KEYS"
-    )
-    missing = _missing(_strings(), *(("exceptions", key, "message") for key in sorted(keys)))
-    assert not missing, f"translations/en.json lacks {missing} (used at {keys})"
-
-
 def _issue_keys(name: str) -> Iterator[tuple[ast.Call, str | None]]:
-    """Yield each ``create_issue`` call's literal translation key (None if not a literal).
+    """Yield each issue-raising call (``create_issue`` or a ``_issue`` helper) and its key.
 
-    A helper that only passes its own ``translation_key`` parameter through counts as a
-    wrapper: the literals are then read from the calls to that helper instead.
+    A key that is the helper's own ``translation_key`` parameter, passed through, is skipped:
+    the helper's callers name the real keys.
     """
-    tree = _tree(name)
-    wrappers: set[str] = set()
-    for function in ast.walk(tree):
-        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue
-        parameters = {arg.arg for arg in function.args.args + function.args.kwonlyargs}
-        for call in _calls(function, re.compile(r"create_issue$")):
-            node = _keyword(call, "translation_key")
-            if isinstance(node, ast.Name) and node.id in parameters:
-                wrappers.add(function.name)
-    for call in _calls(tree, re.compile(r"create_issue$")):
+    for call in _calls(_tree(name), re.compile(r"(create_issue|^_issue)$")):
         node = _keyword(call, "translation_key")
-        if isinstance(node, ast.Name) and any(
-            call in list(ast.walk(f))
-            for f in ast.walk(tree)
-            if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef) and f.name in wrappers
-        ):
-            continue  # the wrapper's own pass-through call
-        yield call, _string(node)
-    for wrapper in wrappers:
-        for call in _calls(tree, wrapper):
-            yield call, _string(_keyword(call, "translation_key"))
-
-
-def test_issue_translations() -> None:
-    """A repair issue shows ``issues.<key>.title`` and its description (or a fix flow)."""
-    strings = _strings()
-    missing: list[str] = []
-    for name in _source_files():
-        for call, key in _issue_keys(name):
-            if key is None:
-                missing.append(f"{_where(name, call)}: translation_key is not a literal")
-                continue
-            missing += _missing(strings, ("issues", key, "title"))
-            if _get(strings, ("issues", key, "fix_flow")) is None:
-                missing += _missing(strings, ("issues", key, "description"))
-    assert not missing, f"translations/en.json lacks {missing}"
+        if not (isinstance(node, ast.Name) and node.id == "translation_key"):
+            yield call, _string(node)
 
 
 def _translated_selectors() -> Iterator[tuple[str, str, list[Any]]]:
@@ -1105,25 +960,7 @@ def _translated_selectors() -> Iterator[tuple[str, str, list[Any]]]:
                 yield f"services.yaml {service}.{field}", key, select.get("options", [])
 
 
-def test_selector_translations() -> None:
-    """A translated select selector needs a label for every option it offers."""
-    strings = _strings()
-    missing: list[str] = []
-    for where, key, options in _translated_selectors():
-        values = [opt["value"] if isinstance(opt, dict) else str(opt) for opt in options]
-        found = _missing(strings, *(("selector", key, "options", value) for value in values))
-        if _get(strings, ("selector", key)) is None:
-            found = [f"selector.{key}", *found]
-        missing += [f"{path} (used at {where})" for path in found]
-    assert not missing, f"translations/en.json lacks {missing}"
-
-
-# -- tests: icons -------------------------------------------------------------------------
-
-
-def _icon_values(tree: Json, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Json]]:
-    for leaf_path, value in _leaves(tree, path):
-        yield ".".join(leaf_path), value
+# -- icons and the quality scale ----------------------------------------------------------
 
 
 def test_icons() -> None:
@@ -1132,12 +969,10 @@ def test_icons() -> None:
     problems = [f"unknown section {key!r}" for key in set(icons) - {"entity", "services"}]
     for (platform, key), description in sorted(_entity_descriptions().items()):
         entry = _get(icons, ("entity", platform, key))
-        if not isinstance(entry, dict):
-            problems.append(f"entity.{platform}.{key} is missing")
+        if not isinstance(entry, dict) or "default" not in entry:
+            problems.append(f"entity.{platform}.{key}.default is missing")
             continue
         problems += [f"entity.{platform}.{key}: unknown key {k!r}" for k in set(entry) - ICON_KEYS]
-        if "default" not in entry:
-            problems.append(f"entity.{platform}.{key}.default is missing")
         states = set(_enum_options(description))
         if platform in {Platform.BINARY_SENSOR, Platform.SWITCH}:
             states = {"on", "off"}
@@ -1146,15 +981,15 @@ def test_icons() -> None:
                 f"entity.{platform}.{key}.state.{state}: no such state"
                 for state in set(entry.get("state", {})) - states
             ]
-    for service in _services():
-        entry = _get(icons, ("services", service))
-        if isinstance(entry, dict):
-            entry = entry.get("service")
-        if entry is None:
-            problems.append(f"services.{service} is missing")
     problems += [
-        f"{path}: {value!r} is not an mdi: icon"
-        for path, value in _icon_values(icons)
+        f"services.{service} is missing"
+        for service in _services()
+        if _get(icons, ("services", service, "service")) is None
+        and not isinstance(_get(icons, ("services", service)), str)
+    ]
+    problems += [
+        f"{'.'.join(path)}: {value!r} is not an mdi: icon"
+        for path, value in _leaves(icons)
         if not (isinstance(value, str) and RE_ICON.match(value))
     ]
     assert not problems, "icons.json:\n" + "\n".join(problems)
@@ -1188,9 +1023,8 @@ QUALITY_RULES = {
 
 def test_quality_scale() -> None:
     """quality_scale.yaml names every bronze to platinum rule; exemptions and todos say why."""
-    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8"))[
-        "rules"
-    ]
+    text = (INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8")
+    rules = yaml.safe_load(text)["rules"]
     wanted = {rule for tier in QUALITY_RULES.values() for rule in tier}
     assert set(rules) == wanted, f"missing {wanted - set(rules)}, unknown {set(rules) - wanted}"
     for rule, value in rules.items():

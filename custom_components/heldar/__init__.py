@@ -14,6 +14,8 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
 from . import websocket_api as review_api
+from .camera_handle import CameraHandle
+from .camera_settings import CameraConfig
 from .card import async_register_card
 from .const import (
     CONF_MIN_FREE_GB,
@@ -26,6 +28,7 @@ from .const import (
     SIGNAL_CAMERA_ADDED,
     SUBENTRY_CAMERA,
 )
+from .data import HeldarConfigEntry, HeldarData
 from .issues import IssueTracker
 from .recorder.index import find_ffprobe
 from .recorder.manager import RecorderManager
@@ -36,7 +39,6 @@ from .recording_events import async_fire_recording_event
 from .recordings import RecordingsManager
 from .review_events import OpenEvents, async_load_texts
 from .review_views import HlsEventThumbnailView, HlsPlaylistView, HlsSegmentView
-from .runtime import CameraConfig, CameraHandle, HeldarConfigEntry, HeldarData
 from .segment_thumbnails import SegmentThumbnailView
 from .services import async_setup_services
 from .views import RecordingView, ThumbnailView
@@ -125,6 +127,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
     data.hub_settings = dict(entry.data)
     data.issues = IssueTracker(hass, entry.entry_id, str(storage))
     data.issues.async_check_ffmpeg(binary, await ffmpeg_version(binary))
+    data.async_add_status_listener(data.issues.async_camera_changed)
     entry.runtime_data = data
     ffprobe = await hass.async_add_executor_job(find_ffprobe, binary)
     data.ffprobe = ffprobe

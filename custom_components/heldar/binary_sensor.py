@@ -13,9 +13,9 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .data import HeldarConfigEntry
 from .entity import HeldarCameraEntity, async_setup_camera_entities
 from .recorder.supervisor import RecorderState
-from .runtime import HeldarConfigEntry
 
 PARALLEL_UPDATES = 0
 

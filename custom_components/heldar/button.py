@@ -10,9 +10,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN, REASON_BUTTON
+from .data import HeldarConfigEntry
 from .entity import HeldarCameraEntity, async_setup_camera_entities
 from .recorder.modes import RecordMode
-from .runtime import HeldarConfigEntry
 from .texts import async_load_texts, result_text
 
 PARALLEL_UPDATES = 0

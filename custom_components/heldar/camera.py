@@ -12,10 +12,11 @@ from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .camera_handle import CameraHandle
+from .data import HeldarConfigEntry, HeldarData
 from .entity import HeldarCameraEntity, async_setup_camera_entities
 from .recorder.supervisor import RecorderState
 from .recorder.urls import with_credentials
-from .runtime import CameraHandle, HeldarConfigEntry, HeldarData
 from .stills import StillCache
 
 PARALLEL_UPDATES = 0

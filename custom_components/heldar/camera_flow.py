@@ -11,10 +11,9 @@ from collections.abc import Awaitable, Callable, Mapping
 import logging
 from typing import Any
 
-from homeassistant.components.ffmpeg import get_ffmpeg_manager
-from homeassistant.config_entries import ConfigSubentry, SubentryFlowResult
-from homeassistant.util import slugify
+from homeassistant.config_entries import SubentryFlowResult
 
+from .camera_checks import CameraChecksMixin, identity
 from .camera_schemas import (
     CONF_EVENT_RETENTION,
     CONF_RETENTION,
@@ -25,6 +24,7 @@ from .camera_schemas import (
     hours_from_form,
     recording_form_values,
 )
+from .camera_settings import CameraConfig, default_of
 from .const import (
     CONF_CAMERA_ENTITY,
     CONF_EVENT_RETENTION_HOURS,
@@ -33,35 +33,19 @@ from .const import (
     CONF_POST_ROLL_SECONDS,
     CONF_PRE_ROLL_SECONDS,
     CONF_QUOTA_GB,
-    CONF_RECORD_AUDIO,
-    CONF_RECORD_ENABLED,
     CONF_RECORD_MODE,
     CONF_RETENTION_HOURS,
     CONF_SCHEDULES,
-    CONF_SEGMENT_SECONDS,
     CONF_SLUG,
     CONF_STREAM_URL,
-    CONF_TRANSCODE_MJPEG,
-    CONF_USERNAME,
-    DEFAULT_EVENT_RETENTION_HOURS,
-    DEFAULT_POST_ROLL_SECONDS,
-    DEFAULT_PRE_ROLL_SECONDS,
-    DEFAULT_RETENTION_HOURS,
-    PROBE_TIMEOUT_SECONDS,
-    SUBENTRY_CAMERA,
 )
 from .recorder.modes import RecordMode
-from .recorder.probe import ProbeOutcome, probe_stream
-from .recorder.supervisor import SourceUnavailableError
-from .recorder.urls import InvalidStreamUrlError, parse_stream_url, with_credentials
-from .runtime import CameraConfig
 from .schedule_steps import ScheduleEditorMixin
-from .sources import EntitySource
 
 _LOGGER = logging.getLogger(__name__)
 
 
-class CameraSubentryFlow(ScheduleEditorMixin):
+class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
     """Add or edit one camera; the stream is tried before anything is saved."""
 
     def __init__(self) -> None:
@@ -130,7 +114,7 @@ class CameraSubentryFlow(ScheduleEditorMixin):
             subentry,
             data=self._data,
             title=self._data[CONF_NAME],
-            unique_id=_identity(self._data),
+            unique_id=identity(self._data),
         )
         after = CameraConfig.from_subentry(self._get_reconfigure_subentry())
         if after == before:
@@ -161,9 +145,12 @@ class CameraSubentryFlow(ScheduleEditorMixin):
                 self._data[CONF_QUOTA_GB] = float(user_input[CONF_QUOTA_GB])
                 self._data.setdefault(CONF_SCHEDULES, [])
                 # Stored in every mode, so switching to an event mode later has them.
-                self._data.setdefault(CONF_PRE_ROLL_SECONDS, DEFAULT_PRE_ROLL_SECONDS)
-                self._data.setdefault(CONF_POST_ROLL_SECONDS, DEFAULT_POST_ROLL_SECONDS)
-                self._data.setdefault(CONF_EVENT_RETENTION_HOURS, DEFAULT_EVENT_RETENTION_HOURS)
+                for key in (
+                    CONF_PRE_ROLL_SECONDS,
+                    CONF_POST_ROLL_SECONDS,
+                    CONF_EVENT_RETENTION_HOURS,
+                ):
+                    self._data.setdefault(key, default_of(key))
                 if mode.uses_triggers:
                     return await self.async_step_events()
                 return await self._async_after_events()
@@ -206,7 +193,7 @@ class CameraSubentryFlow(ScheduleEditorMixin):
         # Another add flow may have saved a camera with this name, folder or stream meanwhile.
         owner = self._name_owner(self._data[CONF_NAME], self._data[CONF_SLUG])
         error = {CONF_NAME: "name_taken"}
-        if other := self._owner(_identity(self._data)):
+        if other := self._owner(identity(self._data)):
             owner = other
             key = CONF_CAMERA_ENTITY if self._data.get(CONF_CAMERA_ENTITY) else CONF_STREAM_URL
             error = {key: "already_configured"}
@@ -226,7 +213,7 @@ class CameraSubentryFlow(ScheduleEditorMixin):
         return self.async_create_entry(
             title=self._data[CONF_NAME],
             data=self._data,
-            unique_id=_identity(self._data),
+            unique_id=identity(self._data),
         )
 
     async def _async_connection(
@@ -251,52 +238,6 @@ class CameraSubentryFlow(ScheduleEditorMixin):
             description_placeholders={"camera": owner},
         )
 
-    async def _async_validate_connection(
-        self, user_input: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, str], str]:
-        """Return the connection settings, the form errors and the camera a clash is with."""
-        name = str(user_input[CONF_NAME]).strip()
-        if not name:
-            return {}, {CONF_NAME: "name_required"}, ""
-        if owner := self._name_owner(name):
-            return {}, {CONF_NAME: "name_taken"}, owner
-        try:
-            parsed = parse_stream_url(str(user_input[CONF_STREAM_URL]).strip())
-        except InvalidStreamUrlError:
-            return {}, {CONF_STREAM_URL: "invalid_url"}, ""
-        if owner := self._owner(_unique_id(parsed.url)):
-            return {}, {CONF_STREAM_URL: "already_configured"}, owner
-
-        username = str(user_input.get(CONF_USERNAME) or "").strip() or parsed.username
-        typed = str(user_input.get(CONF_PASSWORD) or "")
-        kept = str(self._data.get(CONF_PASSWORD) or "")
-        password = typed or parsed.password or self._typed_password or kept
-        self._typed_password = typed or self._typed_password
-        if not username:
-            password = ""
-
-        binary = get_ffmpeg_manager(self.hass).binary
-        result = await probe_stream(
-            binary, with_credentials(parsed.url, username, password), PROBE_TIMEOUT_SECONDS
-        )
-        if result.outcome is not ProbeOutcome.OK:
-            # FFmpeg's own words are masked, and belong in the log, not on the form.
-            _LOGGER.debug("Trying %s failed (%s): %s", parsed.url, result.outcome, result.detail)
-            return {}, {"base": str(result.outcome)}, ""
-
-        connection = {
-            CONF_NAME: name,
-            CONF_STREAM_URL: parsed.url,
-            CONF_USERNAME: username,
-            CONF_PASSWORD: password,
-            CONF_SEGMENT_SECONDS: int(user_input[CONF_SEGMENT_SECONDS]),
-            CONF_RECORD_AUDIO: bool(user_input[CONF_RECORD_AUDIO]),
-            CONF_TRANSCODE_MJPEG: bool(user_input.get(CONF_TRANSCODE_MJPEG, True)),
-        }
-        connection[CONF_SLUG] = self._data.get(CONF_SLUG) or self._new_slug(name)
-        connection[CONF_RECORD_ENABLED] = self._data.get(CONF_RECORD_ENABLED, True)
-        return connection, {}, ""
-
     async def _async_entity(
         self,
         step_id: str,
@@ -319,99 +260,25 @@ class CameraSubentryFlow(ScheduleEditorMixin):
             description_placeholders={"camera": owner},
         )
 
-    async def _async_validate_entity(
-        self, user_input: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, str], str]:
-        """Check the entity has a stream FFmpeg can read; return its settings or the errors."""
-        entity_id = str(user_input[CONF_CAMERA_ENTITY])
-        state = self.hass.states.get(entity_id)
-        if state is None:
-            return {}, {CONF_CAMERA_ENTITY: "entity_missing"}, ""
-        if owner := self._owner(entity_id):
-            return {}, {CONF_CAMERA_ENTITY: "already_configured"}, owner
-        name = str(user_input.get(CONF_NAME) or "").strip() or state.name
-        if owner := self._name_owner(name):
-            return {}, {CONF_NAME: "name_taken"}, owner
-        try:
-            url = await EntitySource(self.hass, entity_id).resolve()
-        except SourceUnavailableError as err:
-            _LOGGER.debug("%s offers no stream: %s", entity_id, err)
-            return {}, {CONF_CAMERA_ENTITY: "no_stream"}, ""
-        binary = get_ffmpeg_manager(self.hass).binary
-        result = await probe_stream(binary, url, PROBE_TIMEOUT_SECONDS)
-        if result.outcome is not ProbeOutcome.OK:
-            _LOGGER.debug("Trying %s failed (%s): %s", entity_id, result.outcome, result.detail)
-            return {}, {"base": str(result.outcome)}, ""
-        connection = {
-            CONF_NAME: name,
-            CONF_CAMERA_ENTITY: entity_id,
-            CONF_STREAM_URL: "",
-            CONF_USERNAME: "",
-            CONF_PASSWORD: "",
-            CONF_SEGMENT_SECONDS: int(user_input[CONF_SEGMENT_SECONDS]),
-            CONF_RECORD_AUDIO: bool(user_input[CONF_RECORD_AUDIO]),
-            CONF_TRANSCODE_MJPEG: bool(user_input.get(CONF_TRANSCODE_MJPEG, True)),
-            CONF_SLUG: self._data.get(CONF_SLUG) or self._new_slug(name),
-            CONF_RECORD_ENABLED: self._data.get(CONF_RECORD_ENABLED, True),
-        }
-        return connection, {}, ""
-
-    def _others(self) -> list[ConfigSubentry]:
-        """Return the hub's other cameras (all of them when adding)."""
-        own = self.context.get("subentry_id")
-        return [
-            sub
-            for sub in self._get_entry().subentries.values()
-            if sub.subentry_type == SUBENTRY_CAMERA and sub.subentry_id != own
-        ]
-
-    def _owner(self, unique_id: str) -> str | None:
-        """Return the name of the other camera with this stream or entity, if any."""
-        return next((sub.title for sub in self._others() if sub.unique_id == unique_id), None)
-
-    def _name_owner(self, name: str, slug: str | None = None) -> str | None:
-        """Return the name of the other camera called ``name`` (or using folder ``slug``)."""
-        wanted = name.casefold()
-        return next(
-            (
-                sub.title
-                for sub in self._others()
-                if str(sub.data.get(CONF_NAME) or sub.title).casefold() == wanted
-                or (slug is not None and sub.data.get(CONF_SLUG) == slug)
-            ),
-            None,
-        )
-
-    def _new_slug(self, name: str) -> str:
-        """Return a folder name for a new camera, unique within the hub."""
-        taken = {str(sub.data.get(CONF_SLUG)) for sub in self._get_entry().subentries.values()}
-        base = slugify(name)
-        slug, counter = base, 2
-        while slug in taken:
-            slug, counter = f"{base}_{counter}", counter + 1
-        return slug
-
 
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
     """Return an editable copy of stored data, schedules included."""
     copied = dict(data)
     copied[CONF_SCHEDULES] = [dict(window) for window in data.get(CONF_SCHEDULES) or []]
-    copied.setdefault(CONF_RECORD_MODE, RecordMode.CONTINUOUS.value)
-    copied.setdefault(CONF_POST_ROLL_SECONDS, DEFAULT_POST_ROLL_SECONDS)
-    copied.setdefault(CONF_PRE_ROLL_SECONDS, DEFAULT_PRE_ROLL_SECONDS)
-    copied.setdefault(CONF_RETENTION_HOURS, DEFAULT_RETENTION_HOURS)
-    copied.setdefault(CONF_EVENT_RETENTION_HOURS, DEFAULT_EVENT_RETENTION_HOURS)
-    copied.setdefault(CONF_QUOTA_GB, 0.0)
+    for key in _EDITED_ON_THE_RECORDING_FORMS:
+        copied.setdefault(key, default_of(key))
     return copied
 
 
-def _identity(data: Mapping[str, Any]) -> str:
-    """Return a camera's unique id: its camera entity, or its normalised stream URL."""
-    return str(data.get(CONF_CAMERA_ENTITY) or "") or _unique_id(str(data[CONF_STREAM_URL]))
+# Settings an older camera may lack, which the recording and event forms show.
+_EDITED_ON_THE_RECORDING_FORMS = (
+    CONF_RECORD_MODE,
+    CONF_POST_ROLL_SECONDS,
+    CONF_PRE_ROLL_SECONDS,
+    CONF_RETENTION_HOURS,
+    CONF_EVENT_RETENTION_HOURS,
+    CONF_QUOTA_GB,
+)
 
 
-def _unique_id(url: str) -> str:
-    """Identify a camera by its credential-free stream URL, ignoring case in scheme and host."""
-    scheme, _, rest = url.partition("://")
-    host, slash, path = rest.partition("/")
-    return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+_EVENT_SETTINGS = (CONF_PRE_ROLL_SECONDS, CONF_POST_ROLL_SECONDS, CONF_EVENT_RETENTION_HOURS)

@@ -25,6 +25,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio as vol
 
+from .camera_settings import default_of
 from .const import (
     CONF_CAMERA_ENTITY,
     CONF_EVENT_RETENTION_HOURS,
@@ -40,16 +41,11 @@ from .const import (
     CONF_STREAM_URL,
     CONF_TRANSCODE_MJPEG,
     CONF_USERNAME,
-    DEFAULT_EVENT_RETENTION_HOURS,
-    DEFAULT_POST_ROLL_SECONDS,
-    DEFAULT_PRE_ROLL_SECONDS,
-    DEFAULT_RETENTION_HOURS,
-    DEFAULT_SEGMENT_SECONDS,
     MAX_POST_ROLL_SECONDS,
     MAX_PRE_ROLL_SECONDS,
     MAX_SEGMENT_SECONDS,
-    MIN_SEGMENT_SECONDS,
 )
+from .recorder.command import MIN_SEGMENT_SECONDS
 from .recorder.modes import RecordMode
 
 # Form-only keys: retention is entered as a duration (days, hours, minutes), stored in hours.
@@ -105,12 +101,13 @@ def recording_form_values(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _DURATION = DurationSelector(DurationSelectorConfig(enable_day=True, enable_second=False))
+# How the stream is written (camera_settings' stream fields), with the schema's defaults.
 _SEGMENTS = {
-    vol.Required(CONF_SEGMENT_SECONDS, default=DEFAULT_SEGMENT_SECONDS): _seconds(
+    vol.Required(CONF_SEGMENT_SECONDS, default=default_of(CONF_SEGMENT_SECONDS)): _seconds(
         MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS
     ),
-    vol.Required(CONF_RECORD_AUDIO, default=False): BooleanSelector(),
-    vol.Required(CONF_TRANSCODE_MJPEG, default=True): BooleanSelector(),
+    vol.Required(CONF_RECORD_AUDIO, default=default_of(CONF_RECORD_AUDIO)): BooleanSelector(),
+    vol.Required(CONF_TRANSCODE_MJPEG, default=default_of(CONF_TRANSCODE_MJPEG)): BooleanSelector(),
 }
 
 CONNECTION_SCHEMA = vol.Schema(
@@ -136,28 +133,30 @@ ENTITY_SCHEMA = vol.Schema(
 # What every mode needs. The event settings follow on their own form, only for trigger modes.
 RECORDING_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_RECORD_MODE, default=RecordMode.CONTINUOUS.value): SelectSelector(
+        vol.Required(CONF_RECORD_MODE, default=default_of(CONF_RECORD_MODE)): SelectSelector(
             SelectSelectorConfig(
                 options=[mode.value for mode in RecordMode],
                 mode=SelectSelectorMode.LIST,
                 translation_key=CONF_RECORD_MODE,
             )
         ),
-        vol.Required(CONF_RETENTION, default=form_duration(DEFAULT_RETENTION_HOURS)): _DURATION,
+        vol.Required(
+            CONF_RETENTION, default=form_duration(default_of(CONF_RETENTION_HOURS))
+        ): _DURATION,
         vol.Required(CONF_QUOTA_GB, default=0): _number(100_000, "GB", 0, step=0.1),
     }
 )
 
 EVENTS_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_PRE_ROLL_SECONDS, default=DEFAULT_PRE_ROLL_SECONDS): _seconds(
+        vol.Required(CONF_PRE_ROLL_SECONDS, default=default_of(CONF_PRE_ROLL_SECONDS)): _seconds(
             MAX_PRE_ROLL_SECONDS
         ),
-        vol.Required(CONF_POST_ROLL_SECONDS, default=DEFAULT_POST_ROLL_SECONDS): _seconds(
+        vol.Required(CONF_POST_ROLL_SECONDS, default=default_of(CONF_POST_ROLL_SECONDS)): _seconds(
             MAX_POST_ROLL_SECONDS
         ),
         vol.Required(
-            CONF_EVENT_RETENTION, default=form_duration(DEFAULT_EVENT_RETENTION_HOURS)
+            CONF_EVENT_RETENTION, default=form_duration(default_of(CONF_EVENT_RETENTION_HOURS))
         ): _DURATION,
     }
 )

@@ -8,10 +8,11 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .camera_handle import CameraHandle
 from .const import CONF_PASSWORD, CONF_STREAM_URL, CONF_USERNAME
+from .data import HeldarConfigEntry
 from .recorder.probe import ffmpeg_version
 from .recorder.urls import mask
-from .runtime import CameraHandle, HeldarConfigEntry
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME}
 

@@ -1,17 +1,18 @@
-"""The base of every Heldar camera entity: one device per camera, pushed state."""
+"""The base of every Heldar entity: one device per camera (and one for the hub), pushed state."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .camera_handle import CameraHandle
 from .const import DOMAIN, SIGNAL_CAMERA_ADDED
-from .runtime import CameraHandle, HeldarConfigEntry, HeldarData
+from .data import HeldarConfigEntry, HeldarData
 
 
 class HeldarCameraEntity(Entity):
@@ -53,6 +54,26 @@ class HeldarCameraEntity(Entity):
             self.hass.config_entries.async_update_subentry(
                 entry, subentry, data={**subentry.data, key: value}
             )
+
+
+class HeldarHubEntity(Entity):
+    """An entity of the hub itself (figures for all cameras), on the hub's own device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: HeldarConfigEntry, description: EntityDescription) -> None:
+        """Bind the entity to the hub entry."""
+        self.entity_description = description
+        self._entry = entry
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            name=entry.title,
+            manufacturer="Heldar",
+            model="Recorder hub",
+            entry_type=DeviceEntryType.SERVICE,
+        )
 
 
 def async_setup_camera_entities(

@@ -16,10 +16,10 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from .camera_handle import CameraHandle
 from .const import DOMAIN
 from .recorder.probe import FFmpegVersion
-from .recorder.supervisor import Problem, RecorderState
-from .runtime import CameraHandle
+from .recorder.status import Problem, RecorderState
 
 FAILING_FOR = timedelta(minutes=10)
 MIN_FFMPEG_MAJOR = 5
@@ -27,7 +27,11 @@ _FAILING_STATES = {RecorderState.OFFLINE, RecorderState.ERROR}
 
 
 class IssueTracker:
-    """Raise and clear Heldar's repair issues from the cameras' statuses."""
+    """Raise and clear Heldar's repair issues from the cameras' statuses.
+
+    It follows the hub's status listeners (``async_camera_changed``) and knows nothing of the
+    hub itself, so nothing above the cameras is imported here.
+    """
 
     def __init__(self, hass: HomeAssistant, entry_id: str, storage: str) -> None:
         """Track issues for one hub."""

@@ -11,7 +11,10 @@ stretch of footage, a segment file, or an event (clips and exports). The keys:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from enum import StrEnum
+
+from homeassistant.util import dt as dt_util
 
 from .const import MEDIA_SOURCE_PREFIX
 
@@ -50,6 +53,23 @@ class MediaId:
     def __str__(self) -> str:
         """Return the identifier, as the media browser passes it back."""
         return self.camera if self.kind is None else f"{self.camera}/{self.kind}/{self.key}"
+
+    def span(self) -> tuple[float, float]:
+        """Return the UTC span an hour (local) or a stretch names; ValueError if malformed."""
+        if self.kind is MediaKind.HOUR:
+            day_text, hour_text = self.key.split("T")
+            hour = int(hour_text)
+            if not 0 <= hour < 24:  # noqa: PLR2004
+                raise ValueError(self.key)
+            zone = dt_util.get_default_time_zone()
+            local = datetime.combine(date.fromisoformat(day_text), time(hour), zone)
+            return local.timestamp(), local.timestamp() + 3600.0
+        if self.kind is MediaKind.RANGE:
+            start, end = (float(part) for part in self.key.split("-"))
+            if not 0 < end - start <= 3600:  # noqa: PLR2004
+                raise ValueError(self.key)
+            return start, end
+        raise ValueError(self.key)
 
     @property
     def content_id(self) -> str:

@@ -9,7 +9,7 @@ index, so browsing a day of 1 440 segments reads no disk.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from homeassistant.components.media_player import BrowseError, MediaClass
 from homeassistant.components.media_source import (
@@ -92,7 +92,7 @@ class HeldarMediaSource(MediaSource):
         """Return an HLS playlist that plays an hour (or a stretch) as one video."""
         found = review.find_by_slug(self.hass, store.camera_id)
         try:
-            start, end = _hour_range(key) if kind is MediaKind.HOUR else _range(key)
+            start, end = MediaId(store.camera_id, kind, key).span()
         except ValueError as err:
             raise _unknown(Unresolvable, ident) from err
         if found is None or not review.footage(found.camera, start, end):
@@ -168,7 +168,7 @@ class HeldarMediaSource(MediaSource):
 
     def _hour(self, store: CameraStore, key: str) -> BrowseMediaSource:
         try:
-            start, end = _hour_range(key)
+            start, end = MediaId(store.camera_id, MediaKind.HOUR, key).span()
         except ValueError as err:
             raise _unknown(BrowseError, key) from err
         moment = _local(start)
@@ -267,26 +267,6 @@ def _playable(media: MediaId, title: str, mime: str, thumbnail: str | None) -> B
 def _day_title(day: date) -> str:
     """Return a short day title that fits a tile: "Tue 24 Nov 2026"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
-
-
-def _hour_range(key: str) -> tuple[float, float]:
-    """Return the UTC span of a local hour key ``2026-11-24T14`` (ValueError if not one)."""
-    day_text, hour_text = key.split("T")
-    hour = int(hour_text)
-    if not 0 <= hour < 24:  # noqa: PLR2004
-        raise ValueError(key)
-    local = datetime.combine(
-        date.fromisoformat(day_text), time(hour), dt_util.get_default_time_zone()
-    )
-    return local.timestamp(), local.timestamp() + 3600.0
-
-
-def _range(key: str) -> tuple[float, float]:
-    """Return the span of a ``<start>-<end>`` key in UTC seconds."""
-    start, end = (float(part) for part in key.split("-"))
-    if not 0 < end - start <= 3600:  # noqa: PLR2004
-        raise ValueError(key)
-    return start, end
 
 
 def _parse_day(text: str) -> date:

@@ -18,8 +18,8 @@ from .const import (
     MAX_POST_ROLL_SECONDS,
     MAX_PRE_ROLL_SECONDS,
 )
+from .data import HeldarConfigEntry
 from .entity import HeldarCameraEntity, async_setup_camera_entities
-from .runtime import HeldarConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -8,10 +8,10 @@ from typing import Any
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
+from .camera_handle import CameraHandle
 from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
 from .media_id import event_media_id
 from .recorder.events import Event, EventState
-from .runtime import CameraHandle
 
 
 @callback

@@ -8,9 +8,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_RECORD_MODE
+from .data import HeldarConfigEntry
 from .entity import HeldarCameraEntity, async_setup_camera_entities
 from .recorder.modes import RecordMode
-from .runtime import HeldarConfigEntry
 
 PARALLEL_UPDATES = 0
 

@@ -15,15 +15,15 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfInformation
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, SIGNAL_STORAGE_UPDATED
-from .entity import HeldarCameraEntity, async_setup_camera_entities
+from .camera_handle import CameraHandle
+from .const import SIGNAL_STORAGE_UPDATED
+from .data import HeldarConfigEntry, HeldarData
+from .entity import HeldarCameraEntity, HeldarHubEntity, async_setup_camera_entities
 from .recorder.supervisor import RecorderState
-from .runtime import CameraHandle, HeldarConfigEntry, HeldarData
 
 PARALLEL_UPDATES = 0
 
@@ -235,25 +235,10 @@ class CameraStorageSensor(HeldarCameraEntity, SensorEntity):
         )
 
 
-class HubSensor(SensorEntity):
+class HubSensor(HeldarHubEntity, SensorEntity):
     """A figure for the whole hub, on the hub's own device."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
     entity_description: HubDescription
-
-    def __init__(self, entry: HeldarConfigEntry, description: HubDescription) -> None:
-        """Bind to the hub entry."""
-        self.entity_description = description
-        self._entry = entry
-        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Heldar",
-            model="Recorder hub",
-            entry_type=DeviceEntryType.SERVICE,
-        )
 
     @property
     def native_value(self) -> float | int | None:
@@ -274,7 +259,7 @@ class HubSensor(SensorEntity):
             self.async_on_remove(data.async_add_status_listener(self._async_camera_changed))
 
     @callback
-    def _async_camera_changed(self) -> None:
+    def _async_camera_changed(self, _camera: CameraHandle) -> None:
         self.async_write_ha_state()
 
 

@@ -19,6 +19,7 @@ from homeassistant.helpers.target import TargetSelection, async_extract_referenc
 from homeassistant.util.json import JsonValueType
 import probatio as vol
 
+from .camera_handle import CameraHandle
 from .const import (
     ATTR_POST_ROLL,
     ATTR_REASON,
@@ -27,9 +28,9 @@ from .const import (
     SERVICE_EXPORT,
     SERVICE_TRIGGER,
 )
+from .data import async_get_hub
 from .export import EXPORT_SCHEMA, async_handle_service
 from .recorder.supervisor import RecorderState
-from .runtime import CameraHandle, HeldarConfigEntry
 
 # Results after which the camera records (if it did not already).
 _OPENS = {"started", "extended"}
@@ -134,10 +135,6 @@ def _targeted_cameras(call: ServiceCall) -> list[tuple[str, CameraHandle]]:
 
 @callback
 def _cameras_by_subentry(hass: HomeAssistant) -> dict[str, CameraHandle]:
-    """Return the cameras of every loaded hub, keyed by subentry id."""
-    entries: list[HeldarConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
-    return {
-        subentry_id: camera
-        for entry in entries
-        for subentry_id, camera in entry.runtime_data.cameras.items()
-    }
+    """Return the hub's cameras, keyed by subentry id."""
+    hub = async_get_hub(hass)
+    return dict(hub.cameras) if hub is not None else {}

@@ -9,8 +9,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_RECORD_ENABLED
+from .data import HeldarConfigEntry
 from .entity import HeldarCameraEntity, async_setup_camera_entities
-from .runtime import HeldarConfigEntry
 
 PARALLEL_UPDATES = 0
 

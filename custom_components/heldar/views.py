@@ -21,7 +21,7 @@ from aiohttp.abc import AbstractStreamWriter
 from homeassistant.components.http import KEY_HASS, HomeAssistantView
 from homeassistant.core import HomeAssistant
 
-from .const import DOMAIN
+from .data import async_get_hub
 from .recorder.events import EVENTS_DIR
 from .recorder.process import FFmpegNotFoundError, FFmpegProcess
 from .recorder.store import THUMBNAIL_SUFFIX, CameraStore
@@ -37,10 +37,8 @@ _THUMBNAIL_TIMEOUT = 20.0
 
 def find_camera(hass: HomeAssistant, camera: str) -> tuple[CameraStore, RecordingsManager] | None:
     """Return a camera's store and its hub's recordings manager, by folder name."""
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        recordings: RecordingsManager = entry.runtime_data.recordings
-        if (store := recordings.stores.get(camera)) is not None:
-            return store, recordings
+    if (hub := async_get_hub(hass)) is not None and (store := hub.recordings.stores.get(camera)):
+        return store, hub.recordings
     return None
 
 

@@ -18,14 +18,15 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.heldar.camera_handle import CameraHandle
 from custom_components.heldar.const import (
     CONF_MIN_FREE_GB,
     CONF_PASSWORD,
     CONF_USERNAME,
     DOMAIN,
 )
+from custom_components.heldar.data import HeldarData
 from custom_components.heldar.recorder.segments import QUARANTINE_DIR
-from custom_components.heldar.runtime import CameraHandle, HeldarData
 from tests.common import camera_subentry, hub_entry, wait_for_state
 from tests.media import duration
 

@@ -358,7 +358,7 @@ async def test_a_spawned_task_that_fails_is_logged(
         msg = "listener broke"
         raise RuntimeError(msg)
 
-    archive._on_event = broken
+    archive.writer._on_event = broken
     archive.trigger(T0, T0 + 3, "motion")
     await archive.close()
     assert "heldar event start Cam failed" in caplog.text

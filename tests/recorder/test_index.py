@@ -8,13 +8,8 @@ import subprocess
 
 import pytest
 
-from custom_components.heldar.recorder.index import (
-    CACHE_FILE,
-    FFprobeMissingError,
-    SegmentIndex,
-    ffprobe_for,
-    probe,
-)
+from custom_components.heldar.recorder.ffprobe import FFprobeMissingError, ffprobe_for, probe
+from custom_components.heldar.recorder.index import CACHE_FILE, SegmentIndex
 from custom_components.heldar.recorder.segments import QUARANTINE_DIR, segment_name
 from tests.media import require_media_tools
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.heldar.recorder import supervisor
+from custom_components.heldar.recorder import run_output
 from custom_components.heldar.recorder.archive import Archive
 from custom_components.heldar.recorder.births import BirthWatcher
 from custom_components.heldar.recorder.failure import Problem, Reason
@@ -68,9 +68,9 @@ SEAMS: dict[str, Seam] = {
     "inotify": lambda code: (BirthWatcher, "start", fail_first(BirthWatcher.start, code)),
     # reading a segment's boxes before saying "recording"
     "footage_check": lambda code: (
-        supervisor,
+        run_output,
         "read_mp4_shape",
-        fail_first(supervisor.read_mp4_shape, code, times=1),
+        fail_first(run_output.read_mp4_shape, code, times=1),
     ),
     # moving a closed segment into the recordings (or an event)
     "route": lambda code: (Archive, "route", fail_first_async(Archive.route, code)),
@@ -124,8 +124,8 @@ async def test_settling_the_last_segment_may_fail(
 ) -> None:
     """Quarantining a stub after FFmpeg exited (ENOSPC while moving it) is retried too."""
     monkeypatch.setenv("HELDAR_FAKE_MODE", "silent")  # one fragment, then a restart
-    real = supervisor.settle_last_segment
-    monkeypatch.setattr(supervisor, "settle_last_segment", fail_first(real, errno.ENOSPC))
+    real = run_output.settle_last_segment
+    monkeypatch.setattr(run_output, "settle_last_segment", fail_first(real, errno.ENOSPC))
     log = StatusLog()
     recorder = make_recorder(fake_ffmpeg, tmp_path, log)
     recorder.start()

@@ -9,27 +9,25 @@ small buffer (tmpfs when there is room). Once a segment is closed, never before:
 - otherwise, in the buffer, it waits while it may still become pre-roll, then is deleted. The
   buffer keeps just enough closed segments to cover the pre-roll, plus the one being written.
 
-Events end when their window has ended and the segment holding that moment is closed; they are
-then joined into one clip and the event-only segments are removed.
+Events end when their window has ended and the segment holding that moment is closed; then
+``event_writer.py`` joins them into one clip and removes the event-only segments.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass
 from functools import partial
 import logging
-import os
 from pathlib import Path
 import shutil
-from typing import Any
 
 from . import events as ev
+from .event_writer import EventWriter, TaskFactory, adopt_loose_segments
 from .events import Event, EventState, SegmentRef
-from .index import FFprobeMissingError, probe
-from .segments import segment_start
+from .ffprobe import FFprobeMissingError, probe
 from .store import CameraStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,9 +39,6 @@ _CLOSE_GRACE = 10.0
 # A chattering sensor extends the window on every trigger: its journal is written at most this
 # often (a crash loses at most this much of the window, which only trims the post-roll).
 JOURNAL_INTERVAL = 5.0
-
-
-type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,19 +72,29 @@ class Archive:
         self.camera_dir = camera_dir
         self.buffer_dir = buffer_dir
         self.pre_roll = pre_roll
-        self._ffmpeg = ffmpeg
-        self._on_event = on_event
         self._store = store
         self._codec: str | None = None
         self._footage: list[list[float | None]] = []
         self._buffered: list[ClosedSegment] = []
         self.open_event: Event | None = None
         self._ending: list[Event] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._journal_lock = asyncio.Lock()
-        # Who owns the joins and journal writes: Home Assistant ties them to the config entry.
-        self.task_factory: TaskFactory | None = None
-        self._saves_due: dict[str, tuple[asyncio.TimerHandle, Event]] = {}
+        self.writer = EventWriter(
+            camera,
+            camera_dir,
+            ffmpeg=ffmpeg,
+            journal_interval=JOURNAL_INTERVAL,
+            on_event=on_event,
+            store=store,
+        )
+
+    @property
+    def task_factory(self) -> TaskFactory | None:
+        """Who owns the joins and journal writes (Home Assistant: the config entry)."""
+        return self.writer.task_factory
+
+    @task_factory.setter
+    def task_factory(self, factory: TaskFactory | None) -> None:
+        self.writer.task_factory = factory
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -113,7 +118,7 @@ class Archive:
             self.open_event = event
             if reason:
                 event.reasons.append(reason)
-            self._spawn(self._save_and_announce(event, "started"), "event start")
+            self.writer.spawn(self.writer.save_and_announce(event, "started"), "event start")
             return event
         moved = until > event.window_end
         added = bool(reason) and reason not in event.reasons
@@ -122,7 +127,7 @@ class Archive:
         if added:
             event.reasons.append(reason)
         if moved or added:
-            self._save_soon(event)
+            self.writer.save_soon(event)
         return event
 
     # -- segments -------------------------------------------------------------------------
@@ -173,7 +178,7 @@ class Archive:
                 event.segments.append(SegmentRef(relative, segment.start, segment.end, footage))
         self._buffered = await loop.run_in_executor(None, self._trim_buffer, keep, now)
         for event in self._due(now, running=running):
-            self._spawn(self._finish(event), "event join")
+            self.writer.spawn(self.writer.finish(event), "event join")
 
     def _trim_buffer(self, segments: list[ClosedSegment], now: float) -> list[ClosedSegment]:
         """Keep the newest closed segments that cover the pre-roll; delete the rest.
@@ -219,48 +224,6 @@ class Archive:
                 due.append(ending)
         return due
 
-    # -- finishing ------------------------------------------------------------------------
-
-    async def _finish(self, event: Event) -> None:
-        """Join the event and announce it finished, whatever goes wrong on the way."""
-        if (due := self._saves_due.pop(event.id, None)) is not None:
-            due[0].cancel()  # the final write below covers it
-        event.segments.sort(key=lambda s: s.start)
-        last_end = max((segment.end for segment in event.segments), default=event.start)
-        event.end = min(event.window_end, last_end)
-        try:
-            await self._join(event)
-        except Exception as err:
-            # Never leave the event open with no "finished": it is kept as segments.
-            _LOGGER.exception("Joining event %s of %s failed", event.id, self.camera)
-            event.state = EventState.FAILED
-            event.error = f"joining failed: {err}"
-        await self._save(event)
-        if self._store is not None:
-            self._store.event_finished(event)
-        if self._on_event is not None:
-            self._on_event(event, "finished")
-
-    async def _join(self, event: Event) -> None:
-        result = await ev.join_clip(self._ffmpeg, self.camera_dir, event)
-        if result.clip is None:
-            event.state = EventState.FAILED
-            event.error = result.error
-            _LOGGER.warning(
-                "Event %s of %s kept as segments: %s", event.id, self.camera, result.error
-            )
-            return
-        event.clip = result.clip
-        event.clip_bytes = result.size
-        event.state = EventState.FINISHED
-        try:
-            await asyncio.get_running_loop().run_in_executor(
-                None, ev.remove_event_segments, self.camera_dir, event
-            )
-        except OSError as err:
-            # The clip plays: the event is done, only its loose segments stay behind.
-            _LOGGER.warning("Event %s of %s: segments kept: %s", event.id, self.camera, err)
-
     async def recover(self, now: float) -> float | None:
         """Close events a restart cut short; resume one whose window is still open.
 
@@ -278,8 +241,8 @@ class Archive:
                 continue
             event.interrupted = True
             event.window_end = min(event.window_end, now)
-            await loop.run_in_executor(None, _adopt_loose_segments, self.camera_dir, event)
-            self._spawn(self._finish(event), "event join")
+            await loop.run_in_executor(None, adopt_loose_segments, self.camera_dir, event)
+            self.writer.spawn(self.writer.finish(event), "event join")
         return resumed
 
     def busy_paths(self) -> set[Path]:
@@ -316,14 +279,7 @@ class Archive:
         A join still running after ``grace`` seconds is abandoned: its event stays open in
         its journal and is joined when the camera next starts. Shutdown is never held up.
         """
-        for event_id in list(self._saves_due):
-            self._save_now(event_id)
-        if self._tasks:
-            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending)
+        await self.writer.close(grace)
         if self.buffer_dir is not None:
             await asyncio.get_running_loop().run_in_executor(
                 None, partial(shutil.rmtree, self.buffer_dir, ignore_errors=True)
@@ -335,65 +291,6 @@ class Archive:
         if self.buffer_dir is not None:
             await asyncio.get_running_loop().run_in_executor(None, _clear, self.buffer_dir)
             self._buffered.clear()
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _spawn(self, coro: Coroutine[Any, Any, None], what: str) -> None:
-        name = f"heldar {what} {self.camera}"
-        if self.task_factory is not None:
-            task = self.task_factory(coro, name)
-        else:
-            task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (err := task.exception()) is not None:
-            _LOGGER.error("%s failed", task.get_name(), exc_info=err)
-
-    def _save_soon(self, event: Event) -> None:
-        """Write the journal within ``JOURNAL_INTERVAL``: one write for a burst of changes."""
-        if event.id not in self._saves_due:
-            due = asyncio.get_running_loop().call_later(JOURNAL_INTERVAL, self._save_now, event.id)
-            self._saves_due[event.id] = (due, event)
-
-    def _save_now(self, event_id: str) -> None:
-        if (due := self._saves_due.pop(event_id, None)) is not None:
-            due[0].cancel()
-            self._spawn(self._save(due[1]), "event journal")
-
-    async def _save(self, event: Event) -> None:
-        # One journal write at a time, so an older state never lands after a newer one.
-        async with self._journal_lock:
-            try:
-                await asyncio.get_running_loop().run_in_executor(
-                    None, ev.save, self.camera_dir, event
-                )
-            except OSError as err:
-                _LOGGER.warning("Cannot write the journal of event %s: %s", event.id, err)
-
-    async def _save_and_announce(self, event: Event, phase: str) -> None:
-        await self._save(event)
-        if self._on_event is not None:
-            self._on_event(event, phase)
-
-
-def _adopt_loose_segments(camera_dir: Path, event: Event) -> None:
-    """Add the segments in the event's folder that its journal misses.
-
-    A segment moved just before a crash is on disk but not yet journaled.
-    """
-    known = {segment.path for segment in event.segments}
-    folder = camera_dir / event.folder
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.glob("*.mp4")):
-        relative = os.path.relpath(path, camera_dir)
-        start = segment_start(path.name)
-        if relative in known or start is None:
-            continue
-        event.segments.append(SegmentRef(relative, start.timestamp(), path.stat().st_mtime))
 
 
 def _clear(folder: Path) -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .progress import PROGRESS_PERIOD
-from .streams import AudioMode, VideoMode
+from .streams import AudioMode, MediaPlan, VideoMode
 from .urls import is_rtsp
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 SEGMENT_NAME_FORMAT = "%Y%m%d_%H%M%S.mp4"
+# The shortest segment FFmpeg is asked for; the camera form offers no less.
 MIN_SEGMENT_SECONDS = 2
 RTSP_IO_TIMEOUT_US = 15_000_000
 FRAGMENTED_MP4 = (
@@ -64,6 +65,13 @@ class RecordCommand:
     audio: AudioMode = AudioMode.DROP
     video: VideoMode = VideoMode.COPY
     wallclock: bool = True
+
+    @classmethod
+    def planned(
+        cls, binary: str, url: str, output_dir: Path, segment_seconds: int, plan: MediaPlan
+    ) -> RecordCommand:
+        """Return the command that writes a camera's streams as ``plan`` says."""
+        return cls(binary, url, output_dir, segment_seconds, plan.audio, plan.video, plan.wallclock)
 
     def argv(self) -> list[str]:
         """Return the argument vector, binary first."""

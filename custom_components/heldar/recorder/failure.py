@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 import errno
 
+from .health import RunEnd
+from .stderr_tail import summarize
+
 
 class Problem(StrEnum):
     """Which part of the chain is at fault, for repairs and diagnostics."""
@@ -122,3 +125,56 @@ def describe_os_error(err: OSError) -> str:
     """Return an OSError's words without its path (paths can be long; the errno is enough)."""
     name = errno.errorcode.get(err.errno or 0, "error")
     return f"{err.strerror or err} ({name})"
+
+
+_CONTAINER = ("codec not currently supported in container", "could not find tag for codec")
+
+
+@dataclass(frozen=True, slots=True)
+class ExitVerdict:
+    """What an FFmpeg run's end means: the failure, its words, and whether to switch to AAC."""
+
+    failure: Failure
+    words: str
+    transcode_audio: bool = False
+
+
+def judge_exit(
+    end: RunEnd, code: int, tail: str, *, drift: float, copying_audio: bool
+) -> ExitVerdict:
+    """Explain why a run ended: a health verdict (``end``), else FFmpeg's own output.
+
+    ``copying_audio`` says whether audio was copied, in which case a container error means
+    MP4 cannot hold the camera's audio codec.
+    """
+    words = summarize(without_startup_noise(tail))
+    transcode = False
+    if end is RunEnd.STALLED:
+        failure = Failure(Reason.STALLED, Problem.STREAM, error=False)
+        words = "the stream stopped sending media; restarting FFmpeg"
+    elif end is RunEnd.NO_DATA:
+        failure = Failure(Reason.NO_MEDIA, Problem.STREAM, error=False)
+        words = "no media arrived after connecting; restarting FFmpeg"
+    elif end is RunEnd.DRIFT:
+        failure = Failure(Reason.MEDIA_DRIFT, Problem.STREAM, error=False)
+        words = (
+            f"the recorded media ran {drift:+.1f} s off the wall clock "
+            "(camera timestamps jumped); restarting FFmpeg"
+        )
+    else:
+        failure = classify_output(tail)
+        if failure.reason is Reason.UNAUTHORIZED or failure.reason is Reason.FORBIDDEN:
+            words = "the camera refused the username or password (401/403)"
+        elif copying_audio and any(m in tail.lower() for m in _CONTAINER):
+            # MP4 cannot hold this audio codec (G.711 ...): record AAC from now on.
+            transcode = True
+            failure = Failure(Reason.AUDIO_TRANSCODED, Problem.STREAM, error=False)
+            words = "the camera's audio codec does not fit in MP4; transcoding audio to AAC"
+    return ExitVerdict(failure, words or f"FFmpeg exited with status {code}", transcode)
+
+
+def judge_crash(err: Exception) -> tuple[Failure, str]:
+    """Explain an attempt that failed outside FFmpeg: file work (an ``OSError``) or a bug."""
+    if isinstance(err, OSError):
+        return classify_os_error(err), f"file operation failed: {describe_os_error(err)}"
+    return Failure(Reason.INTERNAL_ERROR, Problem.INTERNAL, error=True), f"internal error: {err!r}"

@@ -1,16 +1,10 @@
 """The index of a camera's footage: every closed segment's start, length, codec and size.
 
-Live segments are indexed from what the recorder already knows (their exact start and end,
-and a cheap structural check), so nothing is probed while recording. At start-up the folder
-is read again in the background; files the cache does not know are measured with ffprobe,
-a few at a time, and the answers are cached in ``.index.json`` so the next start is fast.
-
-A segment that is empty, unplayable or no longer than 0.05 s is moved to ``.quarantine`` and
-counted, never silently kept. A gap of more than 3 s between consecutive segments is recorded.
-
-The index is only ever read and changed on the event loop: file work (stat, shape checks,
-quarantine, the cache write) runs in executor threads and hands its results back, and the
-cache is written from a snapshot taken on the loop.
+Live segments are indexed from what the recorder knows, so nothing is probed while
+recording; at start-up the folder is read again in the background, new files measured with
+ffprobe and cached in ``.index.json``. A segment empty, unplayable or under 0.05 s goes to
+``.quarantine``; a gap over 3 s is recorded. The index is only read and changed on the event
+loop: file work runs in executor threads, the cache is written from a snapshot.
 """
 
 from __future__ import annotations
@@ -23,11 +17,19 @@ import json
 import logging
 import os
 from pathlib import Path
-import shutil
 import tempfile
 import time
 
+from .ffprobe import FFprobeMissingError, find_ffprobe, probe
 from .segments import SEGMENT_RE, quarantine, read_mp4_shape, segment_start
+
+__all__ = [
+    "FFprobeMissingError",
+    "SegmentIndex",
+    "SegmentInfo",
+    "find_ffprobe",
+    "probe",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,7 +37,6 @@ CACHE_FILE = ".index.json"
 MIN_DURATION = 0.05
 GAP_SECONDS = 3.0
 _PROBES_AT_ONCE = 2
-_PROBE_TIMEOUT = 30.0
 
 type _CacheRecords = dict[str, list[float | str | None]]
 
@@ -55,72 +56,6 @@ class SegmentInfo:
     def end(self) -> float:
         """Return when the segment's footage ends."""
         return self.start + self.duration
-
-
-@dataclass(frozen=True, slots=True)
-class Probe:
-    """What ffprobe said about a file."""
-
-    duration: float | None
-    codec: str | None
-
-
-class FFprobeMissingError(OSError):
-    """ffprobe cannot be run at all (as opposed to a file it cannot read)."""
-
-
-def ffprobe_for(ffmpeg: str) -> str:
-    """Return the ffprobe that belongs with an FFmpeg binary (same folder, same naming)."""
-    path = Path(ffmpeg)
-    name = path.name.replace("ffmpeg", "ffprobe") if "ffmpeg" in path.name else "ffprobe"
-    return str(path.with_name(name)) if path.parent != Path() else name
-
-
-def find_ffprobe(ffmpeg: str) -> str | None:
-    """Return a runnable ffprobe: beside FFmpeg, else on PATH, else None. Blocking."""
-    for candidate in (ffprobe_for(ffmpeg), "ffprobe"):
-        if found := shutil.which(candidate):
-            return found
-    return None
-
-
-async def probe(ffprobe: str, path: Path) -> Probe | None:
-    """Return a file's duration and video codec, or None if ffprobe cannot read it.
-
-    Raises ``FFprobeMissingError`` when ffprobe itself cannot be run: that says nothing about
-    the file, which must then not be quarantined.
-    """
-    try:
-        process = await asyncio.create_subprocess_exec(
-            ffprobe,
-            *("-v", "error", "-of", "json"),
-            *("-show_entries", "format=duration:stream=codec_type,codec_name"),
-            str(path),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-    except OSError as err:
-        raise FFprobeMissingError(err.errno, f"{ffprobe}: {err.strerror}") from err
-    try:
-        async with asyncio.timeout(_PROBE_TIMEOUT):
-            out, _ = await process.communicate()
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        return None
-    if process.returncode != 0:
-        return None
-    try:
-        data = json.loads(out)
-        duration = float(data["format"]["duration"])
-    except ValueError, KeyError, TypeError:
-        return Probe(None, None)
-    codec = next(
-        (s.get("codec_name") for s in data.get("streams", []) if s.get("codec_type") == "video"),
-        None,
-    )
-    return Probe(duration, codec)
 
 
 class SegmentIndex:

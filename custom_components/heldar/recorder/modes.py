@@ -73,3 +73,19 @@ class Demand:
         if not self.trigger_active(now) or self.window_end is None:
             return None
         return (self.window_end - now).total_seconds()
+
+    def wait_limit(self, now: datetime, limit: float | None) -> float | None:
+        """Wait no longer than ``limit``, nor past the end of the trigger window."""
+        remaining = self.seconds_until_window_end(now)
+        if remaining is None:
+            return limit
+        # A hair past the end, so the wake-up finds the window over.
+        remaining = max(remaining, 0.0) + 0.001
+        return remaining if limit is None else min(limit, remaining)
+
+    def expire(self, now: datetime) -> bool:
+        """Forget a trigger window that has ended, so the status shows none; say if one did."""
+        if self.window_end is not None and self.window_end <= now:
+            self.window_end = None
+            return True
+        return False

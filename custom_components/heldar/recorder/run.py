@@ -1,0 +1,277 @@
+"""One FFmpeg attempt from start to finish: resolve, plan, start, watch, judge, file away.
+
+The half of ``CameraRecorder`` that runs one FFmpeg; ``supervisor.py`` holds the other half.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from functools import partial
+import logging
+from pathlib import Path
+import time
+from typing import TYPE_CHECKING
+
+from .archive import BUFFER_SEGMENT_SECONDS, Archive
+from .births import BirthWatcher
+from .command import RecordCommand
+from .failure import Problem, Reason, classify_os_error, describe_os_error, judge_exit
+from .health import RunEnd, RunHealth, evidence, reporting
+from .planner import MediaPlanner
+from .process import FFmpegNotFoundError, FFmpegProcess
+from .progress import MediaClock
+from .run_output import RunOutput, has_footage
+from .segments import SegmentWatcher, segment_start
+from .source import SourceUnavailableError
+from .status import RecorderState, StatusBoard, StatusChanges
+from .streams import AudioMode
+from .timing import Timing
+from .urls import mask, url_secrets
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from .source import CameraSpec
+
+_LOGGER = logging.getLogger(f"{__package__}.supervisor")  # the recorder's lines, one logger
+
+
+class RunMixin:
+    """Run one FFmpeg for a ``CameraRecorder``; the attributes below are the recorder's."""
+
+    spec: CameraSpec
+    _binary: str
+    _timing: Timing
+    _archive: Archive
+    _board: StatusBoard
+    _changed: asyncio.Event
+    _closing: bool
+    _process: FFmpegProcess | None
+    _run_state: RunOutput | None
+    _run_health: RunHealth | None
+    _audio: AudioMode
+    _planner: MediaPlanner
+
+    @property
+    def buffering(self) -> bool:
+        """Whether FFmpeg keeps a pre-roll buffer even while nothing is recorded."""
+        raise NotImplementedError
+
+    @property
+    def wants_recording(self) -> bool:
+        """Whether the camera should be recording now."""
+        raise NotImplementedError
+
+    @property
+    def _wants_ffmpeg(self) -> bool:
+        raise NotImplementedError
+
+    def _resting_state(self) -> RecorderState:
+        raise NotImplementedError
+
+    def _window_wait(self, limit: float | None) -> float | None:
+        raise NotImplementedError
+
+    def _expire_window(self) -> None:
+        raise NotImplementedError
+
+    async def _wait_for_change(self, within: float | None = None) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._changed.wait()
+        self._changed.clear()
+
+    async def _attempt(self) -> float | None:
+        """Run FFmpeg once; return the healthy seconds it recorded, or None if asked to stop."""
+        try:
+            url = await self.spec.source.resolve()
+        except SourceUnavailableError as err:
+            gone = Reason.SOURCE_UNAVAILABLE
+            self._board.fail(
+                RecorderState.ERROR, str(err), Problem.SOURCE, count=False, reason=gone
+            )
+            return 0.0
+        secrets = url_secrets(url)
+        loop = asyncio.get_running_loop()
+        if not await self._make_dir(self.spec.output_dir):
+            return 0.0
+        buffering = self.buffering
+        landing = (
+            self._archive.buffer_dir
+            if buffering and self._archive.buffer_dir
+            else self.spec.output_dir
+        )
+        seconds = BUFFER_SEGMENT_SECONDS if buffering else self.spec.segment_seconds
+        if not await self._make_dir(landing):
+            return 0.0
+        self._archive.new_run()
+        self._board.publish(RecorderState.CONNECTING, pid=None)
+        plan = await self._planner.plan(url, self._audio)
+        argv = RecordCommand.planned(self._binary, url, landing, seconds, plan).argv()
+        started_wall = time.time()
+        # The first progress report wakes the supervisor, so ``recording`` shows at once.
+        clock = MediaClock(loop.time, lambda _: self._wake_if_connecting())
+        try:
+            process = await FFmpegProcess.start(argv, env={"TZ": "UTC"}, media_clock=clock)
+        except FFmpegNotFoundError as err:
+            missing = Reason.FFMPEG_MISSING
+            self._board.fail(
+                RecorderState.ERROR, str(err), Problem.FFMPEG, count=False, reason=missing
+            )
+            return 0.0
+        self._process = process
+        self._board.publish(pid=process.pid)
+        watcher = SegmentWatcher(landing, started_wall)
+        # A new segment means the previous one just closed: look at once, so it is routed
+        # (and the buffer trimmed) without waiting for the next poll.
+        births = BirthWatcher(landing, self._file_born)
+        try:
+            births.start()
+            self._run_state = RunOutput(watcher, births, buffering, clock)
+            return await self._supervise(process, self._run_state, secrets)
+        finally:
+            births.stop()
+            if process.returncode is None:  # the run failed before FFmpeg was stopped
+                await process.stop(self._timing.stop)
+            self._process = None
+            self._run_state = None
+            self._run_health = None
+
+    async def _make_dir(self, directory: Path) -> bool:
+        """Create a folder FFmpeg writes into; if that fails, show why and return False."""
+        make = partial(directory.mkdir, parents=True, exist_ok=True)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, make)
+        except OSError as err:
+            failure = classify_os_error(err)
+            words = f"cannot create {directory}: {describe_os_error(err)}"
+            self._board.fail(
+                RecorderState.ERROR, words, failure.problem, count=False, reason=failure.reason
+            )
+            return False
+        return True
+
+    async def _supervise(
+        self, process: FFmpegProcess, run: RunOutput, secrets: tuple[str, ...]
+    ) -> float | None:
+        loop = asyncio.get_running_loop()
+        exited = asyncio.ensure_future(process.wait())
+        exited.add_done_callback(lambda _: self._changed.set())
+        health = self._run_health = RunHealth(self._timing, started=loop.time())
+        crash: Exception | None = None
+        try:
+            try:
+                end = await self._watch(process, run, health, exited)
+            except Exception as err:  # noqa: BLE001 - file work failed: stop FFmpeg, retry
+                end, crash = RunEnd.CRASHED, err
+            if not exited.done():
+                await process.stop(self._timing.stop)
+            code = await exited
+            # The exit woke the change event; what it reported is handled here, and real
+            # changes (disable, stop) are flags the caller re-reads, so nothing is lost.
+            self._changed.clear()
+            if end is RunEnd.REQUESTED and not self._closing and not self._wants_ffmpeg:
+                # FFmpeg is gone: say so now, before the last segment is filed away.
+                self._board.publish(self._resting_state(), pid=None)
+        except asyncio.CancelledError:
+            process.kill()
+            raise
+        if crash is not None:
+            raise crash
+        await self._finish_run(run)
+        if end is RunEnd.REQUESTED:
+            return None
+        self._after_failure(end, code, mask(process.tail.text(), secrets), run.clock)
+        return health.healthy_seconds(loop.time())
+
+    async def _watch(
+        self, process: FFmpegProcess, run: RunOutput, health: RunHealth, exited: asyncio.Future[int]
+    ) -> RunEnd:
+        """Follow one run until FFmpeg exits, is no longer wanted, or fails a health check."""
+        loop = asyncio.get_running_loop()
+        while True:
+            # A pre-roll buffer is trimmed as it ages, so it keeps the regular poll.
+            pushed = reporting(run.clock) and not run.buffering
+            wait = health.poll_interval(loop.time(), reporting=pushed)
+            await self._wait_for_change(self._window_wait(wait))
+            self._expire_window()
+            if exited.done():
+                return RunEnd.EXITED
+            if self._closing or not self._wants_ffmpeg or self.buffering != run.buffering:
+                return RunEnd.REQUESTED
+            scan = await run.look(
+                loop.time(), reporting=reporting(run.clock), rescan=self._timing.rescan
+            )
+            proof = evidence(run.clock, grew=scan.progressed, now=loop.time())
+            if health.recording_since is None and proof is not None:
+                # Progress says frames were written: show ``recording`` once they are on disk.
+                current = scan.current or run.watcher.current
+                if current is None or not await loop.run_in_executor(None, has_footage, current):
+                    proof = None
+            flowing = health.observe(proof, run.clock)
+            if flowing:
+                self._board.recovered()
+            await run.archive_closed(self._archive, scan.closed, scan.current)
+            self._report(process, health, scan.opened, became_flowing=flowing)
+            if (verdict := health.verdict(loop.time(), run.clock)) is not None:
+                return verdict
+
+    def _file_born(self) -> None:
+        if self._run_state is not None:
+            self._run_state.file_born = True
+        self._changed.set()
+
+    def _wake_if_connecting(self) -> None:
+        if self._run_health is not None and self._run_health.recording_since is None:
+            self._changed.set()
+
+    def _report(
+        self,
+        process: FFmpegProcess,
+        health: RunHealth,
+        opened: list[Path],
+        *,
+        became_flowing: bool,
+    ) -> None:
+        """Publish what this look at the files showed: the state and the newest segment."""
+        changes: StatusChanges = {}
+        if opened and not self.buffering:
+            changes["last_segment"] = segment_start(opened[-1].name)
+        if health.recording_since is None:
+            if changes:
+                self._board.publish(**changes)
+            return
+        if became_flowing:
+            changes["pid"] = process.pid
+            changes["last_error"] = None
+            changes["problem"] = None
+            changes["reason"] = None
+        # A buffering camera is idle (armed) until an event or a schedule makes it keep media.
+        state = RecorderState.RECORDING if self.wants_recording else RecorderState.IDLE
+        self._board.publish(state, **changes)
+
+    async def _finish_run(self, run: RunOutput) -> None:
+        """After FFmpeg exited: file the last segment away; a removed stub is no last segment."""
+        removed = await run.finish(self._archive)
+        if removed is not None and removed.name == _name_of(self._board.status.last_segment):
+            files = run.watcher.files
+            previous = files[-2].name if len(files) > 1 else None
+            self._board.publish(last_segment=segment_start(previous) if previous else None)
+        await self._archive.settle(time.time(), running=False)
+
+    def _after_failure(self, end: RunEnd, code: int, tail: str, clock: MediaClock) -> None:
+        verdict = judge_exit(
+            end, code, tail, drift=clock.drift(), copying_audio=self._audio is AudioMode.COPY
+        )
+        if end is RunEnd.DRIFT:
+            _LOGGER.warning("Camera %s: %s", self.spec.name, verdict.words)
+        if verdict.transcode_audio:
+            self._audio = AudioMode.AAC
+        failure = verdict.failure
+        state = RecorderState.ERROR if failure.error else RecorderState.OFFLINE
+        self._board.fail(state, verdict.words, failure.problem, tail=tail, reason=failure.reason)
+
+
+def _name_of(start: datetime | None) -> str | None:
+    return start.strftime("%Y%m%d_%H%M%S.mp4") if start else None

@@ -1,0 +1,119 @@
+"""Where one FFmpeg run's segments land, when each began, and how they reach the archive."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+import time
+
+from .archive import Archive, ClosedSegment
+from .births import BirthWatcher
+from .progress import MediaClock
+from .segments import (
+    ScanResult,
+    SegmentVerdict,
+    SegmentWatcher,
+    read_mp4_shape,
+    segment_start,
+    settle_last_segment,
+)
+
+
+@dataclass(slots=True)
+class RunOutput:
+    """One FFmpeg run's output: where it lands and when each segment began."""
+
+    watcher: SegmentWatcher
+    births: BirthWatcher
+    buffering: bool
+    clock: MediaClock
+    file_born: bool = True
+    last_scan: float = float("-inf")
+
+    def scan_due(self, now: float, *, reporting: bool, rescan: float) -> bool:
+        """Whether to look at the files now, rather than trust FFmpeg's progress reports.
+
+        Each look is a trip to an executor thread; with many cameras those trips were most of
+        Heldar's CPU in Home Assistant. Growth matters only when FFmpeg gives no progress
+        reports, and new files announce themselves through inotify.
+        """
+        return (
+            not reporting
+            or not self.births.active
+            or self.file_born
+            or now - self.last_scan >= rescan
+        )
+
+    async def look(self, now: float, *, reporting: bool, rescan: float) -> ScanResult:
+        """Scan the output directory when it is due; otherwise report nothing new."""
+        if not self.scan_due(now, reporting=reporting, rescan=rescan):
+            return ScanResult(current=self.watcher.current)
+        self.file_born = False
+        self.last_scan = now
+        return await asyncio.get_running_loop().run_in_executor(None, self.watcher.scan)
+
+    def start_of(self, path: Path) -> float:
+        """Return a segment's wall-clock start: its creation time, else its name's second.
+
+        The run's first file is created when FFmpeg connects, but its footage starts at the
+        first keyframe, up to a GOP (20 s on some cameras) later: FFmpeg's reports date it.
+        """
+        first = self.watcher.files[0] if self.watcher.files else None
+        if path == first and self.clock.first_frame_at is not None:
+            return time.time() - (self.clock.clock() - self.clock.first_frame_at)
+        if (born := self.births.times.get(path.name)) is not None:
+            return born
+        start = segment_start(path.name)
+        return start.timestamp() if start else time.time()
+
+    async def archive_closed(
+        self, archive: Archive, closed: list[Path], current: Path | None
+    ) -> None:
+        """Hand newly closed segments, with their wall-clock spans, to the archive."""
+        now = time.time()
+        if not closed:
+            if archive.busy:
+                await archive.settle(now, running=True)
+            return
+        starts = [self.start_of(path) for path in (*closed, *([current] if current else []))]
+        ends = starts[1:] if current else [*starts[1:], now]
+        segments = [
+            ClosedSegment(path, start, end)
+            for path, start, end in zip(closed, starts, ends, strict=False)
+        ]
+        await archive.route(segments, now)
+
+    async def finish(self, archive: Archive) -> Path | None:
+        """After FFmpeg exited: archive the last segment, or remove the stub it left.
+
+        Returns the stub removed, if any, so the status stops naming it; settling the archive
+        is the caller's next step.
+        """
+        loop = asyncio.get_running_loop()
+        scan = await loop.run_in_executor(None, self.watcher.scan)
+        await self.archive_closed(archive, scan.closed, scan.current)
+        removed = None
+        if (last := self.watcher.current) is not None:
+            verdict = await loop.run_in_executor(None, settle_last_segment, last)
+            if verdict is SegmentVerdict.KEPT:
+                end = await loop.run_in_executor(None, _mtime, last)
+                await archive.route([ClosedSegment(last, self.start_of(last), end)], time.time())
+            else:
+                removed = last
+        return removed
+
+
+def has_footage(path: Path) -> bool:
+    """Whether a segment holds at least one fragment of samples on disk. Blocking."""
+    try:
+        return read_mp4_shape(path).has_media
+    except FileNotFoundError:
+        return False
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return time.time()

@@ -1,0 +1,73 @@
+"""One camera settings schema: what CameraConfig declares reaches storage, forms, restarts."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any
+
+import pytest
+
+from custom_components.heldar.camera_schemas import CONNECTION_SCHEMA, ENTITY_SCHEMA
+from custom_components.heldar.camera_settings import (
+    RESTART_FIELDS,
+    STREAM_FIELDS,
+    CameraConfig,
+    default_of,
+    stream_settings,
+)
+from custom_components.heldar.recorder.modes import RecordMode
+
+# A value different from the default, for each field.
+CHANGED: dict[str, Any] = {
+    "name": "Gate",
+    "slug": "gate_2",
+    "stream_url": "rtsp://camera.local/stream",
+    "camera_entity": "camera.gate",
+    "username": "admin",
+    "password": "secret",
+    "segment_seconds": 30,
+    "record_audio": True,
+    "transcode_mjpeg": False,
+    "record_enabled": False,
+    "record_mode": RecordMode.EVENT,
+    "schedules": ({"days": ["mon"], "start": "08:00:00", "end": "18:00:00"},),
+    "pre_roll_seconds": 7,
+    "post_roll_seconds": 9,
+    "retention_hours": 12.0,
+    "event_retention_hours": 48.0,
+    "quota_gb": 2.5,
+}
+NEEDS_RESTART = {
+    "slug", "stream_url", "camera_entity", "username", "password", "segment_seconds",
+    "record_audio", "transcode_mjpeg", "pre_roll_seconds",
+}  # fmt: skip
+
+
+def test_every_field_has_a_changed_value() -> None:
+    """The table above covers every setting, so a new one cannot slip past these tests."""
+    assert {f.name for f in fields(CameraConfig)} == set(CHANGED)
+
+
+def test_stored_data_round_trips() -> None:
+    """``as_data`` writes every setting under its key, and ``from_data`` reads it back."""
+    config = CameraConfig(**CHANGED)
+    assert CameraConfig.from_data(config.as_data()) == config
+    base = CameraConfig(slug="gate")
+    assert CameraConfig.from_data({"slug": "gate"}, "Gate") == replace(base, name="Gate")
+
+
+@pytest.mark.parametrize("name", sorted(CHANGED))
+def test_which_changes_restart_ffmpeg(name: str) -> None:
+    """The stream, how it is written, the folder and the pre-roll restart FFmpeg; nothing else."""
+    before = CameraConfig(slug="gate")
+    after = replace(before, **{name: CHANGED[name]})
+    assert after.needs_restart_from(before) is (name in NEEDS_RESTART)
+    assert (name in RESTART_FIELDS) is (name in NEEDS_RESTART)
+
+
+@pytest.mark.parametrize("schema", [CONNECTION_SCHEMA, ENTITY_SCHEMA], ids=["url", "entity"])
+def test_stream_settings_are_on_both_connection_forms(schema: Any) -> None:  # noqa: ANN401
+    """A stream setting (``transcode_mjpeg`` say) is asked beside a URL and an entity alike."""
+    defaults = {str(key): key.default() for key in schema.schema if str(key) in STREAM_FIELDS}
+    assert defaults == {key: default_of(key) for key in STREAM_FIELDS}
+    assert stream_settings({}) == defaults
