@@ -25,9 +25,18 @@ START = datetime(2026, 11, 24, 13, 0, 0, tzinfo=UTC).timestamp()
 
 
 def fragmented_segments(
-    folder: Path, count: int, start: float = START, seconds: float = 2.0, gop: int = 10
+    folder: Path,
+    count: int,
+    start: float = START,
+    seconds: float = 2.0,
+    gop: int = 10,
+    *,
+    fragmented: bool = True,
 ) -> list[Path]:
-    """Encode ``count`` 2 s H.264 segments (10 fps) in the recorder's fragmented MP4."""
+    """Encode ``count`` 2 s H.264 segments (10 fps), ``seconds`` apart, named as FFmpeg would.
+
+    ``fragmented``: in the recorder's fragmented MP4 (else a plain MP4).
+    """
     require_media_tools()
     folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / "scratch"
@@ -38,7 +47,8 @@ def fragmented_segments(
             *("-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10"),
             *("-t", str(2 * count), "-c:v", "libx264", "-g", str(gop), "-pix_fmt", "yuv420p"),
             *("-f", "segment", "-segment_time", "2", "-reset_timestamps", "1"),
-            *("-segment_format", "mp4", "-segment_format_options", FRAGMENTED_MP4),
+            *("-segment_format", "mp4"),
+            *(("-segment_format_options", FRAGMENTED_MP4) if fragmented else ()),
             str(scratch / "%03d.mp4"),
         ],
         check=True,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import pytest_socket
 
+from tests.browser_env import CHROMIUM, CHROMIUM_ARGS
 from tests.media import RtspCamera, require_media_tools
 
 from .ha import HomeAssistantServer, stop_quietly
@@ -28,15 +29,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Page
 
 _LOGGER = logging.getLogger(__name__)
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 SEGMENT_SECONDS = 4
 FPS = 25
 GOP_FRAMES = 25  # one keyframe a second

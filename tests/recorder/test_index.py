@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-import shutil
-import subprocess
 
 import pytest
 
 from custom_components.heldar.recorder.ffprobe import FFprobeMissingError, ffprobe_for, probe
 from custom_components.heldar.recorder.index import CACHE_FILE, SegmentIndex
 from custom_components.heldar.recorder.segments import QUARANTINE_DIR, segment_name
-from tests.media import require_media_tools
+from tests.review_common import fragmented_segments
 
 from .test_archive import T0, mp4
 
 
 def real_segments(folder: Path, count: int, start: float = T0, seconds: int = 2) -> list[Path]:
-    """Encode ``count`` real 2 s H.264 segments named as FFmpeg would, ``seconds`` apart."""
-    require_media_tools()
-    folder.mkdir(parents=True, exist_ok=True)
-    scratch = folder / "scratch"
-    scratch.mkdir()
-    subprocess.run(
-        [
-            "ffmpeg",
-            *("-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10"),
-            *("-t", str(2 * count), "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p"),
-            *("-f", "segment", "-segment_time", "2", "-reset_timestamps", "1"),
-            str(scratch / "%03d.mp4"),
-        ],
-        check=True,
-    )
-    paths = []
-    for number, source in enumerate(sorted(scratch.glob("*.mp4"))):
-        target = folder / segment_name(start + number * seconds)
-        source.rename(target)
-        paths.append(target)
-    shutil.rmtree(scratch)
-    return paths
+    """Encode ``count`` real 2 s H.264 segments (plain MP4) named as FFmpeg would."""
+    return fragmented_segments(folder, count, start, seconds, fragmented=False)
 
 
 async def test_live_segments_and_gaps(tmp_path: Path) -> None:
