@@ -102,6 +102,15 @@ def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
     ha = HomeAssistantServer(tmp_path_factory.mktemp("ha"))
     try:
         ha.start()
+        # The frontend loads every action's description before it draws anything: if that
+        # fails (an integration HA imports for it is missing), no page can render.
+        try:
+            ha.call_ws({"type": "get_services"})
+        except RuntimeError as err:
+            pytest.fail(
+                f"HA cannot describe its actions, so its UI cannot load: {err}\n"
+                f"{ha.logged_errors()}"
+            )
         ha.add_heldar_camera(camera.url, SEGMENT_SECONDS)
         # The camera's device and entities appear once its platforms have set up.
         deadline = time.monotonic() + 30

@@ -116,6 +116,13 @@ class HomeAssistantServer:
             return ""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
+    def logged_errors(self, limit: int = 20) -> str:
+        """Return the first line of each error HA logged, for failure messages."""
+        if self.log is None or not self.log.exists():
+            return ""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return "\n".join([line for line in lines if " ERROR " in line][:limit])
+
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:  # noqa: ANN401 - JSON
         """Call HA's REST API with the test user's token; return the decoded answer."""
         headers = {"Content-Type": "application/json"}

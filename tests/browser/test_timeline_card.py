@@ -83,7 +83,10 @@ def open_card(page: Page, review: Review) -> Locator:
     try:
         panel.locator(".span").first.wait_for(state="attached", timeout=60_000)
     except PlaywrightError:
-        pytest.fail(f"the card shows no footage: {page.evaluate(DUMP_JS)}")
+        pytest.fail(
+            f"the card shows no footage: {page.evaluate(DUMP_JS)}\n"
+            f"HA logged:\n{review.ha.logged_errors()}"
+        )
     return panel
 
 
@@ -295,7 +298,12 @@ def test_hour_item_plays_in_media_browser(page: Page, review: Review) -> None:
     steps = ["Heldar", review.camera["name"], str(datetime.now().year), ":00-", "whole hour"]  # noqa: DTZ005
     for title, following in zip(steps, [*steps[1:], None], strict=True):
         item = page.locator(".title", has_text=title).first
-        item.wait_for(timeout=30_000)
+        try:
+            item.wait_for(timeout=30_000)
+        except PlaywrightError:
+            pytest.fail(
+                f"no {title!r} in the media browser; HA logged:\n{review.ha.logged_errors()}"
+            )
         for _ in range(3):  # a click while the list still lays itself out can be lost
             item.click(force=True)
             if following is None:
