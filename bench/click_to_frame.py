@@ -21,9 +21,9 @@ from common import emit
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, iso
-from tests.browser.ha import HomeAssistantServer
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, HA_TIME_ZONE, iso
 from tests.media import RtspCamera
+from tests.real_hass import RealHass
 
 TARGET_MS = 1500
 SEGMENT_SECONDS = 10
@@ -118,10 +118,11 @@ def main() -> None:
     camera = RtspCamera(width=1280, height=720, bitrate=1500, fps=25, gop=50)
     camera.start()
     with tempfile.TemporaryDirectory() as scratch:
-        ha = HomeAssistantServer(Path(scratch))
+        ha = RealHass(Path(scratch), frontend=True, time_zone=HA_TIME_ZONE)
         try:
             ha.start()
-            ha.add_heldar_camera(camera.url, SEGMENT_SECONDS)
+            ha.onboard()
+            ha.add_camera(ha.add_hub(), "Browser camera", camera.url, SEGMENT_SECONDS)
             info = ha.call_ws({"type": "heldar/cameras"})["cameras"][0]
             ha.call_ws(
                 {
@@ -166,7 +167,7 @@ def main() -> None:
     )
 
 
-def _wait_footage(ha: HomeAssistantServer, camera: str, seconds: float) -> None:
+def _wait_footage(ha: RealHass, camera: str, seconds: float) -> None:
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         now = time.time()
@@ -180,7 +181,7 @@ def _wait_footage(ha: HomeAssistantServer, camera: str, seconds: float) -> None:
     raise TimeoutError(msg)
 
 
-def _measure(ha: HomeAssistantServer, camera: str, runs: int) -> tuple[list[float], list[float]]:
+def _measure(ha: RealHass, camera: str, runs: int) -> tuple[list[float], list[float]]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     tokens = {

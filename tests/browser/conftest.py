@@ -22,8 +22,7 @@ import pytest_socket
 
 from tests.browser_env import CHROMIUM, CHROMIUM_ARGS
 from tests.media import RtspCamera, require_media_tools
-
-from .ha import HomeAssistantServer, stop_quietly
+from tests.real_hass import RealHass, stop_quietly
 
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Page
@@ -33,7 +32,8 @@ SEGMENT_SECONDS = 4
 FPS = 25
 GOP_FRAMES = 25  # one keyframe a second
 KEYFRAME_SECONDS = GOP_FRAMES / FPS
-# The browser runs in another zone than HA, so the card must use HA's (see ha.TIME_ZONE).
+# The browser runs in another zone than HA, so the card must use HA's.
+HA_TIME_ZONE = "Europe/Berlin"
 BROWSER_TIME_ZONE = "America/Los_Angeles"
 DASHBOARD = "heldar-review"
 PHONE_WIDTH = 360
@@ -66,7 +66,7 @@ def auto_enable_custom_integrations() -> None:
 class Review:
     """The running set-up the tests share."""
 
-    ha: HomeAssistantServer
+    ha: RealHass
     camera: dict[str, Any]
     time_zone: str
 
@@ -99,9 +99,10 @@ def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
     pytest_socket.enable_socket()
     camera = RtspCamera(fps=FPS, gop=GOP_FRAMES)
     camera.start()
-    ha = HomeAssistantServer(tmp_path_factory.mktemp("ha"))
+    ha = RealHass(tmp_path_factory.mktemp("ha"), frontend=True, time_zone=HA_TIME_ZONE)
     try:
         ha.start()
+        ha.onboard()
         # The frontend loads every action's description before it draws anything: if that
         # fails (an integration HA imports for it is missing), no page can render.
         try:
@@ -111,7 +112,7 @@ def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
                 f"HA cannot describe its actions, so its UI cannot load: {err}\n"
                 f"{ha.logged_errors()}"
             )
-        ha.add_heldar_camera(camera.url, SEGMENT_SECONDS)
+        ha.add_camera(ha.add_hub(), "Browser camera", camera.url, SEGMENT_SECONDS)
         # The camera's device and entities appear once its platforms have set up.
         deadline = time.monotonic() + 30
         while True:
@@ -176,7 +177,7 @@ def wait_for_footage(setup: Review, seconds: float, timeout: float = 120) -> Non
     deadline = time.monotonic() + timeout
     while recorded_seconds(setup, 600) < seconds:
         if time.monotonic() > deadline:
-            pytest.fail(f"no {seconds} s of footage in {timeout} s:\n{setup.ha.log_tail()}")
+            pytest.fail(f"no {seconds} s of footage in {timeout} s:\n{setup.ha.tail()}")
         time.sleep(1)
 
 
