@@ -91,7 +91,7 @@ def iso(epoch: float) -> str:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
     """Start the camera and HA, add Heldar through its flows, wait for some recorded footage."""
     require_browser()
