@@ -9,6 +9,8 @@ import time
 
 from .archive import Archive, ClosedSegment
 from .births import BirthWatcher
+from .dual import RunShape
+from .dual_watch import SplitWatch
 from .progress import MediaClock
 from .segments import (
     ScanResult,
@@ -28,6 +30,9 @@ class RunOutput:
     births: BirthWatcher
     buffering: bool
     clock: MediaClock
+    # A split run (footage and events from two streams): the footage stream's own watch.
+    split: SplitWatch | None = None
+    shape: RunShape | None = None  # which streams the run records (see dual.py)
     file_born: bool = True
     last_scan: float = float("-inf")
 
@@ -39,7 +44,8 @@ class RunOutput:
         reports, and new files announce themselves through inotify.
         """
         return (
-            not reporting
+            self.split is not None  # each stream is judged by its own files growing
+            or not reporting
             or not self.births.active
             or self.file_born
             or now - self.last_scan >= rescan
@@ -52,6 +58,11 @@ class RunOutput:
         self.file_born = False
         self.last_scan = now
         return await asyncio.get_running_loop().run_in_executor(None, self.watcher.scan)
+
+    def open_files(self) -> set[Path]:
+        """The segments FFmpeg is writing now (one per output): never to be deleted."""
+        watchers = (self.watcher, *((self.split.watcher,) if self.split else ()))
+        return {current for watcher in watchers if (current := watcher.current) is not None}
 
     def start_of(self, path: Path) -> float:
         """Return a segment's wall-clock start: its creation time, else its name's second.
@@ -91,6 +102,8 @@ class RunOutput:
         is the caller's next step.
         """
         loop = asyncio.get_running_loop()
+        if self.split is not None:
+            await self.split.finish(archive)
         scan = await loop.run_in_executor(None, self.watcher.scan)
         await self.archive_closed(archive, scan.closed, scan.current)
         removed = None
