@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .archive import ClosedSegment
 from .health import RunEnd, RunHealth
+from .probe import ProbeOutcome, probe_stream
 from .segments import SegmentVerdict, SegmentWatcher, segment_start, settle_last_segment
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from .timing import Timing
 
 
+# How long a failed split run's streams are each given to show a frame.
+PROBE_SECONDS = 5.0
+
+
 class StreamState(StrEnum):
     """What one stream of a split run is doing."""
 
@@ -40,7 +45,7 @@ class StreamState(StrEnum):
     STALLED = "stalled"  # its files stopped growing
     NO_MEDIA = "no_media"  # it never wrote a frame
     FAILED = "failed"  # FFmpeg named it in its error
-    STOPPED = "stopped"
+    STOPPED = "stopped"  # fine, but not recorded now (FFmpeg was stopped)
 
 
 @dataclass(slots=True)
@@ -54,12 +59,10 @@ class StreamWatch:
     state: StreamState = StreamState.CONNECTING
 
     def observe(self, *, grew: bool, now: float) -> None:
-        """Take one look's evidence and update the state."""
+        """Take one look's evidence; a stream still within its stall limit is recording."""
         self.health.observe(now if grew else None)
-        if self.health.recording_since is None:
-            self.state = StreamState.CONNECTING
-        else:
-            self.state = StreamState.STALLED if self.lagging(now) else StreamState.RECORDING
+        started = self.health.recording_since is not None
+        self.state = StreamState.RECORDING if started else StreamState.CONNECTING
 
     def lagging(self, now: float) -> bool:
         """Whether its files have been still for over half its stall limit."""
@@ -73,11 +76,19 @@ class StreamWatch:
         pattern = re.escape(self.address) + r"(?![\w/.~%-])"
         return bool(self.address) and re.search(pattern, tail) is not None
 
-    def judge(self, now: float, *, other_named: bool) -> None:
-        """Say what the stream was doing when the run ended in failure."""
-        if self.health.recording_since is None and not other_named:
+    def judge(self, tail: str, *, answers: bool) -> None:
+        """Say what the stream was doing when the run ended in failure.
+
+        ``answers``: a one-shot probe of the stream alone got a frame, so it is fine and
+        stopped only because FFmpeg was stopped.
+        """
+        if answers:
+            self.state = StreamState.STOPPED
+        elif self.named_in(tail):
+            self.state = StreamState.FAILED
+        elif self.health.recording_since is None:
             self.state = StreamState.NO_MEDIA
-        elif self.lagging(now):
+        else:
             self.state = StreamState.STALLED
 
 
@@ -96,6 +107,7 @@ class SplitWatch:
     ) -> None:
         """Watch a run whose ``streams`` are (footage, events), read from ``urls``."""
         self.watcher = SegmentWatcher(footage_dir, started_wall)
+        self._urls = urls
         self.footage, self.events = (
             StreamWatch(name, RunHealth(timing, started=started), _address(url))
             for name, url in zip(streams, urls, strict=True)
@@ -162,14 +174,19 @@ class SplitWatch:
             watch.state = StreamState.STOPPED
         self._publish()
 
-    def explain(self, tail: str, now: float) -> None:
-        """The run failed: name the stream(s) at fault in the status."""
-        named = [watch.named_in(tail) for watch in self.both]
-        for watch, own, other in zip(self.both, named, reversed(named), strict=True):
-            if own:
-                watch.state = StreamState.FAILED
-            else:
-                watch.judge(now, other_named=other)
+    async def explain(self, tail: str, binary: str) -> None:
+        """The run failed: find the stream at fault and name it in the status.
+
+        Files alone cannot tell: FFmpeg 5.1 stops writing *both* outputs a few seconds after
+        one input goes silent (measured with tests/recorder/test_dual_real.py). So each stream
+        is asked on its own, with the one-shot probe the camera form uses, now that the
+        recording FFmpeg is gone: a stream that gives a frame is fine. One that does not is
+        asked once more a second later: some servers refuse a client while they are still
+        tearing down the session FFmpeg just left.
+        """
+        answers = await _answers(binary, self._urls)
+        for watch, answered in zip(self.both, answers, strict=True):
+            watch.judge(tail, answers=answered)
         failed = [watch for watch in self.both if watch.state is not StreamState.STOPPED]
         if len(failed) == 1 and (words := self._board.status.last_error):
             name = "sub-stream" if failed[0].name == "sub" else "main stream"
@@ -188,6 +205,21 @@ class SplitWatch:
         ends = starts[1:] if current else [*starts[1:], now]
         spans = zip(closed, starts, ends, strict=False)
         await archive.route([ClosedSegment(path, s, e) for path, s, e in spans], now)
+
+
+async def _answers(binary: str, urls: tuple[str, ...]) -> list[bool]:
+    """Whether each stream gives a frame, asked on its own (twice if need be)."""
+    answers = [False] * len(urls)
+    for attempt in range(2):
+        if attempt:
+            await asyncio.sleep(1.0)
+        asked = [index for index, answered in enumerate(answers) if not answered]
+        results = await asyncio.gather(
+            *(probe_stream(binary, urls[index], PROBE_SECONDS) for index in asked)
+        )
+        for index, result in zip(asked, results, strict=True):
+            answers[index] = result.outcome is ProbeOutcome.OK
+    return answers
 
 
 def _start(path: Path) -> float:

@@ -193,7 +193,7 @@ class RunMixin:
         tail = mask(process.tail.text(), secrets)
         self._after_failure(end, code, tail, run.clock)
         if run.split is not None:
-            run.split.explain(tail, loop.time())
+            await run.split.explain(tail, self._binary)
         return health.healthy_seconds(loop.time())
 
     async def _watch(
