@@ -125,9 +125,16 @@ class SegmentIndex:
         )
         return self._take_checked(found, quarantined=quarantined)
 
-    def add_known(self, path: Path, start: float, end: float, codec: str | None = None) -> bool:
+    def add_known(
+        self,
+        path: Path,
+        start: float,
+        end: float,
+        codec: str | None = None,
+        stream: str | None = None,
+    ) -> bool:
         """Like ``add_closed``, all in the caller's thread (which must be the loop's). Blocking."""
-        found, quarantined = check_closed(path, start, end, codec)
+        found, quarantined = check_closed(path, start, end, codec, stream)
         return self._take_checked(found, quarantined=quarantined)
 
     def _take_checked(self, found: SegmentInfo | None, *, quarantined: bool) -> bool:
