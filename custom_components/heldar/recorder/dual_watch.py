@@ -48,6 +48,9 @@ class StreamState(StrEnum):
     STOPPED = "stopped"  # fine, but not recorded now (FFmpeg was stopped)
 
 
+_WORDS = {StreamState.NO_MEDIA: "sent no video", StreamState.FAILED: "failed to open"}
+
+
 @dataclass(slots=True)
 class StreamWatch:
     """One stream's liveness, learnt from the growth of its own files."""
@@ -63,13 +66,6 @@ class StreamWatch:
         self.health.observe(now if grew else None)
         started = self.health.recording_since is not None
         self.state = StreamState.RECORDING if started else StreamState.CONNECTING
-
-    def lagging(self, now: float) -> bool:
-        """Whether its files have been still for over half its stall limit."""
-        health = self.health
-        if health.recording_since is None:
-            return False
-        return now - health.last_progress > health.stall_seconds / 2
 
     def named_in(self, tail: str) -> bool:
         """Whether FFmpeg's error output names this stream's address."""
@@ -190,7 +186,8 @@ class SplitWatch:
         failed = [watch for watch in self.both if watch.state is not StreamState.STOPPED]
         if len(failed) == 1 and (words := self._board.status.last_error):
             name = "sub-stream" if failed[0].name == "sub" else "main stream"
-            self._board.publish(last_error=f"{name} {failed[0].state}: {words}")
+            what = _WORDS.get(failed[0].state, str(failed[0].state))
+            self._board.publish(last_error=f"{name} {what}: {words}")
         self._publish()
 
     def _publish(self) -> None:
