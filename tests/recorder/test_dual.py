@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from custom_components.heldar.recorder import dual
 from custom_components.heldar.recorder.dual import (
     Output,
     RunShape,
@@ -15,6 +17,7 @@ from custom_components.heldar.recorder.dual import (
     shape_run,
 )
 from custom_components.heldar.recorder.planner import MediaPlanner
+from custom_components.heldar.recorder.probe import ProbeOutcome, ProbeResult
 from custom_components.heldar.recorder.source import (
     CameraSpec,
     StaticSource,
@@ -22,6 +25,7 @@ from custom_components.heldar.recorder.source import (
     StreamRoles,
 )
 from custom_components.heldar.recorder.streams import AudioMode, MediaPlan, VideoMode
+from custom_components.heldar.recorder.timing import Timing
 
 MAIN, SUB = StreamName.MAIN, StreamName.SUB
 CAM = Path("/rec/cam")
@@ -123,3 +127,34 @@ async def test_build_command_plans_each_stream() -> None:
     )
     assert argv.count("-i") == 1
     assert _after(argv, "-i") == "rtsp://user:pw@h/sub"
+
+
+def test_one_stream_down_the_other_records_everything() -> None:
+    """While one stream of a split run is down, the other records footage and events alike."""
+    sub_down = shape_run(spec(), footage=True, buffering=True, down=frozenset({SUB}))
+    assert sub_down == RunShape(StreamRoles(MAIN, MAIN), MAIN)
+    main_down = shape_run(spec(), footage=True, buffering=True, down=frozenset({MAIN}))
+    assert main_down == RunShape(StreamRoles(SUB, SUB), SUB)
+    # Both down is no fallback: the split run is tried again.
+    both = shape_run(spec(), footage=True, buffering=True, down=frozenset({MAIN, SUB}))
+    assert both.footage == SUB
+
+
+async def test_a_down_stream_is_asked_until_it_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The background check asks the down stream alone, and says once when it is back."""
+    answers = iter([ProbeOutcome.CANNOT_CONNECT, ProbeOutcome.CANNOT_CONNECT, ProbeOutcome.OK])
+    asked: list[str] = []
+
+    async def probe(_binary: str, url: str, _seconds: float) -> ProbeResult:
+        asked.append(url)
+        return ProbeResult(next(answers))
+
+    monkeypatch.setattr(dual, "probe_stream", probe)
+    back = asyncio.Event()
+    timing = Timing(stream_recheck=0.01)
+    assert dual.recheck(spec(), frozenset(), "ffmpeg", timing, back.set) is None
+    task = dual.recheck(spec(), frozenset({SUB}), "ffmpeg", timing, back.set)
+    assert task is not None
+    await asyncio.wait_for(back.wait(), 5)
+    await task
+    assert asked == ["rtsp://user:pw@h/sub"] * 3

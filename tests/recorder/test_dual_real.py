@@ -21,6 +21,7 @@ from custom_components.heldar.recorder.events import Event, EventState
 from custom_components.heldar.recorder.failure import Reason
 from custom_components.heldar.recorder.index import SegmentIndex
 from custom_components.heldar.recorder.modes import Demand, RecordMode
+from custom_components.heldar.recorder.segments import segment_start
 from custom_components.heldar.recorder.store import CameraStore
 from custom_components.heldar.recorder.supervisor import (
     CameraRecorder,
@@ -203,17 +204,24 @@ def check_event(out: Path, event: Event, trigger_at: float) -> None:
 async def test_sub_stream_fails_alone(
     rtsp_camera: Callable[..., RtspCamera], tmp_path: Path
 ) -> None:
-    """The sub-stream goes silent while the main one goes on: not recording, and it says which.
+    """The sub-stream goes silent while the main one goes on: it says which, and falls back.
 
     The sub-stream is served by a camera process of its own here, so that it can be frozen
     (SIGSTOP: connections stay open, nothing flows) while the main stream's server goes on.
-    Then it comes back, and so does recording, with both streams.
+    The camera is then not recording both, says the sub-stream stalled, and records the main
+    stream alone (footage and events) until the sub-stream answers again; then both again.
     """
     main = rtsp_camera(width=MAIN[0], height=MAIN[1], bitrate=1500, fps=25, gop=25)
     sub = rtsp_camera(width=SUB[0], height=SUB[1], bitrate=150, fps=25, gop=25)
     out = tmp_path / "cam"
     log = StatusLog()
-    timing = Timing(poll_connecting=0.25, poll_recording=0.5, connect_timeout=12, stall_floor=3)
+    timing = Timing(
+        poll_connecting=0.25,
+        poll_recording=0.5,
+        connect_timeout=12,
+        stall_floor=3,
+        stream_recheck=2,
+    )
     recorder = dual_recorder(main, tmp_path, log, timing, sub_url=sub.url)
     with FFmpegCount(out) as count:
         recorder.start()
@@ -230,19 +238,43 @@ async def test_sub_stream_fails_alone(
             # The main stream answered on its own: it only stopped because FFmpeg did.
             assert failed.streams == {"sub": "stalled", "main": "stopped"}
             assert (failed.last_error or "").startswith("sub-stream stalled: ")
-            assert recorder.status.state is not RecorderState.RECORDING
+
+            # Meanwhile the main stream records alone: footage at its own size.
+            alone = await log.wait_for(
+                lambda s: s.state is RecorderState.RECORDING and s.streams == {"sub": "down"},
+                timeout=30,
+            )
+            assert alone.pid not in {None, first_pid}
+            fallback = await footage_after(out, time.time(), timeout=20)
+            assert frame_size(fallback) == MAIN
 
             sub.resume()
+            resumed = time.time()
             back = await log.wait_for(
                 lambda s: (
                     s.state is RecorderState.RECORDING
-                    and s.since.timestamp() > silenced
+                    and s.since.timestamp() > resumed
                     and s.streams == {"sub": "recording", "main": "recording"}
                 ),
-                timeout=90,
+                timeout=60,
             )
-            assert back.pid is not None
-            assert back.pid != first_pid
+            assert back.pid not in {None, first_pid, alone.pid}
+            assert back.since.timestamp() > silenced
+            assert frame_size(await footage_after(out, time.time(), timeout=20)) == SUB
         finally:
             await recorder.stop()
     assert count.most == 1  # restarted, never doubled
+
+
+async def footage_after(folder: Path, since: float, timeout: float) -> Path:
+    """Wait for a footage segment begun after ``since`` to close; return it."""
+    async with asyncio.timeout(timeout):
+        while True:
+            newer = [
+                path
+                for path in sorted(folder.glob("*.mp4"))
+                if (start := segment_start(path.name)) and start.timestamp() >= since
+            ]
+            if len(newer) >= 2:  # the first one has closed
+                return newer[0]
+            await asyncio.sleep(0.25)

@@ -78,7 +78,8 @@ async def test_explain_names_the_stream_that_does_not_answer(
     split.events.observe(grew=True, now=1.0)
     board = split._board
     board.fail(RecorderState.OFFLINE, "the stream stopped sending media", Problem.STREAM)
-    await split.explain("", "ffmpeg")
+    down = await split.explain("", "ffmpeg")
+    assert down == {StreamName.SUB}  # the main stream records alone meanwhile
     assert log.latest.streams == {"sub": "stalled", "main": "stopped"}
     assert log.latest.last_error == "sub-stream stalled: the stream stopped sending media"
     # The silent stream was asked twice (a server may refuse while tearing a session down).
@@ -98,8 +99,9 @@ async def test_explain_with_ffmpeg_naming_a_stream(
     monkeypatch.setattr(dual_watch.asyncio, "sleep", _no_sleep)
     log = StatusLog()
     split = watch(tmp_path, log)
-    await split.explain("rtsp://***@cam:554/sub: Connection refused", "ffmpeg")
+    down = await split.explain("rtsp://***@cam:554/sub: Connection refused", "ffmpeg")
     assert log.latest.streams == {"sub": "failed", "main": "no_media"}
+    assert down == frozenset()  # neither answered: no fallback, both are tried again
 
 
 async def _no_sleep(_seconds: float) -> None:

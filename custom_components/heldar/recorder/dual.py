@@ -11,6 +11,8 @@ run records that stream alone, exactly as a one-stream camera would.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -21,13 +23,24 @@ from .command import (
     input_args,
     segment_output,
 )
-from .source import CameraSpec, StreamName, StreamRoles, StreamSource
+from .probe import ProbeOutcome, probe_stream
+from .source import (
+    CameraSpec,
+    SourceUnavailableError,
+    StreamName,
+    StreamRoles,
+    StreamSource,
+)
 from .streams import AudioMode, MediaPlan
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from .planner import MediaPlanner
+    from .timing import Timing
+
+# How long a stream is given to show a frame when asked alone (after a failure, while down).
+PROBE_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +61,68 @@ class RunShape:
         return (self.footage, self.landing) if self.footage is not None else (self.landing,)
 
 
-def shape_run(spec: CameraSpec, *, footage: bool, buffering: bool) -> RunShape:
+def shape_run(
+    spec: CameraSpec,
+    *,
+    footage: bool,
+    buffering: bool,
+    down: frozenset[StreamName] = frozenset(),
+) -> RunShape:
     """Decide what the next run records from what the camera wants now.
 
     ``footage``: continuous or scheduled recording is on; ``buffering``: events keep a
-    pre-roll buffer. A one-stream camera always records its one stream.
+    pre-roll buffer. A one-stream camera always records its one stream. While one stream of
+    a split run is ``down``, the other records footage and events alike until it is back.
     """
     roles = spec.roles
     if roles.footage is None or roles.events is None:
         return RunShape(roles)
+    if footage and buffering and len(down) == 1:
+        healthy = roles.events if roles.footage in down else roles.footage
+        return RunShape(StreamRoles(healthy, healthy), healthy)
     if footage and buffering:
         return RunShape(replace(roles, split=True), roles.events, roles.footage)
     # One stream at a time: whatever this run writes (footage, events) is that stream's.
     only = roles.footage if footage else roles.events
     return RunShape(StreamRoles(only, only), only)
+
+
+def states_while_down(down: frozenset[StreamName]) -> dict[str, str] | None:
+    """The ``streams`` status while a stream is down (None: none is)."""
+    return {str(stream): "down" for stream in down} or None
+
+
+def recheck(
+    spec: CameraSpec,
+    down: frozenset[StreamName],
+    binary: str,
+    timing: Timing,
+    on_back: Callable[[], None],
+) -> asyncio.Future[None] | None:
+    """While a stream is down, ask it in the background whether it is back (None: none is)."""
+    if not down:
+        return None
+    return asyncio.ensure_future(watch_for_return(spec, down, binary, timing, on_back))
+
+
+async def watch_for_return(
+    spec: CameraSpec,
+    down: frozenset[StreamName],
+    binary: str,
+    timing: Timing,
+    on_back: Callable[[], None],
+) -> None:
+    """While a stream is down, ask it now and then alone; call ``on_back`` once it answers."""
+    while True:
+        await asyncio.sleep(timing.stream_recheck)
+        try:
+            urls = [await source_of(spec, stream).resolve() for stream in down]
+        except SourceUnavailableError:
+            continue
+        answers = [await probe_stream(binary, url, PROBE_SECONDS) for url in urls]
+        if all(answer.outcome is ProbeOutcome.OK for answer in answers):
+            on_back()
+            return
 
 
 def source_of(spec: CameraSpec, stream: StreamName) -> StreamSource:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .archive import ClosedSegment
+from .dual import PROBE_SECONDS
 from .health import RunEnd, RunHealth
 from .probe import ProbeOutcome, probe_stream
 from .segments import SegmentVerdict, SegmentWatcher, segment_start, settle_last_segment
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
     from .source import StreamName
     from .status import StatusBoard
     from .timing import Timing
-
-
-# How long a failed split run's streams are each given to show a frame.
-PROBE_SECONDS = 5.0
 
 
 class StreamState(StrEnum):
@@ -170,7 +167,7 @@ class SplitWatch:
             watch.state = StreamState.STOPPED
         self._publish()
 
-    async def explain(self, tail: str, binary: str) -> None:
+    async def explain(self, tail: str, binary: str) -> frozenset[StreamName]:
         """The run failed: find the stream at fault and name it in the status.
 
         Files alone cannot tell: FFmpeg 5.1 stops writing *both* outputs a few seconds after
@@ -179,6 +176,8 @@ class SplitWatch:
         recording FFmpeg is gone: a stream that gives a frame is fine. One that does not is
         asked once more a second later: some servers refuse a client while they are still
         tearing down the session FFmpeg just left.
+
+        Returns the stream that failed while the other answered (empty if not just one).
         """
         answers = await _answers(binary, self._urls)
         for watch, answered in zip(self.both, answers, strict=True):
@@ -189,6 +188,9 @@ class SplitWatch:
             what = _WORDS.get(failed[0].state, str(failed[0].state))
             self._board.publish(last_error=f"{name} {what}: {words}")
         self._publish()
+        if len(failed) == 1:
+            return frozenset({failed[0].name})
+        return frozenset()
 
     def _publish(self) -> None:
         self._board.publish(streams={str(w.name): str(w.state) for w in self.both})

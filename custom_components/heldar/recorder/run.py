@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from functools import partial
 import logging
 from pathlib import Path
 import time
@@ -17,12 +16,12 @@ from . import dual
 from .archive import BUFFER_SEGMENT_SECONDS, Archive
 from .births import BirthWatcher
 from .dual_watch import SplitWatch
-from .failure import Problem, Reason, classify_os_error, describe_os_error, judge_exit
+from .failure import Problem, Reason, judge_exit
 from .health import RunEnd, RunHealth, evidence, reporting
 from .planner import MediaPlanner
 from .process import FFmpegNotFoundError, FFmpegProcess
 from .progress import MediaClock
-from .run_output import RunOutput, has_footage
+from .run_output import RunOutput, has_footage, make_dir
 from .segments import SegmentWatcher, segment_start
 from .source import SourceUnavailableError
 from .status import RecorderState, StatusBoard, StatusChanges
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from .modes import Demand
-    from .source import CameraSpec
+    from .source import CameraSpec, StreamName
 
 _LOGGER = logging.getLogger(f"{__package__}.supervisor")  # the recorder's lines, one logger
 
@@ -55,6 +54,8 @@ class RunMixin:
     _audio: AudioMode
     _planner: MediaPlanner
     _demand: Demand
+    # A stream that failed alone in a split run: the other records everything until it is back.
+    _down: frozenset[StreamName] = frozenset()
 
     @property
     def buffering(self) -> bool:
@@ -98,7 +99,7 @@ class RunMixin:
             return 0.0
         secrets = tuple(secret for url in urls.values() for secret in url_secrets(url))
         loop = asyncio.get_running_loop()
-        if not await self._make_dir(self.spec.output_dir):
+        if not await make_dir(self.spec.output_dir, self._board):
             return 0.0
         buffering = self.buffering
         landing = (
@@ -107,10 +108,11 @@ class RunMixin:
             else self.spec.output_dir
         )
         seconds = BUFFER_SEGMENT_SECONDS if buffering else self.spec.segment_seconds
-        if not await self._make_dir(landing):
+        if not await make_dir(landing, self._board):
             return 0.0
         self._archive.new_run(shape.roles)
-        self._board.publish(RecorderState.CONNECTING, pid=None, streams=None)
+        down = dual.states_while_down(self._down)
+        self._board.publish(RecorderState.CONNECTING, pid=None, streams=down)
         footage = (self.spec.output_dir, self.spec.segment_seconds)
         argv = await dual.build_command(
             self._planner, self._binary, shape, urls, (landing, seconds), footage, self._audio
@@ -132,6 +134,7 @@ class RunMixin:
         # A new segment means the previous one just closed: look at once, so it is routed
         # (and the buffer trimmed) without waiting for the next poll.
         births = BirthWatcher(landing, self._file_born)
+        recheck = dual.recheck(self.spec, self._down, self._binary, self._timing, self._back)
         try:
             births.start()
             footage_dir = (self.spec.output_dir, started_wall)
@@ -140,25 +143,13 @@ class RunMixin:
             return await self._supervise(process, self._run_state, secrets)
         finally:
             births.stop()
+            if recheck is not None:
+                recheck.cancel()
             if process.returncode is None:  # the run failed before FFmpeg was stopped
                 await process.stop(self._timing.stop)
             self._process = None
             self._run_state = None
             self._run_health = None
-
-    async def _make_dir(self, directory: Path) -> bool:
-        """Create a folder FFmpeg writes into; if that fails, show why and return False."""
-        make = partial(directory.mkdir, parents=True, exist_ok=True)
-        try:
-            await asyncio.get_running_loop().run_in_executor(None, make)
-        except OSError as err:
-            failure = classify_os_error(err)
-            words = f"cannot create {directory}: {describe_os_error(err)}"
-            self._board.fail(
-                RecorderState.ERROR, words, failure.problem, count=False, reason=failure.reason
-            )
-            return False
-        return True
 
     async def _supervise(
         self, process: FFmpegProcess, run: RunOutput, secrets: tuple[str, ...]
@@ -193,7 +184,7 @@ class RunMixin:
         tail = mask(process.tail.text(), secrets)
         self._after_failure(end, code, tail, run.clock)
         if run.split is not None:
-            await run.split.explain(tail, self._binary)
+            self._down = await run.split.explain(tail, self._binary)
         return health.healthy_seconds(loop.time())
 
     async def _watch(
@@ -234,7 +225,12 @@ class RunMixin:
 
     def _shape(self) -> dual.RunShape:
         footage = self._demand.footage_active
-        return dual.shape_run(self.spec, footage=footage, buffering=self.buffering)
+        return dual.shape_run(self.spec, footage=footage, buffering=self.buffering, down=self._down)
+
+    def _back(self) -> None:
+        """The stream that was down answers again: record both streams again."""
+        self._down = frozenset()
+        self._changed.set()
 
     def _reshaped(self, run: RunOutput) -> bool:
         """Whether the run must give way: it buffers no more, or must record other streams."""

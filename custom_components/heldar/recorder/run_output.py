@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 import time
 
@@ -11,6 +12,7 @@ from .archive import Archive, ClosedSegment
 from .births import BirthWatcher
 from .dual import RunShape
 from .dual_watch import SplitWatch
+from .failure import classify_os_error, describe_os_error
 from .progress import MediaClock
 from .segments import (
     ScanResult,
@@ -20,6 +22,7 @@ from .segments import (
     segment_start,
     settle_last_segment,
 )
+from .status import RecorderState, StatusBoard
 
 
 @dataclass(slots=True)
@@ -115,6 +118,19 @@ class RunOutput:
             else:
                 removed = last
         return removed
+
+
+async def make_dir(directory: Path, board: StatusBoard) -> bool:
+    """Create a folder FFmpeg writes into; if that fails, show why and return False."""
+    make = partial(directory.mkdir, parents=True, exist_ok=True)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, make)
+    except OSError as err:
+        failure = classify_os_error(err)
+        words = f"cannot create {directory}: {describe_os_error(err)}"
+        board.fail(RecorderState.ERROR, words, failure.problem, count=False, reason=failure.reason)
+        return False
+    return True
 
 
 def has_footage(path: Path) -> bool:
