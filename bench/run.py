@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "click_to_frame": ("click_to_frame.py", (), "3 min"),
     "review": ("review.py", (), "1 min"),
     "storm": ("storm.py", (), "6 min"),
+    "dual_storage": ("dual_storage.py", (), "4 min"),
     "soak": ("soak.py", (), "6 h (--soak-minutes for a short run)"),
 }
 

@@ -3,10 +3,12 @@
 
 Runs under the *system* Python 3 (PyGObject is not built for the project's Python 3.14):
 
-    /usr/bin/python3 scripts/rtsp_camera.py --port 0 [--user U --password P]
+    /usr/bin/python3 scripts/rtsp_camera.py --port 0 [--user U --password P] [--sub-path /sub]
 
 It prints ``READY <port>`` on stdout once it listens, then serves until SIGTERM/SIGINT. Used by
 the tests, ``scripts/develop`` and the benchmarks so that every one of them records a real stream.
+With ``--sub-path`` it also serves a sub-stream there, as dual-stream cameras do: the same
+picture, smaller (``--sub-width``/``--sub-height``) and at a lower bitrate.
 """
 
 from __future__ import annotations
@@ -39,12 +41,12 @@ AUDIO = {
 }
 
 
-def encoder(args: argparse.Namespace) -> str:
+def encoder(args: argparse.Namespace, bitrate: int) -> str:
     """The video encoder and payloader for ``--codec``, with a fixed GOP."""
     match args.codec:
         case "h265":
             return (
-                f" ! x265enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate}"
+                f" ! x265enc tune=zerolatency speed-preset=ultrafast bitrate={bitrate}"
                 f" key-int-max={args.gop}"
                 " ! video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=1"
             )
@@ -55,18 +57,19 @@ def encoder(args: argparse.Namespace) -> str:
             tune = "tune=zerolatency " if not args.bframes else ""
             profile = "main" if args.bframes else "baseline"
             return (
-                f" ! x264enc {tune}speed-preset=ultrafast bitrate={args.bitrate}"
+                f" ! x264enc {tune}speed-preset=ultrafast bitrate={bitrate}"
                 f" key-int-max={args.gop} bframes={args.bframes} b-adapt=false"
                 f" ! video/x-h264,profile={profile} ! rtph264pay name=pay0 pt=96 config-interval=1"
             )
 
 
-def pipeline(args: argparse.Namespace) -> str:
+def pipeline(args: argparse.Namespace, *, sub: bool = False) -> str:
     """Describe the live pipeline: a moving test pattern, encoded, and optional audio."""
+    width, height = (args.sub_width, args.sub_height) if sub else (args.width, args.height)
     video = (
         f"( videotestsrc is-live=true pattern={args.pattern}"
-        f" ! video/x-raw,format=I420,width={args.width},height={args.height},framerate={args.fps}/1"
-        f"{encoder(args)}"
+        f" ! video/x-raw,format=I420,width={width},height={height},framerate={args.fps}/1"
+        f"{encoder(args, args.sub_bitrate if sub else args.bitrate)}"
     )
     return video + AUDIO[args.audio] + " )"
 
@@ -92,6 +95,24 @@ def _join_where_it_is(
     pay.get_static_pad("src").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, _not_seekable)
 
 
+def make_factory(args: argparse.Namespace, *, sub: bool) -> GstRtspServer.RTSPMediaFactory:
+    """One mount's media: shared (one encoder however many recorders connect)."""
+    factory = GstRtspServer.RTSPMediaFactory()
+    factory.set_launch(pipeline(args, sub=sub))
+    factory.set_shared(True)
+    if args.user:
+        permissions = GstRtspServer.RTSPPermissions()
+        for permission in (
+            GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS,
+            GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+        ):
+            permissions.add_permission_for_role("camera", permission, True)  # noqa: FBT003
+        factory.set_permissions(permissions)
+    if args.no_keyframe_on_join:
+        factory.connect("media-configure", _join_where_it_is)
+    return factory
+
+
 def main() -> int:
     """Serve until told to stop."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -106,6 +127,10 @@ def main() -> int:
     parser.add_argument("--gop", type=int, default=25, help="keyframe interval in frames")
     parser.add_argument("--bitrate", type=int, default=600, help="kbit/s")
     parser.add_argument("--pattern", default="ball")
+    parser.add_argument("--sub-path", default="", help="also serve a sub-stream here (/sub)")
+    parser.add_argument("--sub-width", type=int, default=320)
+    parser.add_argument("--sub-height", type=int, default=180)
+    parser.add_argument("--sub-bitrate", type=int, default=150, help="kbit/s")
     parser.add_argument("--audio", choices=sorted(AUDIO), default="none")
     parser.add_argument("--codec", choices=["h264", "h265", "mjpeg"], default="h264")
     parser.add_argument("--bframes", type=int, default=0, help="H.264 B-frames between P-frames")
@@ -121,32 +146,16 @@ def main() -> int:
     server.set_address(args.host)
     server.set_service(str(args.port))
 
-    factory = GstRtspServer.RTSPMediaFactory()
-    factory.set_launch(pipeline(args))
-    factory.set_shared(True)  # one encoder however many recorders connect
-
+    mounts = server.get_mount_points()
+    mounts.add_factory(args.path, make_factory(args, sub=False))
+    if args.sub_path:
+        mounts.add_factory(args.sub_path, make_factory(args, sub=True))
     if args.user:
         auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()
         token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "camera")
         auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
         server.set_auth(auth)
-        permissions = GstRtspServer.RTSPPermissions()
-        permissions.add_permission_for_role(
-            "camera",
-            GstRtspServer.RTSP_PERM_MEDIA_FACTORY_ACCESS,
-            True,  # noqa: FBT003
-        )
-        permissions.add_permission_for_role(
-            "camera",
-            GstRtspServer.RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
-            True,  # noqa: FBT003
-        )
-        factory.set_permissions(permissions)
-
-    if args.no_keyframe_on_join:
-        factory.connect("media-configure", _join_where_it_is)
-    server.get_mount_points().add_factory(args.path, factory)
     if server.attach(None) == 0:
         print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)
         return 1

@@ -81,6 +81,11 @@ class RtspCamera:
         """Return the stream URL without credentials."""
         return f"rtsp://127.0.0.1:{self.port}/stream"
 
+    @property
+    def sub_url(self) -> str:
+        """Return the sub-stream's URL (start the camera with ``sub_path="/sub"``)."""
+        return f"rtsp://127.0.0.1:{self.port}{self.options.get('sub_path', '/sub')}"
+
     def start(self) -> None:
         """Start serving, on the same port as before when restarted."""
         argv = [SYSTEM_PYTHON, str(CAMERA_SCRIPT), "--port", str(self.port)]

@@ -16,6 +16,7 @@ from custom_components.heldar.camera_settings import (
     stream_settings,
 )
 from custom_components.heldar.recorder.modes import RecordMode
+from custom_components.heldar.recorder.source import StreamName
 
 # A value different from the default, for each field.
 CHANGED: dict[str, Any] = {
@@ -25,6 +26,8 @@ CHANGED: dict[str, Any] = {
     "camera_entity": "camera.gate",
     "username": "admin",
     "password": "secret",
+    "sub_stream_url": "rtsp://camera.local/sub",
+    "continuous_stream": StreamName.MAIN,
     "segment_seconds": 30,
     "record_audio": True,
     "transcode_mjpeg": False,
@@ -39,7 +42,7 @@ CHANGED: dict[str, Any] = {
 }
 NEEDS_RESTART = {
     "slug", "stream_url", "camera_entity", "username", "password", "segment_seconds",
-    "record_audio", "transcode_mjpeg", "pre_roll_seconds",
+    "record_audio", "transcode_mjpeg", "pre_roll_seconds", "sub_stream_url", "continuous_stream",
 }  # fmt: skip
 
 
@@ -71,3 +74,14 @@ def test_stream_settings_are_on_both_connection_forms(schema: Any) -> None:  # n
     defaults = {str(key): key.default() for key in schema.schema if str(key) in STREAM_FIELDS}
     assert defaults == {key: default_of(key) for key in STREAM_FIELDS}
     assert stream_settings({}) == defaults
+
+
+def test_sub_stream_settings_are_stored_as_plain_values() -> None:
+    """The sub-stream URL and the footage stream's choice are stored as text, read back typed."""
+    config = CameraConfig(slug="gate", sub_stream_url="rtsp://cam/sub")
+    data = config.as_data()
+    assert data["sub_stream_url"] == "rtsp://cam/sub"
+    assert data["continuous_stream"] == "sub"
+    assert type(data["continuous_stream"]) is str
+    read = CameraConfig.from_data({**data, "continuous_stream": "main"})
+    assert read.continuous_stream is StreamName.MAIN

@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.heldar.const import (
     CONF_ALL_DAY,
+    CONF_CONTINUOUS_STREAM,
     CONF_DAYS,
     CONF_ENABLED,
     CONF_END,
@@ -39,6 +40,7 @@ from custom_components.heldar.const import (
     CONF_START,
     CONF_STORAGE_DIR,
     CONF_STREAM_URL,
+    CONF_SUB_STREAM_URL,
     CONF_TRANSCODE_MJPEG,
     CONF_USERNAME,
     DOMAIN,
@@ -325,6 +327,8 @@ async def test_add_camera(hass: HomeAssistant, hub: MockConfigEntry, tmp_path: P
         CONF_RETENTION_HOURS: 168.0,
         CONF_EVENT_RETENTION_HOURS: 720.0,
         CONF_QUOTA_GB: 0.0,
+        CONF_SUB_STREAM_URL: "",
+        CONF_CONTINUOUS_STREAM: "sub",
     }
     # The flow's probe (it copies one packet to nowhere), not a recorder starting meanwhile.
     probes = [s["argv"] for s in fake_starts(tmp_path / "fake_ffmpeg.log") if "null" in s["argv"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from http import HTTPStatus
+import json
 from pathlib import Path
 
 from homeassistant.components import media_source
@@ -228,3 +229,23 @@ async def test_segment_thumbnail(
     for missing in ("front/20261124_990000.mp4", "front/.index.json", "back/20261124_130100.mp4"):
         response = await client.get(f"/api/heldar/segment_thumbnails/{missing}")
         assert response.status == HTTPStatus.NOT_FOUND
+
+
+async def test_titles_say_which_stream(hass: HomeAssistant, recordings: Recordings) -> None:
+    """A camera with a sub-stream: footage and clips are titled with the stream they hold."""
+    entry, folder, event = recordings
+    store = entry.runtime_data.recordings.stores["front"]
+    # The index cache keeps each segment's stream: mark the newest one as the sub-stream's.
+    cache = folder / ".index.json"
+    records = json.loads(cache.read_text())
+    newest = store.index.segments[-1].name
+    records[newest] = [*records[newest][:4], "sub"]
+    cache.write_text(json.dumps(records))
+    await store.index.rebuild()
+    assert store.index.get(newest).stream == "sub"  # type: ignore[union-attr]
+    store.events[event.id].stream = "main"
+    day = await browse(hass, "/front/day/2026-11-24")
+    assert day.children[0].title == "14:00:32 motion, door (10 s), main stream"
+    hour = await browse(hass, "/front/hour/2026-11-24T14")
+    assert hour.children[1].title == "Front, Tue 24 Nov 2026 14:03:00, sub-stream"
+    assert hour.children[2].title == "Front, Tue 24 Nov 2026 14:02:00"

@@ -17,17 +17,19 @@ from homeassistant.util import slugify
 from .camera_settings import stream_settings
 from .const import (
     CONF_CAMERA_ENTITY,
+    CONF_CONTINUOUS_STREAM,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_RECORD_ENABLED,
     CONF_SLUG,
     CONF_STREAM_URL,
+    CONF_SUB_STREAM_URL,
     CONF_USERNAME,
     PROBE_TIMEOUT_SECONDS,
     SUBENTRY_CAMERA,
 )
 from .recorder.probe import ProbeOutcome, probe_stream
-from .recorder.source import SourceUnavailableError
+from .recorder.source import SourceUnavailableError, StreamName
 from .recorder.urls import InvalidStreamUrlError, parse_stream_url, with_credentials
 from .sources import EntitySource
 
@@ -65,19 +67,17 @@ class CameraChecksMixin(ConfigSubentryFlow):
             password = ""
 
         binary = get_ffmpeg_manager(self.hass).binary
-        result = await probe_stream(
-            binary, with_credentials(parsed.url, username, password), PROBE_TIMEOUT_SECONDS
-        )
-        if result.outcome is not ProbeOutcome.OK:
-            # FFmpeg's own words are masked, and belong in the log, not on the form.
-            _LOGGER.debug("Trying %s failed (%s): %s", parsed.url, result.outcome, result.detail)
-            return {}, {"base": str(result.outcome)}, ""
+        sub_url, errors = await _try_streams(binary, parsed.url, user_input, (username, password))
+        if errors:
+            return {}, errors, ""
 
         connection = {
             CONF_NAME: name,
             CONF_STREAM_URL: parsed.url,
             CONF_USERNAME: username,
             CONF_PASSWORD: password,
+            CONF_SUB_STREAM_URL: sub_url,
+            CONF_CONTINUOUS_STREAM: str(user_input.get(CONF_CONTINUOUS_STREAM) or StreamName.SUB),
             **stream_settings(user_input),
         }
         connection[CONF_SLUG] = self._data.get(CONF_SLUG) or self._new_slug(name)
@@ -153,6 +153,32 @@ class CameraChecksMixin(ConfigSubentryFlow):
         while slug in taken:
             slug, counter = f"{base}_{counter}", counter + 1
         return slug
+
+
+async def _try_streams(
+    binary: str, url: str, user_input: Mapping[str, Any], login: tuple[str, str]
+) -> tuple[str, dict[str, str]]:
+    """Try the stream, then the sub-stream if one was entered, with the same ``login``.
+
+    Returns the sub-stream's URL (credential-free; "" when none) and the form's errors.
+    FFmpeg's own words are masked, and belong in the log, not on the form.
+    """
+    result = await probe_stream(binary, with_credentials(url, *login), PROBE_TIMEOUT_SECONDS)
+    if result.outcome is not ProbeOutcome.OK:
+        _LOGGER.debug("Trying %s failed (%s): %s", url, result.outcome, result.detail)
+        return "", {"base": str(result.outcome)}
+    text = str(user_input.get(CONF_SUB_STREAM_URL) or "").strip()
+    if not text:
+        return "", {}
+    try:
+        sub = parse_stream_url(text).url
+    except InvalidStreamUrlError:
+        return "", {CONF_SUB_STREAM_URL: "invalid_url"}
+    result = await probe_stream(binary, with_credentials(sub, *login), PROBE_TIMEOUT_SECONDS)
+    if result.outcome is not ProbeOutcome.OK:
+        _LOGGER.debug("Trying sub-stream %s failed (%s): %s", sub, result.outcome, result.detail)
+        return "", {CONF_SUB_STREAM_URL: f"sub_stream_{result.outcome}"}
+    return sub, {}
 
 
 def identity(data: Mapping[str, Any]) -> str:

@@ -92,6 +92,9 @@ class CameraHandle:
             source = EntitySource(self.hass, config.camera_entity)
         else:
             source = StaticSource(config.stream_url, config.username, config.password)
+        sub_source = None
+        if config.sub_stream_url and not config.camera_entity:
+            sub_source = StaticSource(config.sub_stream_url, config.username, config.password)
         return CameraSpec(
             camera_id=config.slug,
             name=config.name,
@@ -103,6 +106,8 @@ class CameraHandle:
             pre_roll_seconds=config.pre_roll_seconds,
             buffer_dir=buffer_dir,
             ffprobe=self.store.index.ffprobe,
+            sub_source=sub_source,
+            continuous_stream=config.continuous_stream,
         )
 
     # -- what the recorder should do ------------------------------------------------------

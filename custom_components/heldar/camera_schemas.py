@@ -28,6 +28,7 @@ import probatio as vol
 from .camera_settings import default_of
 from .const import (
     CONF_CAMERA_ENTITY,
+    CONF_CONTINUOUS_STREAM,
     CONF_EVENT_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
@@ -39,6 +40,7 @@ from .const import (
     CONF_RETENTION_HOURS,
     CONF_SEGMENT_SECONDS,
     CONF_STREAM_URL,
+    CONF_SUB_STREAM_URL,
     CONF_TRANSCODE_MJPEG,
     CONF_USERNAME,
     MAX_POST_ROLL_SECONDS,
@@ -47,6 +49,7 @@ from .const import (
 )
 from .recorder.command import MIN_SEGMENT_SECONDS
 from .recorder.modes import RecordMode
+from .recorder.source import StreamName
 
 # Form-only keys: retention is entered as a duration (days, hours, minutes), stored in hours.
 CONF_RETENTION = "retention"
@@ -117,6 +120,18 @@ CONNECTION_SCHEMA = vol.Schema(
         vol.Optional(CONF_USERNAME): TextSelector(TextSelectorConfig(autocomplete="username")),
         vol.Optional(CONF_PASSWORD): TextSelector(
             TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+        ),
+        vol.Optional(CONF_SUB_STREAM_URL): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.URL)
+        ),
+        vol.Required(
+            CONF_CONTINUOUS_STREAM, default=default_of(CONF_CONTINUOUS_STREAM)
+        ): SelectSelector(
+            SelectSelectorConfig(
+                options=[stream.value for stream in StreamName],
+                mode=SelectSelectorMode.LIST,
+                translation_key=CONF_CONTINUOUS_STREAM,
+            )
         ),
         **_SEGMENTS,
     }

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from .const import (
     CONF_CAMERA_ENTITY,
+    CONF_CONTINUOUS_STREAM,
     CONF_EVENT_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
@@ -27,6 +29,7 @@ from .const import (
     CONF_SEGMENT_SECONDS,
     CONF_SLUG,
     CONF_STREAM_URL,
+    CONF_SUB_STREAM_URL,
     CONF_TRANSCODE_MJPEG,
     CONF_USERNAME,
     DEFAULT_EVENT_RETENTION_HOURS,
@@ -37,6 +40,7 @@ from .const import (
     GB,
 )
 from .recorder.modes import RecordMode
+from .recorder.source import StreamName
 from .recorder.store import Limits
 
 if TYPE_CHECKING:
@@ -75,6 +79,12 @@ class CameraConfig:
     camera_entity: str = _setting(CONF_CAMERA_ENTITY, "", str, restart=True)
     username: str = _setting(CONF_USERNAME, "", str, restart=True)
     password: str = _setting(CONF_PASSWORD, "", str, restart=True, repr_=False)
+    # A second stream of the same camera (same credentials), and which one records footage;
+    # the other records events with their pre-roll.
+    sub_stream_url: str = _setting(CONF_SUB_STREAM_URL, "", str, restart=True)
+    continuous_stream: StreamName = _setting(  # noqa: RUF009
+        CONF_CONTINUOUS_STREAM, StreamName.SUB, StreamName, restart=True
+    )
     segment_seconds: int = _setting(
         CONF_SEGMENT_SECONDS, DEFAULT_SEGMENT_SECONDS, int, restart=True, stream=True
     )
@@ -117,7 +127,7 @@ class CameraConfig:
         data: dict[str, Any] = {}
         for setting in fields(self):
             value = getattr(self, setting.name)
-            if isinstance(value, RecordMode):
+            if isinstance(value, StrEnum):
                 value = value.value
             elif isinstance(value, tuple):
                 value = [dict(item) for item in value]

@@ -19,6 +19,8 @@ DEFAULT_MIRROR_RETENTION_HOURS: Final = 24 * 7
 # Camera (config subentry) keys. The first six are a contract with users and other tools.
 CONF_NAME: Final = "name"
 CONF_STREAM_URL: Final = "stream_url"
+CONF_SUB_STREAM_URL: Final = "sub_stream_url"
+CONF_CONTINUOUS_STREAM: Final = "continuous_stream"
 CONF_USERNAME: Final = "username"
 CONF_PASSWORD: Final = "password"  # noqa: S105 - a key name, not a password
 CONF_SEGMENT_SECONDS: Final = "segment_seconds"

@@ -187,7 +187,8 @@ class HeldarMediaSource(MediaSource):
                 children.append(
                     _playable(
                         MediaId(store.camera_id, MediaKind.SEGMENT, segment.name),
-                        f"{store.name}, {_day_title(at.date())} {at:%H:%M:%S}",
+                        f"{store.name}, {_day_title(at.date())} {at:%H:%M:%S}"
+                        f"{stream_note(segment.stream)}",
                         VIDEO_MP4,
                         segment_thumbnail_url(store.camera_id, segment.name),
                     )
@@ -225,7 +226,8 @@ class HeldarMediaSource(MediaSource):
             identifier=str(event_media_id(store.camera_id, event.id)),
             media_class=MediaClass.VIDEO,
             media_content_type=VIDEO_MP4,
-            title=f"{moment.strftime('%H:%M:%S')} {reasons} ({seconds:.0f} s)",
+            title=f"{moment.strftime('%H:%M:%S')} {reasons} ({seconds:.0f} s)"
+            f"{stream_note(event.stream)}",
             can_play=True,
             can_expand=False,
             thumbnail=THUMBNAIL_URL.format(camera=store.camera_id, event_id=event.id),
@@ -262,6 +264,13 @@ def _playable(media: MediaId, title: str, mime: str, thumbnail: str | None) -> B
         can_expand=False,
         thumbnail=thumbnail,
     )
+
+
+def stream_note(stream: str | None) -> str:
+    """Say which stream a recording of a camera with a sub-stream comes from."""
+    if stream is None:
+        return ""
+    return ", sub-stream" if stream == "sub" else ", main stream"
 
 
 def _day_title(day: date) -> str:

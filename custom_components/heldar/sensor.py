@@ -173,6 +173,9 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return mode, windows, reconnects, why it is not recording, and the newest segment.
 
+        ``streams`` says, for a camera recording a sub-stream beside its main one, which of
+        the two is recording, stalled or failed.
+
         ``reason`` is a short translated word; ``last_error`` keeps FFmpeg's own (masked)
         words, as the diagnostics do.
         """
@@ -186,6 +189,8 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
             "reconnects": status.reconnects,
             "reason": status.reason.value if status.reason else None,
             "media": status.media,
+            # A camera with a sub-stream: each stream's own state ({"main": ..., "sub": ...}).
+            "streams": dict(status.streams) if status.streams else None,
             "last_error": status.last_error,
             "last_segment": _iso(status.last_segment),
         }

@@ -28,6 +28,7 @@ from . import events as ev
 from .event_writer import EventWriter, TaskFactory, adopt_loose_segments
 from .events import Event, EventState, SegmentRef
 from .ffprobe import FFprobeMissingError, probe
+from .source import StreamRoles
 from .store import CameraStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,15 +65,13 @@ class Archive:
         on_event: Callable[[Event, str], None] | None = None,
         store: CameraStore | None = None,
     ) -> None:
-        """Prepare the archive; ``buffer_dir`` is set for pre-roll cameras.
-
-        ``store`` (if given) is told about every footage segment and finished event.
-        """
+        """Prepare the archive; ``buffer_dir``: pre-roll cameras; ``store``: told of it all."""
         self.camera = camera
         self.camera_dir = camera_dir
         self.buffer_dir = buffer_dir
         self.pre_roll = pre_roll
         self._store = store
+        self.roles = StreamRoles()  # which stream this run's footage and events come from
         self._codec: str | None = None
         self._footage: list[list[float | None]] = []
         self._buffered: list[ClosedSegment] = []
@@ -115,6 +114,7 @@ class Archive:
         if event is None or event.window_end <= now:
             start = now - self.pre_roll
             event = Event(Event.new_id(start), self.camera, start, until, trigger=now)
+            event.stream = self.roles.events
             self.open_event = event
             if reason:
                 event.reasons.append(reason)
@@ -144,7 +144,7 @@ class Archive:
         for segment in closed:
             if segment in in_buffer:
                 continue
-            event = self._event_for(segment)
+            event = None if self.roles.split else self._event_for(segment)
             shared = self._is_footage(segment)
             if event is None or shared:
                 await self._index(segment.path, segment)
@@ -204,7 +204,8 @@ class Archive:
         return None
 
     def _is_footage(self, segment: ClosedSegment) -> bool:
-        return any(
+        # A split run's footage is the other stream's: its events' media never is.
+        return not self.roles.split and any(
             segment.start < (end if end is not None else float("inf")) and segment.end > start
             for start, end in self._footage
             if start is not None
@@ -253,9 +254,9 @@ class Archive:
                 paths |= {self.camera_dir / segment.path for segment in event.segments}
         return paths
 
-    def new_run(self) -> None:
+    def new_run(self, roles: StreamRoles) -> None:
         """FFmpeg is starting again: learn the stream's codec afresh from its first segment."""
-        self._codec = None
+        self._codec, self.roles = None, roles
 
     async def _index(self, path: Path, segment: ClosedSegment) -> None:
         if self._store is None:
@@ -266,7 +267,7 @@ class Archive:
             with contextlib.suppress(FFprobeMissingError):
                 measured = await probe(index.ffprobe, path)
                 self._codec = measured.codec if measured else None
-        await index.add_closed(path, segment.start, segment.end, self._codec)
+        await index.add_closed(path, segment.start, segment.end, self._codec, self.roles.footage)
 
     @property
     def busy(self) -> bool:

@@ -41,8 +41,12 @@ __all__ = [
     "AudioMode",
     "RecordCommand",
     "VideoMode",
+    "codec_args",
+    "command_head",
+    "input_args",
     "input_options",
     "probe_argv",
+    "segment_output",
 ]
 
 SEGMENT_NAME_FORMAT = "%Y%m%d_%H%M%S.mp4"
@@ -75,30 +79,46 @@ class RecordCommand:
 
     def argv(self) -> list[str]:
         """Return the argument vector, binary first."""
-        args = [self.binary, "-nostdin", "-hide_banner", "-loglevel", "warning"]
-        # Progress on stdout: the supervisor's liveness signal (see progress.py).
-        args += ["-progress", "pipe:1", "-stats_period", f"{PROGRESS_PERIOD:g}", "-nostats"]
-        args += input_options(self.url)
-        if self.wallclock:
-            args += ["-use_wallclock_as_timestamps", "1"]
-        args += ["-i", self.url]
+        args = [*command_head(self.binary), *input_args(self.url, wallclock=self.wallclock)]
         args += [*_video_args(self.video), *_audio_args(self.audio), "-sn", "-dn"]
-        args += [
-            "-f",
-            "segment",
-            "-segment_time",
-            str(max(self.segment_seconds, MIN_SEGMENT_SECONDS)),
-            "-segment_format",
-            "mp4",
-            "-segment_format_options",
-            FRAGMENTED_MP4,
-            "-reset_timestamps",
-            "1",
-            "-strftime",
-            "1",
-            str(self.output_dir / SEGMENT_NAME_FORMAT),
-        ]
-        return args
+        return args + segment_output(self.output_dir, self.segment_seconds)
+
+
+def command_head(binary: str) -> list[str]:
+    """The options every recording FFmpeg starts with."""
+    args = [binary, "-nostdin", "-hide_banner", "-loglevel", "warning"]
+    # Progress on stdout: the supervisor's liveness signal (see progress.py).
+    return [*args, "-progress", "pipe:1", "-stats_period", f"{PROGRESS_PERIOD:g}", "-nostats"]
+
+
+def input_args(url: str, *, wallclock: bool) -> list[str]:
+    """One recorded input: its options, then ``-i``."""
+    stamps = ["-use_wallclock_as_timestamps", "1"] if wallclock else []
+    return [*input_options(url), *stamps, "-i", url]
+
+
+def codec_args(video: VideoMode, audio: AudioMode) -> list[str]:
+    """How one output writes its video and audio (see streams.py)."""
+    return [*_video_args(video), *_audio_args(audio)]
+
+
+def segment_output(output_dir: Path, segment_seconds: int) -> list[str]:
+    """One segmented, fragmented MP4 output into ``output_dir``."""
+    return [
+        "-f",
+        "segment",
+        "-segment_time",
+        str(max(segment_seconds, MIN_SEGMENT_SECONDS)),
+        "-segment_format",
+        "mp4",
+        "-segment_format_options",
+        FRAGMENTED_MP4,
+        "-reset_timestamps",
+        "1",
+        "-strftime",
+        "1",
+        str(output_dir / SEGMENT_NAME_FORMAT),
+    ]
 
 
 def input_options(url: str, io_timeout_us: int = RTSP_IO_TIMEOUT_US) -> list[str]:

@@ -72,6 +72,7 @@ class Event:
     clip_bytes: int = 0
     error: str | None = None
     interrupted: bool = False
+    stream: str | None = None  # on a camera with a sub-stream: which stream ("main", "sub")
 
     @property
     def folder(self) -> str:

@@ -12,50 +12,33 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-from dataclasses import dataclass
 import json
 import logging
 import os
 from pathlib import Path
-import tempfile
 import time
 
 from .ffprobe import FFprobeMissingError, find_ffprobe, probe
-from .segments import SEGMENT_RE, quarantine, read_mp4_shape, segment_start
+from .index_files import (
+    CACHE_FILE,
+    MIN_DURATION,
+    CacheRecords,
+    SegmentInfo,
+    check_closed,
+    quarantine_file,
+    write_cache,
+)
+from .segments import SEGMENT_RE, segment_start
 
-__all__ = [
-    "FFprobeMissingError",
-    "SegmentIndex",
-    "SegmentInfo",
-    "find_ffprobe",
-    "probe",
-]
+__all__ = ["FFprobeMissingError", "SegmentIndex", "SegmentInfo", "find_ffprobe", "probe"]
 
 _LOGGER = logging.getLogger(__name__)
 
-CACHE_FILE = ".index.json"
-MIN_DURATION = 0.05
 GAP_SECONDS = 3.0
 _PROBES_AT_ONCE = 2
 
-type _CacheRecords = dict[str, list[float | str | None]]
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentInfo:
-    """One footage segment."""
-
-    name: str
-    start: float
-    duration: float
-    size: int
-    codec: str | None = None
-    mtime: float = 0.0
-
-    @property
-    def end(self) -> float:
-        """Return when the segment's footage ends."""
-        return self.start + self.duration
+# size, mtime, duration, codec, stream
+type _CacheEntry = tuple[int, float, float, str | None, str | None]
 
 
 class SegmentIndex:
@@ -124,7 +107,12 @@ class SegmentIndex:
     # -- writing ---------------------------------------------------------------------------
 
     async def add_closed(
-        self, path: Path, start: float, end: float, codec: str | None = None
+        self,
+        path: Path,
+        start: float,
+        end: float,
+        codec: str | None = None,
+        stream: str | None = None,
     ) -> bool:
         """Index a segment the recorder just closed, with its exact span.
 
@@ -133,13 +121,20 @@ class SegmentIndex:
         """
         loop = asyncio.get_running_loop()
         found, quarantined = await loop.run_in_executor(
-            None, _check_closed, path, start, end, codec
+            None, check_closed, path, start, end, codec, stream
         )
         return self._take_checked(found, quarantined=quarantined)
 
-    def add_known(self, path: Path, start: float, end: float, codec: str | None = None) -> bool:
+    def add_known(
+        self,
+        path: Path,
+        start: float,
+        end: float,
+        codec: str | None = None,
+        stream: str | None = None,
+    ) -> bool:
         """Like ``add_closed``, all in the caller's thread (which must be the loop's). Blocking."""
-        found, quarantined = _check_closed(path, start, end, codec)
+        found, quarantined = check_closed(path, start, end, codec, stream)
         return self._take_checked(found, quarantined=quarantined)
 
     def _take_checked(self, found: SegmentInfo | None, *, quarantined: bool) -> bool:
@@ -177,9 +172,9 @@ class SegmentIndex:
             if entry is not None and entry[0] == size and entry[1] == mtime:
                 start = segment_start(name)
                 if start is not None:
-                    fresh.append(
-                        SegmentInfo(name, start.timestamp(), entry[2], size, entry[3], mtime)
-                    )
+                    _, _, seconds, codec, stream = entry
+                    info = SegmentInfo(name, start.timestamp(), seconds, size, codec, mtime, stream)
+                    fresh.append(info)
                 continue
             unknown.append((name, size, mtime))
         semaphore = asyncio.Semaphore(_PROBES_AT_ONCE)
@@ -198,12 +193,18 @@ class SegmentIndex:
         if not self._dirty:
             return
         self._dirty = False
-        records: _CacheRecords = {
-            segment.name: [segment.size, segment.mtime, segment.duration, segment.codec]
+        records: CacheRecords = {
+            segment.name: [
+                segment.size,
+                segment.mtime,
+                segment.duration,
+                segment.codec,
+                segment.stream,
+            ]
             for segment in self._segments
         }
         await asyncio.get_running_loop().run_in_executor(
-            None, _write_cache, self.camera_dir, records
+            None, write_cache, self.camera_dir, records
         )
 
     # -- internals -------------------------------------------------------------------------
@@ -225,7 +226,7 @@ class SegmentIndex:
             return None
         loop = asyncio.get_running_loop()
         if size == 0:
-            self.quarantined += await loop.run_in_executor(None, _quarantine, path, "0 bytes")
+            self.quarantined += await loop.run_in_executor(None, quarantine_file, path, "0 bytes")
             return None
         if self._ffprobe is None:
             return SegmentInfo(name, start.timestamp(), 0.0, size, None, mtime)
@@ -238,13 +239,13 @@ class SegmentIndex:
                 return SegmentInfo(name, start.timestamp(), 0.0, size, None, mtime)
         if measured is None or measured.duration is None or measured.duration <= MIN_DURATION:
             why = "unreadable" if measured is None else f"duration {measured.duration}"
-            self.quarantined += await loop.run_in_executor(None, _quarantine, path, why)
+            self.quarantined += await loop.run_in_executor(None, quarantine_file, path, why)
             return None
         return SegmentInfo(name, start.timestamp(), measured.duration, size, measured.codec, mtime)
 
     def _scan_and_load_cache(
         self,
-    ) -> tuple[dict[str, tuple[int, float]], dict[str, tuple[int, float, float, str | None]]]:
+    ) -> tuple[dict[str, tuple[int, float]], dict[str, _CacheEntry]]:
         found: dict[str, tuple[int, float]] = {}
         try:
             with os.scandir(self.camera_dir) as entries:
@@ -254,46 +255,11 @@ class SegmentIndex:
                         found[entry.name] = (info.st_size, info.st_mtime)
         except FileNotFoundError:
             return {}, {}
-        cached: dict[str, tuple[int, float, float, str | None]] = {}
+        cached: dict[str, _CacheEntry] = {}
         with contextlib.suppress(OSError, ValueError, TypeError):
             raw = json.loads((self.camera_dir / CACHE_FILE).read_text(encoding="utf-8"))
-            cached = {name: (int(v[0]), float(v[1]), float(v[2]), v[3]) for name, v in raw.items()}
+            cached = {
+                name: (int(v[0]), float(v[1]), float(v[2]), v[3], (v[4:] or [None])[0])
+                for name, v in raw.items()
+            }
         return found, cached
-
-
-def _check_closed(
-    path: Path, start: float, end: float, codec: str | None
-) -> tuple[SegmentInfo | None, bool]:
-    """Return a closed segment's index entry, or None and whether it was quarantined. Blocking."""
-    duration = end - start
-    try:
-        size = path.stat().st_size
-        shape = read_mp4_shape(path) if size else None
-    except FileNotFoundError:
-        return None, False
-    if shape is None or not shape.has_media or duration <= MIN_DURATION:
-        return None, _quarantine(path, f"{size} bytes, {duration:.2f} s")
-    try:
-        mtime = path.stat().st_mtime
-    except FileNotFoundError:
-        return None, False
-    return SegmentInfo(path.name, start, duration, size, codec, mtime), False
-
-
-def _quarantine(path: Path, why: str) -> bool:
-    """Move an unplayable file aside; return whether it was there to move. Blocking."""
-    with contextlib.suppress(FileNotFoundError):
-        quarantine(path)
-        _LOGGER.warning("Quarantined %s (%s)", path, why)
-        return True
-    return False
-
-
-def _write_cache(camera_dir: Path, records: _CacheRecords) -> None:
-    """Write the cache atomically from a snapshot of the index. Blocking."""
-    if not camera_dir.is_dir():
-        return
-    fd, temporary = tempfile.mkstemp(prefix=".index.", suffix=".tmp", dir=camera_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(records, handle)
-    Path(temporary).replace(camera_dir / CACHE_FILE)

@@ -3,6 +3,7 @@
 Asked before every FFmpeg start: it probes with ffprobe until the camera answers, then keeps
 that answer for the recorder's life. Until then (or with no ffprobe), video is copied as it
 comes and audio follows what FFmpeg taught the recorder (G.711 refused: AAC from then on).
+A camera with a sub-stream has each stream probed and planned on its own.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 import logging
 
-from .source import CameraSpec
+from .source import CameraSpec, StreamName
 from .streams import AudioMode, MediaPlan, StreamInfo, plan_media, probe_streams
 
 _LOGGER = logging.getLogger(__name__)
@@ -27,27 +28,44 @@ class MediaPlanner:
         self._record_audio = spec.record_audio
         self._transcode_mjpeg = spec.transcode_mjpeg
         self._on_planned = on_planned
-        self.streams: StreamInfo | None = None
+        self._dual = spec.sub_source is not None
+        self.probed: dict[StreamName, StreamInfo] = {}
 
-    async def plan(self, url: str, learnt_audio: AudioMode) -> MediaPlan:
-        """Return how to write the next run; ``learnt_audio`` applies while unprobed."""
-        if self.streams is None and self._ffprobe is not None:
-            self.streams = await probe_streams(self._ffprobe, url)
-            if self.streams is not None:
-                self._announce(self._plan())
-        plan = self._plan()
-        return plan if self.streams is not None else replace(plan, audio=learnt_audio)
+    @property
+    def streams(self) -> StreamInfo | None:
+        """What the main stream sends, once probed."""
+        return self.probed.get(StreamName.MAIN)
 
-    def _plan(self) -> MediaPlan:
+    async def plan(
+        self, url: str, learnt_audio: AudioMode, stream: StreamName = StreamName.MAIN
+    ) -> MediaPlan:
+        """Return how to write ``stream`` next run; ``learnt_audio`` applies while unprobed."""
+        if stream not in self.probed and self._ffprobe is not None:
+            info = await probe_streams(self._ffprobe, url)
+            if info is not None:
+                self.probed[stream] = info
+                self._announce(stream)
+        plan = self._plan(self.probed.get(stream))
+        return plan if stream in self.probed else replace(plan, audio=learnt_audio)
+
+    def _plan(self, info: StreamInfo | None) -> MediaPlan:
         return plan_media(
-            self.streams, record_audio=self._record_audio, transcode_mjpeg=self._transcode_mjpeg
+            info, record_audio=self._record_audio, transcode_mjpeg=self._transcode_mjpeg
         )
 
-    def _announce(self, plan: MediaPlan) -> None:
+    def _announce(self, stream: StreamName) -> None:
+        info = self.probed[stream]
+        plan = self._plan(info)
         if plan.dropped_audio:
             _LOGGER.warning(
-                "Camera %s sends %s audio, which MP4 cannot hold: recording without audio",
+                "Camera %s sends %s audio on its %s stream, which MP4 cannot hold: "
+                "recording without audio",
                 self._name,
                 plan.dropped_audio,
+                stream,
             )
-        self._on_planned(plan.describe(self.streams))
+        if not self._dual:
+            self._on_planned(plan.describe(info))
+            return
+        words = [f"{name}: {self._plan(got).describe(got)}" for name, got in self.probed.items()]
+        self._on_planned(" | ".join(sorted(words)))

@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from functools import partial
 import logging
 from pathlib import Path
 import time
 from typing import TYPE_CHECKING
 
+from . import dual
 from .archive import BUFFER_SEGMENT_SECONDS, Archive
 from .births import BirthWatcher
-from .command import RecordCommand
-from .failure import Problem, Reason, classify_os_error, describe_os_error, judge_exit
+from .dual_watch import SplitWatch
+from .failure import Problem, Reason, judge_exit
 from .health import RunEnd, RunHealth, evidence, reporting
 from .planner import MediaPlanner
 from .process import FFmpegNotFoundError, FFmpegProcess
 from .progress import MediaClock
-from .run_output import RunOutput, has_footage
+from .run_output import RunOutput, has_footage, make_dir
 from .segments import SegmentWatcher, segment_start
 from .source import SourceUnavailableError
 from .status import RecorderState, StatusBoard, StatusChanges
@@ -32,7 +32,8 @@ from .urls import mask, url_secrets
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from .source import CameraSpec
+    from .modes import Demand
+    from .source import CameraSpec, StreamName
 
 _LOGGER = logging.getLogger(f"{__package__}.supervisor")  # the recorder's lines, one logger
 
@@ -52,6 +53,9 @@ class RunMixin:
     _run_health: RunHealth | None
     _audio: AudioMode
     _planner: MediaPlanner
+    _demand: Demand
+    # A stream that failed alone in a split run: the other records everything until it is back.
+    _down: frozenset[StreamName] = frozenset()
 
     @property
     def buffering(self) -> bool:
@@ -84,17 +88,18 @@ class RunMixin:
 
     async def _attempt(self) -> float | None:
         """Run FFmpeg once; return the healthy seconds it recorded, or None if asked to stop."""
+        shape = self._shape()
         try:
-            url = await self.spec.source.resolve()
+            urls = await dual.resolve(self.spec, shape)
         except SourceUnavailableError as err:
             gone = Reason.SOURCE_UNAVAILABLE
             self._board.fail(
                 RecorderState.ERROR, str(err), Problem.SOURCE, count=False, reason=gone
             )
             return 0.0
-        secrets = url_secrets(url)
+        secrets = tuple(secret for url in urls.values() for secret in url_secrets(url))
         loop = asyncio.get_running_loop()
-        if not await self._make_dir(self.spec.output_dir):
+        if not await make_dir(self.spec.output_dir, self._board):
             return 0.0
         buffering = self.buffering
         landing = (
@@ -103,12 +108,15 @@ class RunMixin:
             else self.spec.output_dir
         )
         seconds = BUFFER_SEGMENT_SECONDS if buffering else self.spec.segment_seconds
-        if not await self._make_dir(landing):
+        if not await make_dir(landing, self._board):
             return 0.0
-        self._archive.new_run()
-        self._board.publish(RecorderState.CONNECTING, pid=None)
-        plan = await self._planner.plan(url, self._audio)
-        argv = RecordCommand.planned(self._binary, url, landing, seconds, plan).argv()
+        self._archive.new_run(shape.roles)
+        down = dual.states_while_down(self._down)
+        self._board.publish(RecorderState.CONNECTING, pid=None, streams=down)
+        footage = (self.spec.output_dir, self.spec.segment_seconds)
+        argv = await dual.build_command(
+            self._planner, self._binary, shape, urls, (landing, seconds), footage, self._audio
+        )
         started_wall = time.time()
         # The first progress report wakes the supervisor, so ``recording`` shows at once.
         clock = MediaClock(loop.time, lambda _: self._wake_if_connecting())
@@ -126,31 +134,22 @@ class RunMixin:
         # A new segment means the previous one just closed: look at once, so it is routed
         # (and the buffer trimmed) without waiting for the next poll.
         births = BirthWatcher(landing, self._file_born)
+        recheck = dual.recheck(self.spec, self._down, self._binary, self._timing, self._back)
         try:
             births.start()
-            self._run_state = RunOutput(watcher, births, buffering, clock)
+            footage_dir = (self.spec.output_dir, started_wall)
+            split = SplitWatch.of(shape, urls, footage_dir, self._timing, self._board)
+            self._run_state = RunOutput(watcher, births, buffering, clock, split, shape)
             return await self._supervise(process, self._run_state, secrets)
         finally:
             births.stop()
+            if recheck is not None:
+                recheck.cancel()
             if process.returncode is None:  # the run failed before FFmpeg was stopped
                 await process.stop(self._timing.stop)
             self._process = None
             self._run_state = None
             self._run_health = None
-
-    async def _make_dir(self, directory: Path) -> bool:
-        """Create a folder FFmpeg writes into; if that fails, show why and return False."""
-        make = partial(directory.mkdir, parents=True, exist_ok=True)
-        try:
-            await asyncio.get_running_loop().run_in_executor(None, make)
-        except OSError as err:
-            failure = classify_os_error(err)
-            words = f"cannot create {directory}: {describe_os_error(err)}"
-            self._board.fail(
-                RecorderState.ERROR, words, failure.problem, count=False, reason=failure.reason
-            )
-            return False
-        return True
 
     async def _supervise(
         self, process: FFmpegProcess, run: RunOutput, secrets: tuple[str, ...]
@@ -182,7 +181,10 @@ class RunMixin:
         await self._finish_run(run)
         if end is RunEnd.REQUESTED:
             return None
-        self._after_failure(end, code, mask(process.tail.text(), secrets), run.clock)
+        tail = mask(process.tail.text(), secrets)
+        self._after_failure(end, code, tail, run.clock)
+        if run.split is not None:
+            self._down = await run.split.explain(tail, self._binary)
         return health.healthy_seconds(loop.time())
 
     async def _watch(
@@ -198,12 +200,16 @@ class RunMixin:
             self._expire_window()
             if exited.done():
                 return RunEnd.EXITED
-            if self._closing or not self._wants_ffmpeg or self.buffering != run.buffering:
+            if self._closing or not self._wants_ffmpeg or self._reshaped(run):
                 return RunEnd.REQUESTED
             scan = await run.look(
                 loop.time(), reporting=reporting(run.clock), rescan=self._timing.rescan
             )
             proof = evidence(run.clock, grew=scan.progressed, now=loop.time())
+            if run.split is not None:
+                if (ended := await run.split.check(self._archive, scan, loop.time())) is not None:
+                    return ended
+                proof = proof if run.split.flowing else None  # both streams, or not recording
             if health.recording_since is None and proof is not None:
                 # Progress says frames were written: show ``recording`` once they are on disk.
                 current = scan.current or run.watcher.current
@@ -216,6 +222,19 @@ class RunMixin:
             self._report(process, health, scan.opened, became_flowing=flowing)
             if (verdict := health.verdict(loop.time(), run.clock)) is not None:
                 return verdict
+
+    def _shape(self) -> dual.RunShape:
+        footage = self._demand.footage_active
+        return dual.shape_run(self.spec, footage=footage, buffering=self.buffering, down=self._down)
+
+    def _back(self) -> None:
+        """The stream that was down answers again: record both streams again."""
+        self._down = frozenset()
+        self._changed.set()
+
+    def _reshaped(self, run: RunOutput) -> bool:
+        """Whether the run must give way: it buffers no more, or must record other streams."""
+        return self.buffering != run.buffering or run.shape != self._shape()
 
     def _file_born(self) -> None:
         if self._run_state is not None:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 import time
 
 from .archive import Archive, ClosedSegment
 from .births import BirthWatcher
+from .dual import RunShape
+from .dual_watch import SplitWatch
+from .failure import classify_os_error, describe_os_error
 from .progress import MediaClock
 from .segments import (
     ScanResult,
@@ -18,6 +22,7 @@ from .segments import (
     segment_start,
     settle_last_segment,
 )
+from .status import RecorderState, StatusBoard
 
 
 @dataclass(slots=True)
@@ -28,6 +33,9 @@ class RunOutput:
     births: BirthWatcher
     buffering: bool
     clock: MediaClock
+    # A split run (footage and events from two streams): the footage stream's own watch.
+    split: SplitWatch | None = None
+    shape: RunShape | None = None  # which streams the run records (see dual.py)
     file_born: bool = True
     last_scan: float = float("-inf")
 
@@ -39,7 +47,8 @@ class RunOutput:
         reports, and new files announce themselves through inotify.
         """
         return (
-            not reporting
+            self.split is not None  # each stream is judged by its own files growing
+            or not reporting
             or not self.births.active
             or self.file_born
             or now - self.last_scan >= rescan
@@ -52,6 +61,11 @@ class RunOutput:
         self.file_born = False
         self.last_scan = now
         return await asyncio.get_running_loop().run_in_executor(None, self.watcher.scan)
+
+    def open_files(self) -> set[Path]:
+        """The segments FFmpeg is writing now (one per output): never to be deleted."""
+        watchers = (self.watcher, *((self.split.watcher,) if self.split else ()))
+        return {current for watcher in watchers if (current := watcher.current) is not None}
 
     def start_of(self, path: Path) -> float:
         """Return a segment's wall-clock start: its creation time, else its name's second.
@@ -91,6 +105,8 @@ class RunOutput:
         is the caller's next step.
         """
         loop = asyncio.get_running_loop()
+        if self.split is not None:
+            await self.split.finish(archive)
         scan = await loop.run_in_executor(None, self.watcher.scan)
         await self.archive_closed(archive, scan.closed, scan.current)
         removed = None
@@ -102,6 +118,19 @@ class RunOutput:
             else:
                 removed = last
         return removed
+
+
+async def make_dir(directory: Path, board: StatusBoard) -> bool:
+    """Create a folder FFmpeg writes into; if that fails, show why and return False."""
+    make = partial(directory.mkdir, parents=True, exist_ok=True)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, make)
+    except OSError as err:
+        failure = classify_os_error(err)
+        words = f"cannot create {directory}: {describe_os_error(err)}"
+        board.fail(RecorderState.ERROR, words, failure.problem, count=False, reason=failure.reason)
+        return False
+    return True
 
 
 def has_footage(path: Path) -> bool:

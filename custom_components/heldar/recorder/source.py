@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
 from .urls import with_credentials
+
+
+class StreamName(StrEnum):
+    """A camera's two streams: the full-size main stream and the small sub-stream."""
+
+    MAIN = "main"
+    SUB = "sub"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRoles:
+    """Which stream an FFmpeg run's files come from (None: a camera with one stream).
+
+    ``split``: the run writes footage and event media from two streams apart, so buffered
+    (event) segments are never footage and footage segments never belong to an event.
+    """
+
+    footage: StreamName | None = None
+    events: StreamName | None = None
+    split: bool = False
 
 
 class SourceUnavailableError(Exception):
@@ -50,3 +71,15 @@ class CameraSpec:
     # Asked what the camera sends before each start, until it answers (None: copy blindly).
     ffprobe: str | None = None
     transcode_mjpeg: bool = True
+    # A second stream (same credentials): footage from one, events and pre-roll from the other.
+    sub_source: StreamSource | None = None
+    continuous_stream: StreamName = StreamName.SUB
+
+    @property
+    def roles(self) -> StreamRoles:
+        """Which stream records footage and which records events (both None: one stream)."""
+        if self.sub_source is None:
+            return StreamRoles()
+        footage = self.continuous_stream
+        events = StreamName.MAIN if footage is StreamName.SUB else StreamName.SUB
+        return StreamRoles(footage, events)

@@ -51,6 +51,8 @@ class RecorderStatus:
     media: str | None = None
     # The end of FFmpeg's stderr from its last run that failed, credentials masked.
     stderr_tail: str | None = None
+    # A camera with a sub-stream, while both are recorded at once: each stream's own state.
+    streams: dict[str, str] | None = None
 
 
 class StatusChanges(TypedDict, total=False):
@@ -66,6 +68,7 @@ class StatusChanges(TypedDict, total=False):
     last_error: str | None
     last_segment: datetime | None
     pid: int | None
+    streams: dict[str, str] | None
 
 
 def utcnow() -> datetime:

@@ -212,8 +212,8 @@ class CameraRecorder(RunMixin):
     def busy_paths(self) -> set[Path]:
         """Return files that must not be deleted now: the open segment, open events' files."""
         paths = self._archive.busy_paths()
-        if self._run_state is not None and (current := self._run_state.watcher.current):
-            paths.add(current)
+        if self._run_state is not None:
+            paths |= self._run_state.open_files()
         return paths
 
     @property

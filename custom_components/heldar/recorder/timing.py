@@ -26,3 +26,5 @@ class Timing:
     # While FFmpeg reports progress and inotify reports new files, the output directory is
     # only looked at when a file appears, and at least this often.
     rescan: float = 15.0
+    # While one stream of a dual-stream camera is down, it is asked this often whether it is back.
+    stream_recheck: float = 30.0

@@ -1,0 +1,76 @@
+"""End to end: a camera with a sub-stream in Home Assistant, with real FFmpeg and camera."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from homeassistant.core import HomeAssistant
+
+from custom_components.heldar.const import (
+    CONF_PASSWORD,
+    CONF_PRE_ROLL_SECONDS,
+    CONF_RECORD_MODE,
+    CONF_SCHEDULES,
+    CONF_SUB_STREAM_URL,
+    CONF_USERNAME,
+)
+
+from .common import camera_subentry, hub_entry, wait_for_state
+from .media import RtspCamera, processes_with
+
+PASSWORD = "p@ss/w:rd%21"
+SENSOR = "sensor.yard_recorder_state"
+EVERY_DAY = [{"days": list(range(7)), "start": "00:00", "end": "24:00"}]
+
+
+async def test_sub_stream_camera_in_home_assistant(
+    hass: HomeAssistant,
+    real_ffmpeg_hass: None,
+    rtsp_camera: Callable[..., RtspCamera],
+    tmp_path: Path,
+) -> None:
+    """The settings reach the recorder: one FFmpeg reads both streams, the sensor shows each."""
+    camera = rtsp_camera(user="admin", password=PASSWORD, sub_path="/sub")
+    entry = hub_entry(
+        tmp_path,
+        camera_subentry(
+            "Yard",
+            camera.url,
+            **{
+                CONF_USERNAME: "admin",
+                CONF_PASSWORD: PASSWORD,
+                CONF_SUB_STREAM_URL: camera.sub_url,
+                CONF_RECORD_MODE: "scheduled_event",
+                CONF_SCHEDULES: EVERY_DAY,
+                CONF_PRE_ROLL_SECONDS: 4,
+            },
+        ),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    state = await wait_for_state(
+        hass,
+        SENSOR,
+        lambda s: (
+            s.state == "recording"
+            and s.attributes.get("streams") == {"sub": "recording", "main": "recording"}
+        ),
+        timeout=40,
+    )
+    assert "main: h264 copied" in state.attributes["media"]
+    folder = tmp_path / "yard"
+    async with asyncio.timeout(20):
+        while len(list(folder.glob("*.mp4"))) < 2:
+            await asyncio.sleep(0.25)
+    # One FFmpeg, both URLs in it; no credentials in any state.
+    recording = processes_with(str(folder / "%Y%m%d_%H%M%S.mp4"))
+    assert len(recording) == 1
+    cmdline = Path(f"/proc/{recording[0]}/cmdline").read_bytes().split(b"\0")
+    assert sum(arg.startswith(b"rtsp://") for arg in cmdline) == 2
+    for found in hass.states.async_all():
+        assert PASSWORD not in str(found)
+        assert "p%40ss" not in str(found)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert processes_with(str(tmp_path)) == []
