@@ -706,3 +706,22 @@ async def test_real_camera_flow(
     )
     assert result["errors"] == {"base": "cannot_connect"}
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_continuous_with_a_sub_stream_asks_for_events(
+    hass: HomeAssistant, ha_dirs: Path, fake_ffmpeg_hass: Path
+) -> None:
+    """A continuous camera with a sub-stream records events on its other stream: ask how."""
+    storage = ha_dirs / "recordings"
+    storage.mkdir()
+    camera = camera_subentry(
+        "Gate", "rtsp://gate.local/main", **{CONF_SUB_STREAM_URL: "rtsp://gate.local/sub"}
+    )
+    entry = hub_entry(storage, camera)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    gate = next(iter(entry.subentries.values()))
+    result = dict(await entry.start_subentry_reconfigure_flow(hass, gate.subentry_id))
+    result = await menu(hass, result["flow_id"], "recording")
+    result = await configure(hass, result["flow_id"], {CONF_RECORD_MODE: "continuous"})
+    assert result["step_id"] == "events"

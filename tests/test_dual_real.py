@@ -12,9 +12,9 @@ from custom_components.heldar.const import (
     CONF_PASSWORD,
     CONF_PRE_ROLL_SECONDS,
     CONF_RECORD_MODE,
-    CONF_SCHEDULES,
     CONF_SUB_STREAM_URL,
     CONF_USERNAME,
+    DOMAIN,
 )
 
 from .common import camera_subentry, hub_entry, wait_for_state
@@ -22,7 +22,6 @@ from .media import RtspCamera, processes_with
 
 PASSWORD = "p@ss/w:rd%21"
 SENSOR = "sensor.yard_recorder_state"
-EVERY_DAY = [{"days": list(range(7)), "start": "00:00", "end": "24:00"}]
 
 
 async def test_sub_stream_camera_in_home_assistant(
@@ -42,8 +41,8 @@ async def test_sub_stream_camera_in_home_assistant(
                 CONF_USERNAME: "admin",
                 CONF_PASSWORD: PASSWORD,
                 CONF_SUB_STREAM_URL: camera.sub_url,
-                CONF_RECORD_MODE: "scheduled_event",
-                CONF_SCHEDULES: EVERY_DAY,
+                # The typical set-up: sub-stream 24/7, main-stream events, no schedule needed.
+                CONF_RECORD_MODE: "continuous",
                 CONF_PRE_ROLL_SECONDS: 4,
             },
         ),
@@ -69,6 +68,14 @@ async def test_sub_stream_camera_in_home_assistant(
     assert len(recording) == 1
     cmdline = Path(f"/proc/{recording[0]}/cmdline").read_bytes().split(b"\0")
     assert sum(arg.startswith(b"rtsp://") for arg in cmdline) == 2
+    # With a sub-stream a continuous camera takes triggers: events come from the main stream.
+    response = await hass.services.async_call(
+        DOMAIN, "trigger", {"entity_id": SENSOR}, blocking=True, return_response=True
+    )
+    assert isinstance(response, dict)
+    assert response["cameras"][0]["result"] == "started"
+    assert response["cameras"][0]["window_end"] is not None
+    assert processes_with(str(folder / "%Y%m%d_%H%M%S.mp4")) == recording  # the same FFmpeg
     for found in hass.states.async_all():
         assert PASSWORD not in str(found)
         assert "p%40ss" not in str(found)

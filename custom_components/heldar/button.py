@@ -48,10 +48,9 @@ class TriggerButton(HeldarCameraEntity, ButtonEntity):
         config = self._camera.config
         if not config.record_enabled:
             result: str | None = "recording_disabled"
-        elif config.record_mode is RecordMode.CONTINUOUS:
-            result = "already_continuous"
-        elif not config.record_mode.uses_triggers:
-            result = "schedule_only"
+        elif not config.takes_triggers:
+            continuous = config.record_mode is RecordMode.CONTINUOUS
+            result = "already_continuous" if continuous else "schedule_only"
         else:
             result = self._last_result
         return {"press_result": result}

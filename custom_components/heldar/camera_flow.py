@@ -38,6 +38,7 @@ from .const import (
     CONF_SCHEDULES,
     CONF_SLUG,
     CONF_STREAM_URL,
+    CONF_SUB_STREAM_URL,
 )
 from .recorder.modes import RecordMode
 from .schedule_steps import ScheduleEditorMixin
@@ -151,7 +152,7 @@ class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
                     CONF_EVENT_RETENTION_HOURS,
                 ):
                     self._data.setdefault(key, default_of(key))
-                if mode.uses_triggers:
+                if mode.takes_triggers(event_stream=bool(self._data.get(CONF_SUB_STREAM_URL))):
                     return await self.async_step_events()
                 return await self._async_after_events()
         shown = user_input if user_input is not None else recording_form_values(self._data)

@@ -150,10 +150,9 @@ class CameraHandle:
         result: TriggerResult
         if not config.record_enabled:
             result = "recording_disabled"
-        elif config.record_mode is RecordMode.CONTINUOUS:
-            result = "already_continuous"
-        elif not config.record_mode.uses_triggers:
-            result = "schedule_only"
+        elif not config.takes_triggers:
+            continuous = config.record_mode is RecordMode.CONTINUOUS
+            result = "already_continuous" if continuous else "schedule_only"
         else:
             seconds = config.post_roll_seconds if post_roll is None else post_roll
             result = self._extend(dt_util.utcnow() + timedelta(seconds=seconds), reason)

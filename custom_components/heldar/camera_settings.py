@@ -104,6 +104,12 @@ class CameraConfig:
     )
     quota_gb: float = _setting(CONF_QUOTA_GB, 0.0, float)
 
+    @property
+    def takes_triggers(self) -> bool:
+        """Whether ``heldar.trigger`` opens events; a sub-stream has them in continuous mode too."""
+        with_stream = bool(self.sub_stream_url) and self.pre_roll_seconds > 0
+        return self.record_mode.takes_triggers(event_stream=with_stream)
+
     @classmethod
     def from_data(cls, data: Mapping[str, Any], title: str = "") -> CameraConfig:
         """Read stored data; a missing or empty value takes the default (the name: ``title``)."""

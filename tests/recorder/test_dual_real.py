@@ -104,6 +104,7 @@ def dual_recorder(
     store: CameraStore | None = None,
     on_event: Callable[[Event, str], None] | None = None,
     sub_url: str = "",
+    mode: RecordMode = RecordMode.SCHEDULED_EVENT,
 ) -> CameraRecorder:
     """A camera recording 24/7 on its sub-stream and events with pre-roll on its main one."""
     spec = CameraSpec(
@@ -122,7 +123,7 @@ def dual_recorder(
         ffmpeg_binary="ffmpeg",
         listener=log,
         timing=timing,
-        demand=Demand(RecordMode.SCHEDULED_EVENT, schedule_active=True),
+        demand=Demand(mode, schedule_active=True),
         event_listener=on_event,
         store=store,
     )
@@ -142,7 +143,10 @@ async def test_dual_footage_on_sub_events_on_main(dual_camera: RtspCamera, tmp_p
 
     log = StatusLog()
     timing = Timing(poll_connecting=0.25, poll_recording=0.5)
-    recorder = dual_recorder(dual_camera, tmp_path, log, timing, store, on_event)
+    # Continuous mode: with a sub-stream and a pre-roll it takes triggers (the typical set-up).
+    recorder = dual_recorder(
+        dual_camera, tmp_path, log, timing, store, on_event, mode=RecordMode.CONTINUOUS
+    )
     started = time.time()
     with FFmpegCount(out) as count:
         recorder.start()

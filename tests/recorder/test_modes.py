@@ -54,3 +54,18 @@ def test_mode_properties() -> None:
     """Which modes use which input."""
     assert [m for m in RecordMode if m.uses_schedule] == ["scheduled", "scheduled_event"]
     assert [m for m in RecordMode if m.uses_triggers] == ["event", "scheduled_event"]
+
+
+def test_a_second_stream_lets_continuous_take_triggers() -> None:
+    """Only a continuous camera with an event stream gains triggers; the others keep theirs."""
+    with_stream = [m for m in RecordMode if m.takes_triggers(event_stream=True)]
+    assert with_stream == ["continuous", "event", "scheduled_event"]
+    assert [m for m in RecordMode if m.takes_triggers(event_stream=False)] == [
+        "event",
+        "scheduled_event",
+    ]
+    demand = Demand(RecordMode.CONTINUOUS, event_stream=True)
+    assert demand.extend(LATER)
+    assert demand.trigger_active(NOW)
+    assert demand.footage_active  # footage goes on all the same
+    assert not Demand(RecordMode.CONTINUOUS, window_end=LATER).trigger_active(NOW)

@@ -29,6 +29,15 @@ class RecordMode(StrEnum):
         """Whether ``heldar.trigger`` makes this mode record."""
         return self in {RecordMode.EVENT, RecordMode.SCHEDULED_EVENT}
 
+    def takes_triggers(self, *, event_stream: bool) -> bool:
+        """Whether ``heldar.trigger`` opens events; ``event_stream``: a second stream has them.
+
+        A dual-stream camera in continuous mode records footage from one stream all day and
+        events, with their pre-roll, from the other: the typical "sub-stream 24/7, main-stream
+        events" set-up needs no schedule.
+        """
+        return self.uses_triggers or (event_stream and self is RecordMode.CONTINUOUS)
+
 
 @dataclass(slots=True)
 class Demand:
@@ -37,6 +46,13 @@ class Demand:
     mode: RecordMode = RecordMode.CONTINUOUS
     schedule_active: bool = False
     window_end: datetime | None = None
+    # The camera has a second stream that records events (see RecordMode.takes_triggers).
+    event_stream: bool = False
+
+    @property
+    def takes_triggers(self) -> bool:
+        """Whether triggers open event windows in the current mode."""
+        return self.mode.takes_triggers(event_stream=self.event_stream)
 
     def wants(self, now: datetime) -> bool:
         """Whether the camera should be recording at ``now``."""
@@ -55,7 +71,7 @@ class Demand:
 
     def trigger_active(self, now: datetime) -> bool:
         """Whether a trigger window holds at ``now`` for a mode that honours triggers."""
-        return self.mode.uses_triggers and self.window_end is not None and now < self.window_end
+        return self.takes_triggers and self.window_end is not None and now < self.window_end
 
     def extend(self, until: datetime) -> bool:
         """Move the trigger window's end to ``until`` if that is later; return whether it moved.

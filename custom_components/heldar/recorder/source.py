@@ -29,6 +29,11 @@ class StreamRoles:
     events: StreamName | None = None
     split: bool = False
 
+    @property
+    def split_capable(self) -> bool:
+        """Whether the camera has a stream of its own for events (a dual-stream camera)."""
+        return self.events is not None and self.events != self.footage
+
 
 class SourceUnavailableError(Exception):
     """The stream URL cannot be had right now; the message is safe to show."""
@@ -74,6 +79,13 @@ class CameraSpec:
     # A second stream (same credentials): footage from one, events and pre-roll from the other.
     sub_source: StreamSource | None = None
     continuous_stream: StreamName = StreamName.SUB
+
+    @property
+    def events_on_own_stream(self) -> bool:
+        """Whether events come from a stream of their own, through the pre-roll buffer."""
+        return (
+            self.roles.split_capable and self.buffer_dir is not None and self.pre_roll_seconds > 0
+        )
 
     @property
     def roles(self) -> StreamRoles:

@@ -1,9 +1,8 @@
 """One camera's recorder: the control API and the restart loop that keeps one FFmpeg running.
 
-One attempt (``run.py``) says ``recording`` only once media reaches the disk, restarts a
-stream gone silent, and stops gracefully; between attempts the loop backs off 1-30 s (reset
-after 30 s of healthy recording). The task owns its FFmpeg: a new one starts only after the
-previous one was reaped, which is what makes "never two FFmpeg for one camera" hold.
+One attempt (``run.py``) says ``recording`` only once media is on disk; between attempts the
+loop backs off 1-30 s (reset after 30 s healthy). The task owns its FFmpeg: a new one starts
+only after the previous one was reaped, so "never two FFmpeg for one camera" holds.
 """
 
 from __future__ import annotations
@@ -82,7 +81,8 @@ class CameraRecorder(RunMixin):
         self._timing = timing or Timing()
         self._enabled = enabled
         # The mode and schedule state to start with; triggers start empty.
-        self._demand = Demand(demand.mode, demand.schedule_active) if demand else Demand()
+        start = demand or Demand()
+        self._demand = Demand(start.mode, start.schedule_active, None, spec.events_on_own_stream)
         pre_roll = spec.pre_roll_seconds if spec.buffer_dir is not None else 0
         self._archive = Archive(
             spec.name,
@@ -195,7 +195,7 @@ class CameraRecorder(RunMixin):
         Opens an event recording, or extends the open one with ``reason``. Cheap and
         idempotent: a burst of triggers moves one timestamp and keeps one event.
         """
-        if not (self._enabled and self._demand.mode.uses_triggers):
+        if not (self._enabled and self._demand.takes_triggers):
             return False
         self._archive.trigger(time.time(), until.timestamp(), reason)
         if not self._demand.extend(until):
@@ -219,7 +219,7 @@ class CameraRecorder(RunMixin):
     @property
     def buffering(self) -> bool:
         """Whether FFmpeg keeps a pre-roll buffer even while nothing is recorded."""
-        return self._archive.buffer_dir is not None and self._demand.mode.uses_triggers
+        return self._archive.buffer_dir is not None and self._demand.takes_triggers
 
     @property
     def _wants_ffmpeg(self) -> bool:
