@@ -25,6 +25,7 @@ from typing import Self
 
 from .orphans import owner_env
 from .progress import MediaClock
+from .spawn_gate import spawn_turn
 from .stderr_tail import StderrTail
 
 _LOGGER = logging.getLogger(__name__)
@@ -148,18 +149,19 @@ class FFmpegProcess:
         full_env = {**os.environ, **(env or {}), **owner_env()}
         tail = StderrTail()
         try:
-            transport, protocol = await loop.subprocess_exec(
-                lambda: _OutputProtocol(loop, tail, media_clock),
-                *argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE if media_clock else subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                env=full_env,
-                start_new_session=True,
-                close_fds=True,
-                # asyncio forks in the loop's own thread, which lives as long as HA does.
-                preexec_fn=_die_with(os.getpid()),
-            )
+            async with spawn_turn():
+                transport, protocol = await loop.subprocess_exec(
+                    lambda: _OutputProtocol(loop, tail, media_clock),
+                    *argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE if media_clock else subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    env=full_env,
+                    start_new_session=True,
+                    close_fds=True,
+                    # asyncio forks in the loop's own thread, which lives as long as HA does.
+                    preexec_fn=_die_with(os.getpid()),
+                )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as err:
             msg = f"FFmpeg binary {argv[0]!r} cannot be run: {err.strerror}"
             raise FFmpegNotFoundError(msg) from err
