@@ -32,22 +32,3 @@ async def test_missing_directory_records_nothing(tmp_path: Path) -> None:
     watcher.start()
     assert not watcher.active
     watcher.stop()
-
-
-async def test_birth_is_told_after_the_watchers_phase(tmp_path: Path) -> None:
-    """Files born together are told once, after this watcher's phase; the times stay exact."""
-    told: list[float] = []
-    watcher = BirthWatcher(tmp_path, lambda: told.append(time.monotonic()), spread=0.3)
-    watcher.start()
-    born = time.monotonic()
-    for index in range(3):
-        (tmp_path / f"{index}.mp4").write_bytes(b"x")
-    await asyncio.sleep(0.5)
-    assert len(told) == 1
-    assert watcher.phase - 0.05 <= told[0] - born <= watcher.phase + 0.2
-    assert len(watcher.times) == 3
-    (tmp_path / "late.mp4").write_bytes(b"x")
-    await asyncio.sleep(0.01)
-    watcher.stop()  # a birth not yet told is dropped with the watcher: no timer outlives it
-    await asyncio.sleep(0.4)
-    assert len(told) == 1

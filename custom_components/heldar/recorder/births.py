@@ -16,7 +16,6 @@ import ctypes.util
 import logging
 import os
 from pathlib import Path
-import random
 import struct
 import sys
 import time
@@ -29,10 +28,6 @@ _IN_NONBLOCK = os.O_NONBLOCK
 _IN_CLOEXEC = os.O_CLOEXEC
 _EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
 _MAX_REMEMBERED = 512
-# Segments are cut on the wall clock: every camera's file is born in the same second. Each
-# watcher tells of a birth after its own short delay, so the cameras' scans and file work
-# (executor trips) spread over this many seconds instead of landing in one turn of the loop.
-SPREAD = 0.5
 
 
 def _libc() -> ctypes.CDLL | None:
@@ -51,18 +46,10 @@ _LIBC = _libc()
 class BirthWatcher:
     """Record the wall-clock creation time of every file created in one directory."""
 
-    def __init__(
-        self, directory: Path, on_birth: Callable[[], None] | None = None, spread: float = SPREAD
-    ) -> None:
-        """Prepare to watch ``directory``; ``on_birth`` is called when files appear.
-
-        ``on_birth`` comes within ``spread`` seconds (this watcher's own phase); the times
-        recorded are the births' own.
-        """
+    def __init__(self, directory: Path, on_birth: Callable[[], None] | None = None) -> None:
+        """Prepare to watch ``directory``; ``on_birth`` is called when files appear."""
         self.directory = directory
         self._on_birth = on_birth
-        self.phase = random.uniform(0.0, spread)  # noqa: S311 - a spread, not a secret
-        self._told: asyncio.TimerHandle | None = None
         self.times: dict[str, float] = {}
         self._fd: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -94,9 +81,6 @@ class BirthWatcher:
             return
         if self._loop is not None:
             self._loop.remove_reader(self._fd)
-        if self._told is not None:
-            self._told.cancel()
-            self._told = None
         os.close(self._fd)
         self._fd = None
 
@@ -116,13 +100,8 @@ class BirthWatcher:
             name = raw.split(b"\0", 1)[0].decode(errors="replace")
             if name:
                 self.times.setdefault(name, now)
-        if self._on_birth is not None and self._told is None and self._loop is not None:
-            self._told = self._loop.call_later(self.phase, self._tell)
+        if self._on_birth is not None:
+            self._on_birth()
         if len(self.times) > _MAX_REMEMBERED:
             for name in sorted(self.times)[: len(self.times) - _MAX_REMEMBERED]:
                 del self.times[name]
-
-    def _tell(self) -> None:
-        self._told = None
-        if self._on_birth is not None:
-            self._on_birth()
