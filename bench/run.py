@@ -132,6 +132,50 @@ def table(records: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _lag(window: object) -> str:
+    w = window if isinstance(window, dict) else {}
+    return f"p50/p99/max {w.get('p50_ms')}/{w.get('p99_ms')}/{w.get('max_ms')} ms"
+
+
+def controls(records: list[dict[str, object]]) -> str:
+    """Return the figures each ratio was taken against, measured in the same run."""
+    lines = []
+    for r in records:
+        metric = str(r["metric"])
+        if metric == "P7_loop_lag_p99_ratio_vs_control":
+            lines.append(
+                f"- {metric} ({r.get('measured')}): Heldar {_lag(r.get('heldar'))}; control "
+                f"(same FFmpeg outside HA) {_lag(r.get('control'))}; HA idle {_lag(r.get('idle'))}"
+            )
+        elif metric.startswith("P1_ha_cpu_per_camera_n"):
+            held, ctrl = r.get("heldar"), r.get("control")
+            held_pct = held.get("ha_core_pct") if isinstance(held, dict) else None
+            ctrl_pct = ctrl.get("ha_core_pct") if isinstance(ctrl, dict) else None
+            lines.append(
+                f"- {metric} ({r.get('measured')}): HA {held_pct} % of a core with Heldar, "
+                f"{ctrl_pct} % in the control; FFmpeg "
+                f"{r.get('ffmpeg_core_pct_per_camera')} % per camera"
+            )
+        elif metric == "storm_ha_cpu_added_core_pct":
+            lines.append(
+                f"- {metric} ({r.get('measured')}): {r.get('per_trigger_call_ms')} ms per call; "
+                f"lag p99 {r.get('lag_p99_storm_ms')} ms in the storm, "
+                f"{r.get('lag_p99_quiet_ms')} ms in the quiet phase (the control)"
+            )
+    if not lines:
+        return ""
+    return "\nThe same-run controls of the ratios above:\n\n" + "\n".join(lines) + "\n"
+
+
+def write_markdown(merged: list[dict[str, object]]) -> None:
+    """Write results.md: the table, then the controls the ratios were taken against."""
+    machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    dates = sorted({str(r.get("measured", "?")) for r in merged})
+    (HERE / "results.md").write_text(
+        f"Measured on {machine} ({', '.join(dates)}).\n\n{table(merged)}\n{controls(merged)}"
+    )
+
+
 def main() -> None:
     """Run the chosen benchmarks and write the results."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -157,12 +201,8 @@ def main() -> None:
         r for r in earlier if r.get("benchmark") in BENCHMARKS and r.get("benchmark") not in names
     ] + records
     merged.sort(key=lambda r: list(BENCHMARKS).index(str(r.get("benchmark"))))
-    machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
     saved.write_text(json.dumps(merged, indent=1) + "\n")
-    dates = sorted({str(r.get("measured", "?")) for r in merged})
-    (HERE / "results.md").write_text(
-        f"Measured on {machine} ({', '.join(dates)}).\n\n{table(merged)}\n"
-    )
+    write_markdown(merged)
     print(f"# wrote {HERE / 'results.md'} and results.json; logs in {log}", file=sys.stderr)
     sys.exit(0 if all(r["pass"] is not False for r in records) else 1)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -158,3 +160,29 @@ async def test_button_on_a_continuous_camera(hass: HomeAssistant, front: MockCon
     assert entry.data["name"] == "Front"
     assert entry.data["message"] == "already recording continuously"
     assert entry.data["entity_id"] == button
+
+
+async def test_unchanged_reports_write_no_state(
+    hass: HomeAssistant, front: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report that changes nothing an entity shows costs no state write; a change does."""
+    writes: list[str] = []
+    original = Entity._async_write_ha_state
+
+    def counting(entity: Entity) -> None:
+        writes.append(entity.entity_id)
+        original(entity)
+
+    monkeypatch.setattr(Entity, "_async_write_ha_state", counting)
+    (camera,) = front.runtime_data.cameras.values()
+    status = camera.status
+    assert status is not None
+    for _ in range(100):
+        camera.async_set_status(status)
+    assert writes == []
+    camera.async_set_status(dataclasses.replace(status, reconnects=status.reconnects + 1))
+    assert SENSOR in writes  # the state sensor shows reconnects
+    assert len(writes) == len(set(writes))  # each entity that shows it wrote once
+    state = hass.states.get(SENSOR)
+    assert state is not None
+    assert state.attributes["reconnects"] == status.reconnects + 1

@@ -15,7 +15,33 @@ from .const import DOMAIN, SIGNAL_CAMERA_ADDED
 from .data import HeldarConfigEntry, HeldarData
 
 
-class HeldarCameraEntity(Entity):
+class WriteOnChange(Entity):
+    """Write the state only when what the entity shows changed.
+
+    A recorder reports often (a trigger storm moves ``window_end`` many times a second), and
+    each report reaches every entity of the camera; most reports change nothing an entity
+    shows, and building a state to find that out costs the event loop a write each time.
+    """
+
+    _shown: tuple[object, ...] | None = None
+
+    def _what_is_shown(self) -> tuple[object, ...]:
+        return (self.available, self.state, self.extra_state_attributes)
+
+    @callback
+    def _async_write_ha_state(self) -> None:
+        """Write the state, remembering what it shows (HA's hook for every write)."""
+        self._shown = self._what_is_shown()
+        super()._async_write_ha_state()
+
+    @callback
+    def async_write_if_changed(self) -> None:
+        """Write the state unless it would show exactly what was written last."""
+        if self._shown is None or self._what_is_shown() != self._shown:
+            self.async_write_ha_state()
+
+
+class HeldarCameraEntity(WriteOnChange):
     """An entity of one camera's device, updated whenever its recorder reports."""
 
     _attr_has_entity_name = True
@@ -44,7 +70,7 @@ class HeldarCameraEntity(Entity):
     async def async_added_to_hass(self) -> None:
         """Follow the camera's status."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._camera.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._camera.async_add_listener(self.async_write_if_changed))
 
     @callback
     def update_camera_setting(self, key: str, value: object) -> None:
@@ -56,7 +82,7 @@ class HeldarCameraEntity(Entity):
             )
 
 
-class HeldarHubEntity(Entity):
+class HeldarHubEntity(WriteOnChange):
     """An entity of the hub itself (figures for all cameras), on the hub's own device."""
 
     _attr_has_entity_name = True

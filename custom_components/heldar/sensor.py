@@ -265,7 +265,7 @@ class HubSensor(HeldarHubEntity, SensorEntity):
 
     @callback
     def _async_camera_changed(self, _camera: CameraHandle) -> None:
-        self.async_write_ha_state()
+        self.async_write_if_changed()
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 import shutil
 
+from .spawn_gate import spawn_turn
+
 _PROBE_TIMEOUT = 30.0
 
 
@@ -45,15 +47,16 @@ async def probe(ffprobe: str, path: Path) -> Probe | None:
     the file, which must then not be quarantined.
     """
     try:
-        process = await asyncio.create_subprocess_exec(
-            ffprobe,
-            *("-v", "error", "-of", "json"),
-            *("-show_entries", "format=duration:stream=codec_type,codec_name"),
-            str(path),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        async with spawn_turn():  # every camera's first segment closes in the same second
+            process = await asyncio.create_subprocess_exec(
+                ffprobe,
+                *("-v", "error", "-of", "json"),
+                *("-show_entries", "format=duration:stream=codec_type,codec_name"),
+                str(path),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
     except OSError as err:
         raise FFprobeMissingError(err.errno, f"{ffprobe}: {err.strerror}") from err
     try:

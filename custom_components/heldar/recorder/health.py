@@ -8,11 +8,16 @@ from the wall clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+import random
 
 from .progress import MediaClock
 from .timing import Timing
+
+# Up to this fraction of a long wait is cut, differently for each run (see ``poll_interval``).
+_SPREAD = 0.15
+_SPREAD_ABOVE = 0.5  # seconds: shorter waits (a connecting camera, tests) are kept exact
 
 
 class RunEnd(StrEnum):
@@ -35,19 +40,26 @@ class RunHealth:
     recording_since: float | None = None
     last_progress: float = 0.0
     widest_gap: float = 0.0
+    # This run's share of the spread: cameras whose reports are read in the same tick would
+    # otherwise all wake (and scan, in the executor) in the same later tick.
+    phase: float = field(default_factory=lambda: random.uniform(0.0, _SPREAD))  # noqa: S311
 
     def poll_interval(self, now: float, *, reporting: bool = False) -> float:
         """Poll fast until media flows, then wake up no later than the stall deadline.
 
         While FFmpeg reports progress, nothing else needs a poll: reports, new files, exits
         and window ends each wake the supervisor themselves, so it sleeps until the stall
-        deadline (or the periodic rescan).
+        deadline (or the periodic rescan). A long wait is cut by this run's ``phase``: waking
+        early changes no verdict (the deadline is checked again), and it spreads the cameras.
         """
         if self.recording_since is None:
             return self.timing.poll_connecting
         until_stall = self.last_progress + self.stall_seconds - now
         ceiling = self.timing.rescan if reporting else self.timing.poll_recording
-        return max(0.05, min(ceiling, until_stall + 0.01))
+        wait = min(ceiling, until_stall + 0.01)
+        if wait > _SPREAD_ABOVE:
+            wait *= 1.0 - self.phase
+        return max(0.05, wait)
 
     @property
     def stall_seconds(self) -> float:

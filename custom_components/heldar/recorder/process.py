@@ -25,6 +25,8 @@ from typing import Self
 
 from .orphans import owner_env
 from .progress import MediaClock
+from .progress_drain import drain_of, pipe_fd
+from .spawn_gate import spawn_turn
 from .stderr_tail import StderrTail
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,17 +86,26 @@ class _OutputProtocol(asyncio.SubprocessProtocol):
 
     A reader task costs a task wake-up (futures, a loop turn) per chunk; FFmpeg reports
     progress every second, so with many cameras those wake-ups were most of Heldar's CPU in
-    Home Assistant. Feeding from the protocol callback is one plain call per chunk.
+    Home Assistant. Feeding from the protocol callback is one plain call per chunk, and once
+    media flows steadily the progress pipe joins the loop's shared drain: one wake-up a
+    second for every camera's reports (see ``progress_drain.py``).
     """
 
     def __init__(
         self, loop: asyncio.AbstractEventLoop, tail: StderrTail, clock: MediaClock | None
     ) -> None:
+        self._loop = loop
         self._tail = tail
         self._clock = clock
         self._open = {_STDOUT, _STDERR} if clock is not None else {_STDERR}
+        self._transport: asyncio.SubprocessTransport | None = None
+        self._drained_fd: int | None = None
         self.exited: asyncio.Future[None] = loop.create_future()
         self.drained: asyncio.Future[None] = loop.create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if isinstance(transport, asyncio.SubprocessTransport):
+            self._transport = transport
 
     def pipe_data_received(self, fd: int, data: bytes | str) -> None:
         chunk = data.encode() if isinstance(data, str) else data
@@ -102,15 +113,42 @@ class _OutputProtocol(asyncio.SubprocessProtocol):
             self._tail.feed(chunk)
         elif fd == _STDOUT and self._clock is not None:
             self._clock.feed(chunk)
+            if self._clock.steady and not self.exited.done():
+                self._join_drain()
 
     def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        if fd == _STDOUT:
+            self._leave_drain()
         self._open.discard(fd)
         if not self._open and not self.drained.done():
             self.drained.set_result(None)
 
     def process_exited(self) -> None:
+        self._leave_drain()  # the last reports and the pipe's end are read the usual way
         if not self.exited.done():
             self.exited.set_result(None)
+
+    def _stdout(self) -> asyncio.ReadTransport | None:
+        pipe = self._transport.get_pipe_transport(_STDOUT) if self._transport else None
+        return pipe if isinstance(pipe, asyncio.ReadTransport) else None
+
+    def _join_drain(self) -> None:
+        if self._drained_fd is not None or self._clock is None:
+            return
+        pipe = self._stdout()
+        if pipe is None or (fd := pipe_fd(pipe)) is None:
+            return
+        pipe.pause_reading()
+        self._drained_fd = fd
+        drain_of(self._loop).add(fd, self._clock.feed, self._leave_drain)
+
+    def _leave_drain(self) -> None:
+        if (fd := self._drained_fd) is None:
+            return
+        self._drained_fd = None
+        drain_of(self._loop).remove(fd)
+        if (pipe := self._stdout()) is not None and not pipe.is_closing():
+            pipe.resume_reading()
 
 
 class FFmpegProcess:
@@ -148,18 +186,19 @@ class FFmpegProcess:
         full_env = {**os.environ, **(env or {}), **owner_env()}
         tail = StderrTail()
         try:
-            transport, protocol = await loop.subprocess_exec(
-                lambda: _OutputProtocol(loop, tail, media_clock),
-                *argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE if media_clock else subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                env=full_env,
-                start_new_session=True,
-                close_fds=True,
-                # asyncio forks in the loop's own thread, which lives as long as HA does.
-                preexec_fn=_die_with(os.getpid()),
-            )
+            async with spawn_turn():
+                transport, protocol = await loop.subprocess_exec(
+                    lambda: _OutputProtocol(loop, tail, media_clock),
+                    *argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE if media_clock else subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    env=full_env,
+                    start_new_session=True,
+                    close_fds=True,
+                    # asyncio forks in the loop's own thread, which lives as long as HA does.
+                    preexec_fn=_die_with(os.getpid()),
+                )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as err:
             msg = f"FFmpeg binary {argv[0]!r} cannot be run: {err.strerror}"
             raise FFmpegNotFoundError(msg) from err

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 
 # How often FFmpeg reports (``-stats_period``), in seconds.
 PROGRESS_PERIOD = 1.0
+# Reports this far apart on average (FFmpeg's, not a test's fast fake) may be read late, in
+# a batch with the other cameras' (see ``progress_drain.py``); after this many advances.
+_STEADY_GAP = 0.5
+_STEADY_AFTER = 3
 _MICROSECONDS = 1_000_000
 
 
@@ -39,6 +43,8 @@ class MediaClock:
     _frames_line: int | None = field(default=None, repr=False)
     _first: tuple[float, int, int] | None = field(default=None, repr=False)
     _latest: tuple[float, int] | None = field(default=None, repr=False)
+    _advances: int = field(default=0, repr=False)
+    _first_advance: float = field(default=0.0, repr=False)
 
     def feed(self, chunk: bytes) -> None:
         """Take a chunk of FFmpeg's progress output; lines may be split across chunks."""
@@ -51,6 +57,14 @@ class MediaClock:
             elif key == b"out_time_us":
                 frames, self._frames_line = self._frames_line, None
                 self._report(_int(value), frames)
+
+    @property
+    def steady(self) -> bool:
+        """Whether frames flow, reported about once a second: reading late then costs nothing."""
+        if self._advances < _STEADY_AFTER or self.advanced_at is None:
+            return False
+        mean_gap = (self.advanced_at - self._first_advance) / (self._advances - 1)
+        return mean_gap >= _STEADY_GAP
 
     def drift(self) -> float:
         """Return how far the written media ran ahead of the wall clock (seconds; <0: behind).
@@ -77,7 +91,10 @@ class MediaClock:
         now = self.clock()
         if self.advanced_at is not None:
             self.widest_gap = max(self.widest_gap, now - self.advanced_at)
+        else:
+            self._first_advance = now
         self.advanced_at = now
+        self._advances += 1
         self._note_timing(now, out_time, frames)
         if self.on_advance is not None:
             self.on_advance(now)

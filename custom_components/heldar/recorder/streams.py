@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 import json
 
+from .spawn_gate import spawn_turn
 from .urls import is_rtsp
 
 PROBE_TIMEOUT = 15.0
@@ -130,12 +131,13 @@ def parse_streams(output: bytes) -> StreamInfo | None:
 async def probe_streams(ffprobe: str, url: str) -> StreamInfo | None:
     """Ask ffprobe what the camera sends; None when it cannot tell (offline, no ffprobe)."""
     try:
-        process = await asyncio.create_subprocess_exec(
-            *probe_streams_argv(ffprobe, url),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        async with spawn_turn():  # 32 cameras starting together take turns
+            process = await asyncio.create_subprocess_exec(
+                *probe_streams_argv(ffprobe, url),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
     except OSError:
         return None
     try:

@@ -31,6 +31,7 @@ from .status import RecorderState, RecorderStatus, StatusBoard, utcnow
 from .store import CameraStore
 from .streams import AudioMode
 from .timing import Timing
+from .window_notice import extend_window
 
 __all__ = [
     "CameraRecorder",
@@ -198,11 +199,10 @@ class CameraRecorder(RunMixin):
         if not (self._enabled and self._demand.takes_triggers):
             return False
         self._archive.trigger(time.time(), until.timestamp(), reason)
-        if not self._demand.extend(until):
-            return False
-        self._board.publish(window_end=until)
-        self._changed.set()
-        return True
+        # Only an opening window wakes the supervisor; a storm's extensions show once a second.
+        if (moved := extend_window(self._board, self._demand, self._task, until)) == "opened":
+            self._changed.set()
+        return moved is not None
 
     @property
     def wants_recording(self) -> bool:

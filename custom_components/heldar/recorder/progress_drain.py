@@ -1,0 +1,93 @@
+"""Read every camera's FFmpeg progress pipe in one turn of the loop, once a second.
+
+Each FFmpeg reports once a second. Read through its own pipe callback, every report wakes the
+event loop: with 32 cameras, 32 wake-ups a second, each costing tens of microseconds of kernel
+and asyncio work, far more than reading the report itself (about 2 µs). Once a camera's
+media flows steadily, its pipe leaves the selector and this drain reads it together with the
+others': one wake-up a second for all cameras. A report is then seen up to a second late,
+well within the stall limit (6 s at least) and the drift limit (5 s).
+
+While a camera connects, its pipe keeps its own callback: the first report must wake the
+supervisor at once, so ``recording`` shows without delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import contextlib
+import os
+from weakref import WeakKeyDictionary
+
+from .progress import PROGRESS_PERIOD
+
+_CHUNK = 64 * 1024
+
+
+class ProgressDrain:
+    """The pipes one loop reads on a shared timer, each with the callbacks that take its data."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, period: float = PROGRESS_PERIOD) -> None:
+        """Read nothing until a pipe is added."""
+        self._loop = loop
+        self._period = period
+        self._pipes: dict[int, tuple[Callable[[bytes], None], Callable[[], None]]] = {}
+        self._tick: asyncio.TimerHandle | None = None
+
+    def __len__(self) -> int:
+        """Return how many pipes are drained."""
+        return len(self._pipes)
+
+    def add(self, fd: int, feed: Callable[[bytes], None], ended: Callable[[], None]) -> None:
+        """Read ``fd`` (non-blocking) on the shared timer into ``feed``.
+
+        ``ended`` is called, after the pipe was removed, when it reaches its end or fails: its
+        owner then reads it itself again, to see the end the usual way.
+        """
+        self._pipes[fd] = (feed, ended)
+        if self._tick is None:
+            self._tick = self._loop.call_later(self._period, self._read_all)
+
+    def remove(self, fd: int) -> None:
+        """Stop reading ``fd``; the timer stops with the last pipe, so none outlives them."""
+        self._pipes.pop(fd, None)
+        if not self._pipes and self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+
+    def _read_all(self) -> None:
+        self._tick = None
+        for fd, (feed, ended) in list(self._pipes.items()):
+            try:
+                data = os.read(fd, _CHUNK)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if data:
+                feed(data)
+            else:  # the end of the pipe: its transport must see it
+                self.remove(fd)
+                ended()
+        if self._pipes:
+            self._tick = self._loop.call_later(self._period, self._read_all)
+
+
+_DRAINS: WeakKeyDictionary[asyncio.AbstractEventLoop, ProgressDrain] = WeakKeyDictionary()
+
+
+def drain_of(loop: asyncio.AbstractEventLoop) -> ProgressDrain:
+    """Return ``loop``'s drain."""
+    if (drain := _DRAINS.get(loop)) is None:
+        drain = _DRAINS[loop] = ProgressDrain(loop)
+    return drain
+
+
+def pipe_fd(transport: asyncio.BaseTransport | None) -> int | None:
+    """Return a pipe transport's file descriptor, if it has one open."""
+    if transport is None or transport.is_closing():
+        return None
+    pipe = transport.get_extra_info("pipe")
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        return int(pipe.fileno())
+    return None

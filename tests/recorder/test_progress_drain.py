@@ -1,0 +1,86 @@
+"""Steady progress pipes are read together, once a second, and still end the usual way."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sys
+import textwrap
+import time
+
+from custom_components.heldar.recorder.process import FFmpegProcess
+from custom_components.heldar.recorder.progress import MediaClock
+from custom_components.heldar.recorder.progress_drain import ProgressDrain, drain_of
+
+# Reports every 0.6 s, like FFmpeg's once a second: steady after three.
+REPORTER = textwrap.dedent(
+    """
+    import sys, time
+    for i in range(1, 9):
+        sys.stdout.write(f"frame={i * 15}\\nout_time_us={i * 600000}\\nprogress=continue\\n")
+        sys.stdout.flush()
+        time.sleep(0.6)
+    """
+)
+
+
+async def test_pipes_are_read_in_one_tick_until_they_end() -> None:
+    """Two pipes, one timer: each tick reads both; a closed pipe is handed back and dropped."""
+    loop = asyncio.get_running_loop()
+    drain = ProgressDrain(loop, period=0.1)
+    fed: dict[int, list[bytes]] = {}
+    ended: list[int] = []
+    ends = []
+    for _ in range(2):
+        read, write = os.pipe()
+        os.set_blocking(read, False)
+        fed[read] = []
+        drain.add(read, fed[read].append, functools.partial(ended.append, read))
+        ends.append((read, write))
+    for _, write in ends:
+        os.write(write, b"frame=1\n")
+    await asyncio.sleep(0.25)
+    assert all(chunks == [b"frame=1\n"] for chunks in fed.values())
+    (first, first_w), (second, second_w) = ends
+    os.close(first_w)
+    await asyncio.sleep(0.25)
+    assert ended == [first]
+    assert len(drain) == 1
+    drain.remove(second)
+    assert len(drain) == 0
+    os.close(second_w)
+    os.close(first)
+    os.close(second)
+
+
+async def test_steady_reports_join_the_drain_and_all_arrive() -> None:
+    """A steady reporter leaves the selector for the drain; every report still arrives."""
+    loop = asyncio.get_running_loop()
+    clock = MediaClock(loop.time)
+    process = await FFmpegProcess.start([sys.executable, "-c", REPORTER], media_clock=clock)
+    joined = False
+    started = time.monotonic()
+    while process.returncode is None and time.monotonic() - started < 15:
+        joined = joined or len(drain_of(loop)) == 1
+        await asyncio.sleep(0.05)
+    assert await process.wait() == 0
+    assert joined
+    assert clock.frames == 8 * 15  # the last report, read after the exit
+    assert clock.out_time_us == 8 * 600000
+    assert len(drain_of(loop)) == 0  # no timer outlives the pipes
+
+
+async def test_a_connecting_reporter_is_read_at_once() -> None:
+    """Before frames flow steadily, each report is read as it comes (the supervisor waits)."""
+    loop = asyncio.get_running_loop()
+    seen: list[float] = []
+    clock = MediaClock(loop.time, seen.append)
+    process = await FFmpegProcess.start([sys.executable, "-c", REPORTER], media_clock=clock)
+    async with asyncio.timeout(10):
+        while not seen:
+            await asyncio.sleep(0.01)
+    assert len(drain_of(loop)) == 0
+    assert not clock.steady
+    process.kill()
+    await process.wait()
