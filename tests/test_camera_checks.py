@@ -49,6 +49,13 @@ async def test_sub_stream_is_tried_with_the_camera_login(
     result = await configure(hass, result["flow_id"], {**fixed, CONF_CONTINUOUS_STREAM: "main"})
     assert result["step_id"] == "recording", result.get("errors")
     result = await configure(hass, result["flow_id"], {"record_mode": "continuous", "quota_gb": 0})
+    # With a sub-stream, continuous mode records events on the other stream: asked next.
+    assert result["step_id"] == "events"
+    result = await configure(
+        hass,
+        result["flow_id"],
+        {"pre_roll_seconds": 6, "post_roll_seconds": 20, "event_retention": {"days": 7}},
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     subentry = next(s for s in entry.subentries.values() if s.title == CAMERA_INPUT["name"])
     config = CameraConfig.from_subentry(subentry)
