@@ -276,3 +276,17 @@ async def test_window_survives_a_restart(hass: HomeAssistant, cameras: MockConfi
     assert during["cameras"][0]["result"] == "extended"
     state = await wait_for_state(hass, GATE, "recording")
     assert state.attributes["window_end"] > window_end
+
+
+async def test_trigger_right_after_a_mode_change_sees_the_new_mode(
+    hass: HomeAssistant, cameras: MockConfigEntry
+) -> None:
+    """An automation that switches a camera to event mode, then triggers it, gets an event."""
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": "select.yard_recording_mode", "option": "event"},
+        blocking=True,
+    )
+    response = await trigger(hass, entity_id="sensor.yard_recorder_state", reason="door")
+    assert response["cameras"][0]["result"] == "started"

@@ -264,6 +264,12 @@ def test_trigger_shows_as_event_without_reload(page: Page, review: Review) -> No
     review.ha.request(
         "POST", "/api/services/select/select_option", {"entity_id": mode, "option": "event"}
     )
+    # The switch restarts FFmpeg into the pre-roll buffer; what is timed is trigger to display.
+    state = review.camera["entities"]["state"]
+    deadline = time.monotonic() + 30
+    while review.ha.request("GET", f"/api/states/{state}")["state"] != "idle":
+        assert time.monotonic() < deadline, "the camera did not settle in event mode"
+        time.sleep(0.25)
     started = time.monotonic()
     try:
         review.ha.request(
