@@ -54,6 +54,30 @@ async def test_pipes_are_read_in_one_tick_until_they_end() -> None:
     os.close(second)
 
 
+async def test_every_tick_calls_each_pipes_watch_with_or_without_data() -> None:
+    """The watch runs each tick, data or not (a silent camera must be noticed), until the end."""
+    drain = ProgressDrain(asyncio.get_running_loop(), period=0.05)
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    fed: list[bytes] = []
+    ticks: list[int] = []
+    drain.add(read, fed.append, lambda: None, lambda: ticks.append(len(fed)))
+    await asyncio.sleep(0.3)  # nothing written: the pipe is silent, yet watched
+    silent_ticks = len(ticks)
+    os.write(write, b"frame=1\n")
+    await asyncio.sleep(0.12)
+    assert silent_ticks >= 3
+    assert ticks[:silent_ticks] == [0] * silent_ticks
+    assert ticks[-1] == 1  # the watch runs after the read, so it sees the new data
+    os.close(write)
+    await asyncio.sleep(0.12)
+    after_end = len(ticks)
+    await asyncio.sleep(0.12)
+    assert len(ticks) == after_end  # the ended pipe is no longer watched
+    assert len(drain) == 0
+    os.close(read)
+
+
 async def test_steady_reports_join_the_drain_and_all_arrive() -> None:
     """A steady reporter leaves the selector for the drain; every report still arrives."""
     loop = asyncio.get_running_loop()

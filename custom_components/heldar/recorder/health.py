@@ -44,22 +44,39 @@ class RunHealth:
     # otherwise all wake (and scan, in the executor) in the same later tick.
     phase: float = field(default_factory=lambda: random.uniform(0.0, _SPREAD))  # noqa: S311
 
-    def poll_interval(self, now: float, *, reporting: bool = False) -> float:
+    def poll_interval(self, now: float, *, reporting: bool = False, watched: bool = False) -> float:
         """Poll fast until media flows, then wake up no later than the stall deadline.
 
         While FFmpeg reports progress, nothing else needs a poll: reports, new files, exits
         and window ends each wake the supervisor themselves, so it sleeps until the stall
-        deadline (or the periodic rescan). A long wait is cut by this run's ``phase``: waking
-        early changes no verdict (the deadline is checked again), and it spreads the cameras.
+        deadline (or the periodic rescan). When the shared drain reads the reports
+        (``watched``), its tick checks the deadlines (``overdue``), so only the rescan is left.
+        A long wait is cut by this run's ``phase``: waking early changes no verdict (the
+        deadline is checked again), and it spreads the cameras.
         """
         if self.recording_since is None:
             return self.timing.poll_connecting
-        until_stall = self.last_progress + self.stall_seconds - now
-        ceiling = self.timing.rescan if reporting else self.timing.poll_recording
-        wait = min(ceiling, until_stall + 0.01)
+        until_stall = self.last_progress + self.stall_seconds - now + 0.01
+        if watched:
+            wait = self.timing.rescan
+        else:
+            ceiling = self.timing.rescan if reporting else self.timing.poll_recording
+            wait = min(ceiling, until_stall)
         if wait > _SPREAD_ABOVE:
             wait *= 1.0 - self.phase
         return max(0.05, wait)
+
+    def overdue(self, now: float, clock: MediaClock) -> bool:
+        """Whether the supervisor must look now: no report for too long, or media drifting.
+
+        Judged from the clock itself, which is ahead of what the supervisor last observed: a
+        few comparisons, cheap enough for the drain's tick to ask every second.
+        """
+        if self.recording_since is None:
+            return False
+        last = clock.advanced_at if clock.advanced_at is not None else self.last_progress
+        limit = self._stall_limit(max(self.widest_gap, clock.widest_gap))
+        return now - last > limit or abs(clock.drift()) > self.timing.drift_limit
 
     @property
     def stall_seconds(self) -> float:
@@ -69,10 +86,11 @@ class RunHealth:
         reports): the limit grows with the widest step seen, so a camera that is sending is
         never restarted, and a stopped one is still caught within a few of its own steps.
         """
+        return self._stall_limit(self.widest_gap)
+
+    def _stall_limit(self, widest_gap: float) -> float:
         timing = self.timing
-        return min(
-            max(timing.stall_floor, timing.stall_factor * self.widest_gap), timing.stall_ceiling
-        )
+        return min(max(timing.stall_floor, timing.stall_factor * widest_gap), timing.stall_ceiling)
 
     def observe(self, progressed_at: float | None, clock: MediaClock | None = None) -> bool:
         """Take the latest evidence of media; return True when media just started flowing.

@@ -140,12 +140,15 @@ class _OutputProtocol(asyncio.SubprocessProtocol):
             return
         pipe.pause_reading()
         self._drained_fd = fd
-        drain_of(self._loop).add(fd, self._clock.feed, self._leave_drain)
+        self._clock.drained = True
+        drain_of(self._loop).add(fd, self._clock.feed, self._leave_drain, self._clock.tick)
 
     def _leave_drain(self) -> None:
         if (fd := self._drained_fd) is None:
             return
         self._drained_fd = None
+        if self._clock is not None:
+            self._clock.drained = False
         drain_of(self._loop).remove(fd)
         if (pipe := self._stdout()) is not None and not pipe.is_closing():
             pipe.resume_reading()

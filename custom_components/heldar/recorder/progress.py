@@ -31,6 +31,11 @@ class MediaClock:
 
     clock: Callable[[], float]
     on_advance: Callable[[float], None] | None = None
+    # Called about once a second while the reports are read by the shared drain, whether a
+    # report came or not: the owner checks its deadlines there instead of on its own timer.
+    on_tick: Callable[[float], None] | None = None
+    # Whether the shared drain reads the reports (and so calls ``on_tick``), set by the reader.
+    drained: bool = False
     out_time_us: int = -1
     # Frames written; None while FFmpeg gives no ``frame=`` lines (an audio-less fake, say).
     frames: int | None = None
@@ -57,6 +62,11 @@ class MediaClock:
             elif key == b"out_time_us":
                 frames, self._frames_line = self._frames_line, None
                 self._report(_int(value), frames)
+
+    def tick(self) -> None:
+        """Let the owner look at the clock: called by the drain after each of its reads."""
+        if self.on_tick is not None:
+            self.on_tick(self.clock())
 
     @property
     def steady(self) -> bool:

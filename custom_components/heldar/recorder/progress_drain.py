@@ -9,6 +9,10 @@ well within the stall limit (6 s at least) and the drift limit (5 s).
 
 While a camera connects, its pipe keeps its own callback: the first report must wake the
 supervisor at once, so ``recording`` shows without delay.
+
+Each tick also calls every pipe's ``watch``, data or not: the supervisor checks its stall and
+drift limits there (a few float comparisons), so it needs no timer of its own to catch a camera
+that went silent, and sleeps until something happens.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from weakref import WeakKeyDictionary
 from .progress import PROGRESS_PERIOD
 
 _CHUNK = 64 * 1024
+type _Pipe = tuple[Callable[[bytes], None], Callable[[], None], Callable[[], None] | None]
 
 
 class ProgressDrain:
@@ -31,20 +36,26 @@ class ProgressDrain:
         """Read nothing until a pipe is added."""
         self._loop = loop
         self._period = period
-        self._pipes: dict[int, tuple[Callable[[bytes], None], Callable[[], None]]] = {}
+        self._pipes: dict[int, _Pipe] = {}
         self._tick: asyncio.TimerHandle | None = None
 
     def __len__(self) -> int:
         """Return how many pipes are drained."""
         return len(self._pipes)
 
-    def add(self, fd: int, feed: Callable[[bytes], None], ended: Callable[[], None]) -> None:
-        """Read ``fd`` (non-blocking) on the shared timer into ``feed``.
+    def add(
+        self,
+        fd: int,
+        feed: Callable[[bytes], None],
+        ended: Callable[[], None],
+        watch: Callable[[], None] | None = None,
+    ) -> None:
+        """Read ``fd`` (non-blocking) on the shared timer into ``feed``, then call ``watch``.
 
         ``ended`` is called, after the pipe was removed, when it reaches its end or fails: its
         owner then reads it itself again, to see the end the usual way.
         """
-        self._pipes[fd] = (feed, ended)
+        self._pipes[fd] = (feed, ended, watch)
         if self._tick is None:
             self._tick = self._loop.call_later(self._period, self._read_all)
 
@@ -57,18 +68,21 @@ class ProgressDrain:
 
     def _read_all(self) -> None:
         self._tick = None
-        for fd, (feed, ended) in list(self._pipes.items()):
+        for fd, (feed, ended, watch) in list(self._pipes.items()):
             try:
-                data = os.read(fd, _CHUNK)
+                data: bytes | None = os.read(fd, _CHUNK)
             except BlockingIOError:
-                continue
+                data = None
             except OSError:
                 data = b""
-            if data:
-                feed(data)
-            else:  # the end of the pipe: its transport must see it
+            if data == b"":  # the end of the pipe: its transport must see it
                 self.remove(fd)
                 ended()
+                continue
+            if data:
+                feed(data)
+            if watch is not None:
+                watch()
         if self._pipes:
             self._tick = self._loop.call_later(self._period, self._read_all)
 

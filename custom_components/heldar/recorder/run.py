@@ -22,7 +22,7 @@ from .planner import MediaPlanner
 from .process import FFmpegNotFoundError, FFmpegProcess
 from .progress import MediaClock
 from .run_output import RunOutput, has_footage, make_dir
-from .segments import SegmentWatcher, segment_start
+from .segments import SegmentWatcher, segment_name, segment_start
 from .source import SourceUnavailableError
 from .status import RecorderState, StatusBoard, StatusChanges
 from .streams import AudioMode
@@ -30,8 +30,6 @@ from .timing import Timing
 from .urls import mask, url_secrets
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from .modes import Demand
     from .source import CameraSpec, StreamName
 
@@ -118,8 +116,9 @@ class RunMixin:
             self._planner, self._binary, shape, urls, (landing, seconds), footage, self._audio
         )
         started_wall = time.time()
-        # The first progress report wakes the supervisor, so ``recording`` shows at once.
-        clock = MediaClock(loop.time, lambda _: self._wake_if_connecting())
+        # The first progress report wakes the supervisor, so ``recording`` shows at once; then
+        # the drain's tick wakes it when the camera goes silent or drifts.
+        clock = MediaClock(loop.time, lambda _: self._wake_if_connecting(), self._wake_if_overdue)
         try:
             process = await FFmpegProcess.start(argv, env={"TZ": "UTC"}, media_clock=clock)
         except FFmpegNotFoundError as err:
@@ -194,8 +193,8 @@ class RunMixin:
         loop = asyncio.get_running_loop()
         while True:
             # A pre-roll buffer is trimmed as it ages, so it keeps the regular poll.
-            pushed = reporting(run.clock) and not run.buffering
-            wait = health.poll_interval(loop.time(), reporting=pushed)
+            pushed, watched = reporting(run.clock) and not run.buffering, run.clock.drained
+            wait = health.poll_interval(loop.time(), reporting=pushed, watched=pushed and watched)
             await self._wait_for_change(self._window_wait(wait))
             self._expire_window()
             if exited.done():
@@ -245,6 +244,11 @@ class RunMixin:
         if self._run_health is not None and self._run_health.recording_since is None:
             self._changed.set()
 
+    def _wake_if_overdue(self, now: float) -> None:
+        run, health = self._run_state, self._run_health
+        if run is not None and health is not None and health.overdue(now, run.clock):
+            self._changed.set()
+
     def _report(
         self,
         process: FFmpegProcess,
@@ -273,7 +277,9 @@ class RunMixin:
     async def _finish_run(self, run: RunOutput) -> None:
         """After FFmpeg exited: file the last segment away; a removed stub is no last segment."""
         removed = await run.finish(self._archive)
-        if removed is not None and removed.name == _name_of(self._board.status.last_segment):
+        last = self._board.status.last_segment
+        named = segment_name(last.timestamp()) if last is not None else None
+        if removed is not None and removed.name == named:
             files = run.watcher.files
             previous = files[-2].name if len(files) > 1 else None
             self._board.publish(last_segment=segment_start(previous) if previous else None)
@@ -290,7 +296,3 @@ class RunMixin:
         failure = verdict.failure
         state = RecorderState.ERROR if failure.error else RecorderState.OFFLINE
         self._board.fail(state, verdict.words, failure.problem, tail=tail, reason=failure.reason)
-
-
-def _name_of(start: datetime | None) -> str | None:
-    return start.strftime("%Y%m%d_%H%M%S.mp4") if start else None
