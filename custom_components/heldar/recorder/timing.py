@@ -24,7 +24,8 @@ class Timing:
     # Written media this far ahead of (or behind) the wall clock ends the run.
     drift_limit: float = 5.0
     # While FFmpeg reports progress and inotify reports new files, the output directory is
-    # only looked at when a file appears, and at least this often.
-    rescan: float = 15.0
+    # only looked at when a file appears, and at least this often: a safety net for a missed
+    # inotify event. Silence and drift are caught by the progress drain's tick, not by this.
+    rescan: float = 60.0
     # While one stream of a dual-stream camera is down, it is asked this often whether it is back.
     stream_recheck: float = 30.0
