@@ -4,6 +4,9 @@
 ones Heldar ran, output folders moved), prints one line of pids, and keeps them running until
 SIGTERM; then it stops them as Heldar does (SIGINT, so each segment is finished) and exits.
 Their progress reports go to /dev/null: nothing reads them, which is the point of a control.
+Each gets its own session, as Heldar's do (``recorder/process.py``): on a kernel with
+autogroup scheduling a session is a scheduling group, so the control's FFmpeg must be placed
+as Heldar places them, or the two conditions differ in more than who supervises.
 """
 
 from __future__ import annotations
