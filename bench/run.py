@@ -39,6 +39,9 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
 }
 
 
+LONG_SOAK_MINUTES = 90
+
+
 def selected(names: list[str]) -> list[str]:
     """Map ids (P1..P8) and names to benchmark names, in the table's order."""
     if not names:  # the soak takes hours: only when asked for
@@ -94,19 +97,25 @@ def run(name: str, log: Path, extra: list[str]) -> list[dict[str, object]]:
 
 
 def extras(name: str, args: argparse.Namespace) -> list[str]:
-    """Return a benchmark's options: only the soak has any, for its short version."""
+    """Return a benchmark's options: only the soak has any, for its shorter versions.
+
+    A soak of 90 minutes or more keeps the full run's hour of warm-up, 10-minute samples and
+    hour of retention, so its flat line is judged as the 6 h run's would be; a shorter one
+    scales them down.
+    """
     if name != "soak" or args.soak_minutes is None:
         return []
     minutes = args.soak_minutes
+    long_enough = minutes >= LONG_SOAK_MINUTES
     return [
         "--minutes",
         f"{minutes:g}",
         "--warmup-minutes",
-        f"{max(minutes * 0.3, 6):g}",
+        f"{60 if long_enough else max(minutes * 0.3, 6):g}",
         "--sample-minutes",
-        f"{max(minutes / 10, 1):g}",
+        f"{10 if long_enough else max(minutes / 10, 1):g}",
         "--retention-hours",
-        "0.05",
+        "1" if long_enough else "0.05",
     ]
 
 

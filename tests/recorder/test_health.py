@@ -75,3 +75,14 @@ def test_a_connecting_run_is_never_overdue() -> None:
     """Before the first frame the connect timeout rules, checked by the supervisor's own poll."""
     health = RunHealth(Timing(), started=0.0)
     assert not health.overdue(100.0, MediaClock(lambda: 100.0))
+
+
+def test_frames_reported_before_a_fragment_is_on_disk_are_looked_for_again_soon() -> None:
+    """Once frames are reported, the first fragment is awaited at the short poll, not 1 s."""
+    timing = Timing()
+    health = RunHealth(timing, started=0.0)
+    assert health.poll_interval(1.0) == timing.poll_connecting
+    health.footage_pending = True
+    assert health.poll_interval(1.0) == timing.poll_footage < timing.poll_connecting
+    health.observe(2.0)  # the fragment landed: recording, on the usual deadlines
+    assert health.poll_interval(2.0) == pytest.approx(2.0 * (1 - health.phase))

@@ -40,6 +40,8 @@ class RunHealth:
     recording_since: float | None = None
     last_progress: float = 0.0
     widest_gap: float = 0.0
+    # Frames were reported before any fragment was on disk: look again soon, not in a second.
+    footage_pending: bool = False
     # This run's share of the spread: cameras whose reports are read in the same tick would
     # otherwise all wake (and scan, in the executor) in the same later tick.
     phase: float = field(default_factory=lambda: random.uniform(0.0, _SPREAD))  # noqa: S311
@@ -55,7 +57,7 @@ class RunHealth:
         deadline is checked again), and it spreads the cameras.
         """
         if self.recording_since is None:
-            return self.timing.poll_connecting
+            return self.timing.poll_footage if self.footage_pending else self.timing.poll_connecting
         until_stall = self.last_progress + self.stall_seconds - now + 0.01
         if watched:
             wait = self.timing.rescan

@@ -213,7 +213,7 @@ class RunMixin:
                 # Progress says frames were written: show ``recording`` once they are on disk.
                 current = scan.current or run.watcher.current
                 if current is None or not await loop.run_in_executor(None, has_footage, current):
-                    proof = None
+                    proof, health.footage_pending = None, True
             flowing = health.observe(proof, run.clock)
             if flowing:
                 self._board.recovered()

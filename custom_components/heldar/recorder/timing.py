@@ -12,6 +12,9 @@ class Timing:
     """Timeouts and intervals; tests shrink them, users never need to."""
 
     poll_connecting: float = 1.0
+    # FFmpeg reported frames but its first fragment is not on disk yet: it lands within a
+    # fragment (1 s), and ``recording`` should show the moment it does.
+    poll_footage: float = 0.2
     poll_recording: float = 2.0
     connect_timeout: float = 30.0
     stall_floor: float = 6.0
