@@ -32,3 +32,32 @@ async def test_missing_directory_records_nothing(tmp_path: Path) -> None:
     watcher.start()
     assert not watcher.active
     watcher.stop()
+
+
+async def test_fresh_names_are_handed_over_once(tmp_path: Path) -> None:
+    """Each created name is reported by one ``take_fresh``; the next call starts empty."""
+    watcher = BirthWatcher(tmp_path)
+    watcher.start()
+    try:
+        assert watcher.take_fresh() == []
+        (tmp_path / "a.mp4").write_bytes(b"x")
+        (tmp_path / "b.mp4").write_bytes(b"x")
+        await asyncio.sleep(0.05)
+        assert watcher.take_fresh() == ["a.mp4", "b.mp4"]
+        assert watcher.take_fresh() == []
+    finally:
+        watcher.stop()
+
+
+async def test_too_many_fresh_names_mean_the_folder_must_be_listed(tmp_path: Path) -> None:
+    """Past the cap, the names are dropped and ``take_fresh`` says None: list the folder."""
+    watcher = BirthWatcher(tmp_path)
+    watcher.start()
+    try:
+        for index in range(600):
+            (tmp_path / f"{index}.tmp").write_bytes(b"")
+        await asyncio.sleep(0.1)
+        assert watcher.take_fresh() is None
+        assert watcher.take_fresh() == []  # after the listing, names count again
+    finally:
+        watcher.stop()

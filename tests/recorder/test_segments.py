@@ -84,6 +84,32 @@ def test_watcher_lists_the_directory_after_a_long_pause(tmp_path: Path) -> None:
     assert scan.opened == [late]
 
 
+def test_watcher_adopts_names_inotify_reported_without_the_disk(tmp_path: Path) -> None:
+    """Named new segments close the previous one; nothing is read, so no folder is needed."""
+    nowhere = tmp_path / "not-created"
+    watcher = SegmentWatcher(nowhere, T0)
+    first, second, third = (segment_name(T0 + offset) for offset in (1, 61, 121))
+    adopted = watcher.adopt([first, "index.json", segment_name(T0 - 30)], T0 + 2)
+    assert adopted.opened == [nowhere / first]
+    assert adopted.closed == []
+    assert adopted.progressed
+    assert watcher.adopt([], T0 + 30).opened == []  # nothing new: no news
+    later = watcher.adopt([third, second, first], T0 + 122)  # unordered, one already known
+    assert later.opened == [nowhere / second, nowhere / third]
+    assert later.closed == [nowhere / first, nowhere / second]
+    assert later.current == nowhere / third
+
+
+def test_a_full_scan_lists_what_guessing_would_miss(tmp_path: Path) -> None:
+    """After names were adopted up to now, guesses start there; ``full`` lists the folder."""
+    watcher = SegmentWatcher(tmp_path, T0)
+    missed = tmp_path / segment_name(T0 + 5)  # created, but its inotify event was lost
+    missed.write_bytes(HEADER)
+    watcher.adopt([], T0 + 20)
+    assert watcher.scan(T0 + 30).opened == []
+    assert watcher.scan(T0 + 31, full=True).opened == [missed]
+
+
 def test_watcher_handles_a_vanished_segment(tmp_path: Path) -> None:
     """A segment deleted under the watcher reads as empty rather than crashing."""
     watcher = SegmentWatcher(tmp_path, T0)

@@ -24,6 +24,7 @@ _LOGGER = logging.getLogger(__name__)
 
 _IN_CREATE = 0x00000100
 _IN_MOVED_TO = 0x00000080
+_IN_Q_OVERFLOW = 0x00004000
 _IN_NONBLOCK = os.O_NONBLOCK
 _IN_CLOEXEC = os.O_CLOEXEC
 _EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then len bytes of name
@@ -51,6 +52,8 @@ class BirthWatcher:
         self.directory = directory
         self._on_birth = on_birth
         self.times: dict[str, float] = {}
+        # Names created since the last ``take_fresh``; None once some may have been missed.
+        self._fresh: list[str] | None = []
         self._fd: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -75,6 +78,21 @@ class BirthWatcher:
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(fd, self._read)
 
+    def take_fresh(self) -> list[str] | None:
+        """Return the names created since the last call, and forget them.
+
+        None if some may have been missed (the kernel's queue overflowed, or too many piled
+        up): the caller must then list the directory.
+        """
+        fresh, self._fresh = self._fresh, []
+        return fresh
+
+    def _note_fresh(self, name: str) -> None:
+        if self._fresh is not None:
+            self._fresh.append(name)
+            if len(self._fresh) > _MAX_REMEMBERED:
+                self._fresh = None
+
     def stop(self) -> None:
         """Stop watching and release the inotify descriptor."""
         if self._fd is None:
@@ -94,12 +112,15 @@ class BirthWatcher:
             return
         offset = 0
         while offset + _EVENT.size <= len(data):
-            _wd, _mask, _cookie, length = _EVENT.unpack_from(data, offset)
+            _wd, mask, _cookie, length = _EVENT.unpack_from(data, offset)
             raw = data[offset + _EVENT.size : offset + _EVENT.size + length]
             offset += _EVENT.size + length
+            if mask & _IN_Q_OVERFLOW:
+                self._fresh = None
             name = raw.split(b"\0", 1)[0].decode(errors="replace")
             if name:
                 self.times.setdefault(name, now)
+                self._note_fresh(name)
         if self._on_birth is not None:
             self._on_birth()
         if len(self.times) > _MAX_REMEMBERED:

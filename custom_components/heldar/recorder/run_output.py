@@ -55,12 +55,21 @@ class RunOutput:
         )
 
     async def look(self, now: float, *, reporting: bool, rescan: float) -> ScanResult:
-        """Scan the output directory when it is due; otherwise report nothing new."""
+        """Scan the output directory when it is due; otherwise report nothing new.
+
+        A new file that inotify named is taken by its name; the directory itself is looked at
+        (in the executor) only when the evidence needs it, or for the periodic rescan.
+        """
         if not self.scan_due(now, reporting=reporting, rescan=rescan):
             return ScanResult(current=self.watcher.current)
         self.file_born = False
+        fresh = self.births.take_fresh()
+        named = reporting and self.split is None and self.births.active and fresh is not None
+        if named and now - self.last_scan < rescan:
+            return self.watcher.adopt(fresh or [], time.time())
         self.last_scan = now
-        return await asyncio.get_running_loop().run_in_executor(None, self.watcher.scan)
+        scan = partial(self.watcher.scan, full=fresh is None)
+        return await asyncio.get_running_loop().run_in_executor(None, scan)
 
     def open_files(self) -> set[Path]:
         """The segments FFmpeg is writing now (one per output): never to be deleted."""

@@ -94,26 +94,19 @@ class SegmentWatcher:
         """Return the segment FFmpeg is writing now (the newest one seen)."""
         return self.directory / self._files[-1] if self._files else None
 
-    def scan(self, now: float | None = None) -> ScanResult:
-        """Look for new segments and growth of the current one since the last scan."""
+    def scan(self, now: float | None = None, *, full: bool = False) -> ScanResult:
+        """Look for new segments and growth of the current one since the last scan.
+
+        ``full`` lists the directory rather than trying the names of the last seconds.
+        """
         now = time.time() if now is None else now
-        newest = self._files[-1] if self._files else None
-        floor = max(newest or "", self._first_name)
-        if now - self._last_scan > _MAX_GUESSES:
+        floor = self._floor()
+        if full or now - self._last_scan > _MAX_GUESSES:
             found = self._list_newer(floor)
         else:
             found = self._guess_newer(floor, now)
         self._last_scan = now
-
-        result = ScanResult()
-        if found:
-            if newest is not None:
-                result.closed.append(self.directory / newest)
-            result.closed.extend(self.directory / name for name in found[:-1])
-            result.opened = [self.directory / name for name in found]
-            self._files.extend(found)
-            self._size = -1
-            result.progressed = True
+        result = self._take(found)
         if (current := self.current) is not None:
             try:
                 size = current.stat().st_size
@@ -124,6 +117,35 @@ class SegmentWatcher:
             self._size = size
             result.current = current
             result.current_size = size
+        return result
+
+    def adopt(self, names: list[str], now: float) -> ScanResult:
+        """Take the names inotify reported as created, with no file-system access.
+
+        While FFmpeg reports progress, growth needs no ``stat``; and a new segment is known by
+        its name. This keeps the executor (a thread, and the GIL passed back and forth) out of
+        the minute's segment change, which all cameras make at once.
+        """
+        floor = self._floor()
+        found = sorted({name for name in names if SEGMENT_RE.match(name) and name > floor})
+        self._last_scan = now  # everything before now was announced
+        result = self._take(found)
+        result.current = self.current
+        return result
+
+    def _floor(self) -> str:
+        return max(self._files[-1] if self._files else "", self._first_name)
+
+    def _take(self, found: list[str]) -> ScanResult:
+        result = ScanResult()
+        if found:
+            if self._files:
+                result.closed.append(self.directory / self._files[-1])
+            result.closed.extend(self.directory / name for name in found[:-1])
+            result.opened = [self.directory / name for name in found]
+            self._files.extend(found)
+            self._size = -1
+            result.progressed = True
         return result
 
     def _guess_newer(self, floor: str, now: float) -> list[str]:
