@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 import time
 
 import pytest
 
 from custom_components.heldar.recorder.births import BirthWatcher
+from custom_components.heldar.recorder.index import SegmentIndex
 from custom_components.heldar.recorder.progress import MediaClock
 from custom_components.heldar.recorder.run_output import RunOutput
-from custom_components.heldar.recorder.segments import ScanResult, SegmentWatcher, segment_name
+from custom_components.heldar.recorder.segments import (
+    QUARANTINE_DIR,
+    ScanResult,
+    SegmentWatcher,
+    recorded_at,
+    segment_name,
+)
+from custom_components.heldar.recorder.store import CameraStore
+from custom_components.heldar.recorder.supervisor import (
+    CameraRecorder,
+    CameraSpec,
+    RecorderState,
+    StaticSource,
+    Timing,
+)
+from tests.media import RtspCamera, duration
+
+from .helpers import StatusLog
 
 RESCAN = 60.0
 
@@ -92,3 +110,48 @@ async def test_lost_names_make_the_next_look_list_the_folder(
     assert (await output.look(1.0, reporting=True, rescan=RESCAN)).opened == [segment]
     assert watcher.scans == 2
     assert watcher.full
+
+
+def test_a_birth_read_late_gives_way_to_the_files_name(tmp_path: Path) -> None:
+    """A stamp within the name's second is kept; one read seconds late is not believed."""
+    watcher, births = SegmentWatcher(tmp_path, 0.0), BirthWatcher(tmp_path)
+    run = RunOutput(watcher, births, buffering=False, clock=MediaClock(time.time))
+    on_time, late = segment_name(1_000_000.0), segment_name(1_000_002.0)
+    run.births.times[on_time] = 1_000_000.4
+    run.births.times[late] = 1_000_006.9  # the loop was held up: read 5 s late
+    named = recorded_at(late)
+    assert run.start_of(tmp_path / on_time) == 1_000_000.4
+    assert run.start_of(tmp_path / late) == named == 1_000_002.0
+
+
+async def test_a_held_up_loop_loses_no_footage(
+    rtsp_camera: Callable[..., RtspCamera], tmp_path: Path
+) -> None:
+    """HA's loop blocked for 5 s while 2 s segments are written: each keeps its true span.
+
+    Before, the births read together after the block were stamped alike, and the segments
+    between them, playable, were quarantined as 0 s long.
+    """
+    camera = rtsp_camera()
+    store = CameraStore("cam", "Cam", tmp_path, SegmentIndex(tmp_path, None))
+    spec = CameraSpec("cam", "Cam", StaticSource(camera.url), tmp_path, segment_seconds=2)
+    log = StatusLog()
+    timing = Timing(poll_connecting=0.25, poll_recording=0.5)
+    recorder = CameraRecorder(
+        spec, ffmpeg_binary="ffmpeg", listener=log, timing=timing, store=store
+    )
+    recorder.start()
+    try:
+        await log.wait_state(RecorderState.RECORDING, timeout=20)
+        await asyncio.sleep(2.5)
+        time.sleep(5.0)  # noqa: ASYNC251 - the point: the loop is held up
+        async with asyncio.timeout(30):
+            while len(store.index.segments) < 6:
+                await asyncio.sleep(0.25)
+    finally:
+        await recorder.stop()
+    assert not list((tmp_path / QUARANTINE_DIR).glob("*"))
+    indexed = store.index.segments[1:-1]  # whole segments: neither the first nor the last
+    for segment in indexed:
+        played = duration(tmp_path / segment.name)
+        assert abs(segment.duration - played) < 1.1, (segment.name, segment.duration, played)

@@ -19,10 +19,14 @@ from .segments import (
     SegmentVerdict,
     SegmentWatcher,
     read_mp4_shape,
-    segment_start,
+    recorded_at,
     settle_last_segment,
 )
 from .status import RecorderState, StatusBoard
+
+# A birth stamp is trusted from just before its name's second to this long after it began.
+_EARLY = 0.05
+_LATE = 1.25
 
 
 @dataclass(slots=True)
@@ -85,10 +89,14 @@ class RunOutput:
         first = self.watcher.files[0] if self.watcher.files else None
         if path == first and self.clock.first_frame_at is not None:
             return time.time() - (self.clock.clock() - self.clock.first_frame_at)
-        if (born := self.births.times.get(path.name)) is not None:
+        named = recorded_at(path.name)
+        born = self.births.times.get(path.name)
+        # inotify is read by the loop: a loop held up for seconds (a busy machine) reads
+        # several births at once, stamping them all late and alike. The name's second, which
+        # FFmpeg took when it opened the file, tells such a stamp from a true one.
+        if born is not None and (named is None or named - _EARLY <= born < named + _LATE):
             return born
-        start = segment_start(path.name)
-        return start.timestamp() if start else time.time()
+        return named if named is not None else time.time()
 
     async def archive_closed(
         self, archive: Archive, closed: list[Path], current: Path | None
