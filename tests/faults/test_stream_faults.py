@@ -93,7 +93,7 @@ async def test_silent_stream_is_restarted(
 ) -> None:
     """The connection stays open but carries nothing: noticed within 13 s, and recovered.
 
-    Noticed by the drain's tick (stall limit 6 s + a tick + the stop), not the 60 s rescan.
+    Noticed by the drain's tick (stall limit 6 s + a tick + the stop), not the 5-minute rescan.
     """
     server = rtsp_camera(user=USER, password=PASSWORD)
     proxy = SilenceableProxy(server.port)

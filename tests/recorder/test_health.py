@@ -15,7 +15,7 @@ def test_long_waits_are_cut_by_the_runs_phase_short_ones_kept() -> None:
     early, late = (RunHealth(timing, started=0.0, phase=phase) for phase in (0.1, 0.0))
     for health in (early, late):
         health.observe(10.0)  # frames flow from t = 10
-    # Reported at t = 10: the stall deadline is 6 s on; the rescan (60 s) is further.
+    # Reported at t = 10: the stall deadline is 6 s on; the rescan (300 s) is further.
     assert late.poll_interval(10.0, reporting=True) == pytest.approx(6.01)
     assert early.poll_interval(10.0, reporting=True) == pytest.approx(6.01 * 0.9)
     # Near the deadline, the wait is exact: the verdict comes on time.
@@ -44,7 +44,7 @@ def test_a_watched_run_sleeps_until_the_rescan_and_the_tick_says_when_to_look() 
     clock = _reporting_clock(now)
     health = RunHealth(Timing(), started=0.0, phase=0.0)
     health.observe(clock.advanced_at, clock)
-    assert health.poll_interval(4.0, reporting=True, watched=True) == pytest.approx(60.0)
+    assert health.poll_interval(4.0, reporting=True, watched=True) == pytest.approx(300.0)
     assert health.poll_interval(4.0, reporting=True) == pytest.approx(6.01)
     # Reports keep coming: never overdue, though the supervisor has not looked since t = 4.
     for second in range(5, 30):

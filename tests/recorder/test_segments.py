@@ -80,7 +80,7 @@ def test_watcher_lists_the_directory_after_a_long_pause(tmp_path: Path) -> None:
     late = tmp_path / segment_name(T0 + 100)
     late.write_bytes(HEADER)
     (tmp_path / "unrelated.mp4").write_bytes(b"")
-    scan = watcher.scan(T0 + 200)
+    scan = watcher.scan(T0 + 1000)
     assert scan.opened == [late]
 
 

@@ -27,8 +27,9 @@ SEGMENT_RE = re.compile(r"^(?P<stamp>\d{8}_\d{6})\.mp4$")
 _STAMP_FORMAT = "%Y%m%d_%H%M%S"
 QUARANTINE_DIR = ".quarantine"
 
-# Beyond this many seconds between scans, listing the directory is cheaper than guessing.
-_MAX_GUESSES = 48
+# Beyond this many seconds between scans, listing the directory is cheaper than guessing (a
+# guess is one ``stat``; a week of footage is thousands of entries). Above the 5-minute rescan.
+_MAX_GUESSES = 360
 
 
 def segment_name(timestamp: float) -> str:

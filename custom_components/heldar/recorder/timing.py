@@ -28,7 +28,9 @@ class Timing:
     drift_limit: float = 5.0
     # While FFmpeg reports progress and inotify reports new files, the output directory is
     # only looked at when a file appears, and at least this often: a safety net for a missed
-    # inotify event. Silence and drift are caught by the progress drain's tick, not by this.
-    rescan: float = 60.0
+    # inotify event (and a lost one is noticed: the kernel's queue overflow makes the next look
+    # list the folder). Silence and drift are caught by the progress drain's tick, not by this.
+    # Each look is an executor job; with 32 cameras, a look each minute showed in the loop lag.
+    rescan: float = 300.0
     # While one stream of a dual-stream camera is down, it is asked this often whether it is back.
     stream_recheck: float = 30.0
