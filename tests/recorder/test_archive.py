@@ -22,8 +22,10 @@ from custom_components.heldar.recorder.events import (
     load_all,
     save,
 )
+from custom_components.heldar.recorder.ffprobe import Probe
 from custom_components.heldar.recorder.index import SegmentIndex, SegmentInfo
 from custom_components.heldar.recorder.segments import segment_name
+from custom_components.heldar.recorder.source import StreamRoles
 from custom_components.heldar.recorder.store import CameraStore
 from tests.media import pid_alive
 
@@ -435,3 +437,27 @@ async def test_a_clip_whose_segments_cannot_be_removed_is_finished(
     assert event.clip is not None
     assert (tmp_path / "cam" / event.clip).is_file()
     assert "segments kept" in caplog.text
+
+
+async def test_a_planned_codec_spares_the_first_segments_ffprobe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The codec the planner knows is indexed as is; only an unknown one is asked of ffprobe."""
+    asked: list[Path] = []
+
+    async def fake_probe(_ffprobe: str, path: Path) -> Probe:
+        asked.append(path)
+        return Probe(2.0, "h264")
+
+    monkeypatch.setattr(archive_module, "probe", fake_probe)
+    camera = tmp_path / "cam"
+    store = CameraStore("cam", "Cam", camera, SegmentIndex(camera, "ffprobe"))
+    archive = Archive("Cam", camera, ffmpeg="ffmpeg", store=store)
+    archive.new_run(StreamRoles(), "hevc")
+    await archive.route([segment(camera, T0), segment(camera, T0 + 2)], T0 + 4)
+    assert asked == []
+    assert [s.codec for s in store.index.segments] == ["hevc", "hevc"]
+    archive.new_run(StreamRoles())  # not probed yet: the first segment is asked, once
+    await archive.route([segment(camera, T0 + 4), segment(camera, T0 + 6)], T0 + 8)
+    assert asked == [camera / segment_name(T0 + 4)]
+    assert [s.codec for s in store.index.segments][2:] == ["h264", "h264"]

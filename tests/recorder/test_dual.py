@@ -24,7 +24,7 @@ from custom_components.heldar.recorder.source import (
     StreamName,
     StreamRoles,
 )
-from custom_components.heldar.recorder.streams import AudioMode, MediaPlan, VideoMode
+from custom_components.heldar.recorder.streams import AudioMode, MediaPlan, StreamInfo, VideoMode
 from custom_components.heldar.recorder.timing import Timing
 
 MAIN, SUB = StreamName.MAIN, StreamName.SUB
@@ -158,3 +158,14 @@ async def test_a_down_stream_is_asked_until_it_answers(monkeypatch: pytest.Monke
     await asyncio.wait_for(back.wait(), 5)
     await task
     assert asked == ["rtsp://user:pw@h/sub"] * 3
+
+
+def test_the_planner_names_the_codec_its_files_will_hold() -> None:
+    """Copied video keeps the camera's codec; MJPEG made H.264 is H.264; unprobed: unknown."""
+    spec = CameraSpec("cam", "Cam", StaticSource("rtsp://cam/main"), CAM, ffprobe="ffprobe")
+    planner = MediaPlanner(spec, lambda _: None)
+    assert planner.written_codec(None) is None
+    planner.probed[StreamName.MAIN] = StreamInfo("hevc", None)
+    planner.probed[StreamName.SUB] = StreamInfo("mjpeg", None)
+    assert planner.written_codec(None) == "hevc"
+    assert planner.written_codec(StreamName.SUB) == "h264"

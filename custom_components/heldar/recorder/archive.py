@@ -254,9 +254,9 @@ class Archive:
                 paths |= {self.camera_dir / segment.path for segment in event.segments}
         return paths
 
-    def new_run(self, roles: StreamRoles) -> None:
-        """FFmpeg is starting again: learn the stream's codec afresh from its first segment."""
-        self._codec, self.roles = None, roles
+    def new_run(self, roles: StreamRoles, codec: str | None = None) -> None:
+        """FFmpeg is starting again: its codec as planned, else learnt from its first segment."""
+        self._codec, self.roles = codec, roles
 
     async def _index(self, path: Path, segment: ClosedSegment) -> None:
         if self._store is None:

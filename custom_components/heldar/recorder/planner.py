@@ -13,7 +13,7 @@ from dataclasses import replace
 import logging
 
 from .source import CameraSpec, StreamName
-from .streams import AudioMode, MediaPlan, StreamInfo, plan_media, probe_streams
+from .streams import AudioMode, MediaPlan, StreamInfo, VideoMode, plan_media, probe_streams
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,6 +47,17 @@ class MediaPlanner:
                 self._announce(stream)
         plan = self._plan(self.probed.get(stream))
         return plan if stream in self.probed else replace(plan, audio=learnt_audio)
+
+    def written_codec(self, stream: StreamName | None) -> str | None:
+        """Return the video codec ``stream``'s files will hold, if the probe told it.
+
+        The index records it with each segment; knowing it here spares an ffprobe of every
+        run's first segment (32 of them at once when Home Assistant starts).
+        """
+        info = self.probed.get(stream or StreamName.MAIN)
+        if info is None:
+            return None
+        return "h264" if self._plan(info).video is VideoMode.H264 else info.video
 
     def _plan(self, info: StreamInfo | None) -> MediaPlan:
         return plan_media(

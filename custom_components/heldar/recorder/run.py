@@ -108,13 +108,13 @@ class RunMixin:
         seconds = BUFFER_SEGMENT_SECONDS if buffering else self.spec.segment_seconds
         if not await make_dir(landing, self._board):
             return 0.0
-        self._archive.new_run(shape.roles)
         down = dual.states_while_down(self._down)
         self._board.publish(RecorderState.CONNECTING, pid=None, streams=down)
         footage = (self.spec.output_dir, self.spec.segment_seconds)
         argv = await dual.build_command(
             self._planner, self._binary, shape, urls, (landing, seconds), footage, self._audio
         )
+        self._archive.new_run(shape.roles, self._planner.written_codec(shape.roles.footage))
         started_wall = time.time()
         # The first progress report wakes the supervisor, so ``recording`` shows at once; then
         # the drain's tick wakes it when the camera goes silent or drifts.
