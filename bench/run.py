@@ -192,7 +192,8 @@ def main() -> None:
     parser.add_argument(
         "--soak-minutes",
         type=float,
-        help="a short soak of this many minutes (warm-up, samples and retention scaled down)",
+        help="a shorter soak of this many minutes (under 90: warm-up, samples and retention"
+        " scaled down; from 90: the full run's hour of warm-up and of retention)",
     )
     args = parser.parse_args()
     names = selected(args.names)
