@@ -100,6 +100,19 @@ def test_watcher_adopts_names_inotify_reported_without_the_disk(tmp_path: Path) 
     assert later.current == nowhere / third
 
 
+def test_a_long_run_keeps_its_first_and_latest_names_only() -> None:
+    """A run of thousands of segments holds a bounded list (the soak found it growing)."""
+    folder = Path("/nonexistent")
+    watcher = SegmentWatcher(folder, T0)
+    for index in range(2000):
+        watcher.adopt([segment_name(T0 + 2 * index + 1)], T0 + 2 * index + 2)
+    files = watcher.files
+    assert len(files) == 9
+    assert files[0] == folder / segment_name(T0 + 1)
+    assert files[-1] == watcher.current == folder / segment_name(T0 + 3999)
+    assert files[1:] == sorted(files[1:])
+
+
 def test_a_full_scan_lists_what_guessing_would_miss(tmp_path: Path) -> None:
     """After names were adopted up to now, guesses start there; ``full`` lists the folder."""
     watcher = SegmentWatcher(tmp_path, T0)

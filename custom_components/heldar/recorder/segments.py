@@ -27,6 +27,8 @@ SEGMENT_RE = re.compile(r"^(?P<stamp>\d{8}_\d{6})\.mp4$")
 _STAMP_FORMAT = "%Y%m%d_%H%M%S"
 QUARANTINE_DIR = ".quarantine"
 
+# Names of a run's latest segments kept (with its first): a run may last for months.
+_RECENT = 8
 # Beyond this many seconds between scans, listing the directory is cheaper than guessing (a
 # guess is one ``stat``; a week of footage is thousands of entries). Above the 5-minute rescan.
 _MAX_GUESSES = 360
@@ -82,13 +84,17 @@ class SegmentWatcher:
         self.directory = directory
         self._first_name = segment_name(started_at - 1)
         self._last_scan = started_at - 1
-        self._files: list[str] = []
+        self._first: str | None = None
+        self._files: list[str] = []  # the latest ones only
         self._size = -1
 
     @property
     def files(self) -> list[Path]:
-        """Return every segment this run opened, oldest first."""
-        return [self.directory / name for name in self._files]
+        """Return the run's first segment and its latest ones (not every one), oldest first."""
+        names = self._files
+        if self._first is not None and self._first not in names:
+            names = [self._first, *names]
+        return [self.directory / name for name in names]
 
     @property
     def current(self) -> Path | None:
@@ -144,7 +150,9 @@ class SegmentWatcher:
                 result.closed.append(self.directory / self._files[-1])
             result.closed.extend(self.directory / name for name in found[:-1])
             result.opened = [self.directory / name for name in found]
+            self._first = self._first or found[0]
             self._files.extend(found)
+            del self._files[:-_RECENT]
             self._size = -1
             result.progressed = True
         return result
