@@ -108,3 +108,34 @@ async def test_a_connecting_reporter_is_read_at_once() -> None:
     assert not clock.steady
     process.kill()
     await process.wait()
+
+
+async def test_a_failing_watch_does_not_stop_the_tick() -> None:
+    """An owner's callback that raises is the loop's to log; the other pipes are still watched."""
+    loop = asyncio.get_running_loop()
+    errors: list[object] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context.get("exception")))
+    drain = ProgressDrain(loop, period=0.05)
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    ticks: list[None] = []
+
+    def broken() -> None:
+        msg = "owner bug"
+        raise RuntimeError(msg)
+
+    drain.add(read, lambda _: None, lambda: None, broken)
+    other_read, other_write = os.pipe()
+    os.set_blocking(other_read, False)
+    drain.add(other_read, lambda _: None, lambda: None, lambda: ticks.append(None))
+    try:
+        await asyncio.sleep(0.3)
+    finally:
+        drain.remove(read)
+        drain.remove(other_read)
+        loop.set_exception_handler(None)
+        for fd in (read, write, other_read, other_write):
+            os.close(fd)
+    assert len(errors) >= 3  # raised on every tick, and the tick went on
+    assert len(ticks) >= 3  # the pipe after the broken one was watched each time
+    assert all(isinstance(error, RuntimeError) for error in errors)

@@ -70,21 +70,34 @@ class ProgressDrain:
         self._tick = None
         for fd, (feed, ended, watch) in list(self._pipes.items()):
             try:
-                data: bytes | None = os.read(fd, _CHUNK)
-            except BlockingIOError:
-                data = None
-            except OSError:
-                data = b""
-            if data == b"":  # the end of the pipe: its transport must see it
-                self.remove(fd)
-                ended()
-                continue
-            if data:
-                feed(data)
-            if watch is not None:
-                watch()
-        if self._pipes:
+                self._read_one(fd, feed, ended, watch)
+            except Exception as err:  # noqa: BLE001 - one owner's bug must not stop the others
+                context = {"message": "Heldar progress callback failed", "exception": err}
+                self._loop.call_exception_handler(context)
+        if self._pipes and self._tick is None:
             self._tick = self._loop.call_later(self._period, self._read_all)
+
+    def _read_one(
+        self,
+        fd: int,
+        feed: Callable[[bytes], None],
+        ended: Callable[[], None],
+        watch: Callable[[], None] | None,
+    ) -> None:
+        try:
+            data: bytes | None = os.read(fd, _CHUNK)
+        except BlockingIOError:
+            data = None
+        except OSError:
+            data = b""
+        if data == b"":  # the end of the pipe: its transport must see it
+            self.remove(fd)
+            ended()
+            return
+        if data:
+            feed(data)
+        if watch is not None:
+            watch()
 
 
 _DRAINS: WeakKeyDictionary[asyncio.AbstractEventLoop, ProgressDrain] = WeakKeyDictionary()
