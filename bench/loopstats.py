@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 
+from callback_cpu import CallbackCpu
 from common import cpu_seconds
 
 PROBE = 0.05
@@ -92,6 +93,7 @@ class Window:
     machine: float = 0.0  # every process on every core: the noise beside the load
     at: list[float] = field(default_factory=list)  # each lag sample's offset in the window
     lost: int = 0  # child processes that ended during the window (their CPU is undercounted)
+    callbacks: CallbackCpu = field(default_factory=CallbackCpu)  # the loop's CPU by whose code
 
     @classmethod
     async def measure(cls, seconds: float, pids: list[int]) -> Window:
@@ -101,7 +103,9 @@ class Window:
         own0, main0, busy0 = time.process_time(), time.thread_time(), machine_busy()
         wall0 = time.monotonic()
         at: list[float] = []
-        lags = await probe_lag(seconds, at)
+        callbacks = CallbackCpu()
+        with callbacks.active():
+            lags = await probe_lag(seconds, at)
         wall = time.monotonic() - wall0
         own, main = time.process_time() - own0, time.thread_time()
         children, lost = 0.0, 0
@@ -111,7 +115,7 @@ class Window:
             except OSError:  # it ended: a restart, which the caller reports
                 lost += 1
         machine = machine_busy() - busy0
-        return cls(lags, wall, own, main - main0, children, machine, at, lost)
+        return cls(lags, wall, own, main - main0, children, machine, at, lost, callbacks)
 
     def rates(self) -> dict[str, float]:
         """CPU as percent of a core."""
@@ -121,6 +125,9 @@ class Window:
             "children_core_pct": round(self.children / self.wall * 100, 3),
             "machine_busy_core_pct": round(self.machine / self.wall * 100, 1),
             "ffmpeg_ended_in_window": self.lost,
+            "heldar_callbacks_core_pct": round(
+                self.callbacks.heldar_ns() / 1e9 / self.wall * 100, 4
+            ),
         }
 
 
@@ -135,6 +142,15 @@ def pooled(windows: list[Window]) -> Window:
         sum(w.machine for w in windows),
         [],
         sum(w.lost for w in windows),
+        CallbackCpu(
+            sum((w.callbacks.cpu_ns for w in windows), Counter()),
+            sum((w.callbacks.calls for w in windows), Counter()),
+            {
+                where: max(w.callbacks.longest_ns.get(where, 0) for w in windows)
+                for w0 in windows
+                for where in w0.callbacks.longest_ns
+            },
+        ),
     )
 
 

@@ -15,6 +15,10 @@ Each window runs the loop-lag probe (a 50 ms sleep, how late it wakes) and count
 - ``P1_ha_cpu_per_camera_nN`` = (HA CPU with Heldar - HA CPU in the control) / N, divided by
   one camera's FFmpeg CPU; target <= 0.05 at N = 1, 8 and 32.
 
+Every window also times each callback the loop runs and names its code (``callback_cpu.py``):
+``heldar_callbacks_core_pct_per_camera`` is the loop's CPU spent in Heldar's own callbacks,
+measured directly rather than as a difference, which at one camera is within HA's own drift.
+
 With ``--diagnose`` (on in ``bench/run``) the last 32-camera window of each condition is
 followed by ``py-spy record`` of HA's process and asyncio's slow-callback log at 5 ms.
 """
@@ -226,6 +230,11 @@ def report(run: Run, args: argparse.Namespace) -> None:
         late_wakes_by_second_control=late_seconds(
             run.windows[("control", top)][-1].lags_ms, run.windows[("control", top)][-1].at, 20
         ),
+        heldar_callback_ms_by_second=run.windows[("heldar", top)][-1].callbacks.heldar_ms_by_second(
+            5
+        ),
+        loop_top_callbacks_heldar=heldar.callbacks.top(8),
+        loop_top_callbacks_control=control.callbacks.top(8),
         window_s=args.seconds,
         repeats=args.repeats,
         probe_interval_s=0.05,
@@ -240,6 +249,7 @@ def report(run: Run, args: argparse.Namespace) -> None:
         added_loop = (heldar.loop_thread / heldar.wall - control.loop_thread / control.wall) / count
         ffmpeg = heldar.children / heldar.wall / count
         ratio = added / ffmpeg
+        own = heldar.callbacks.heldar_ns() / 1e9 / heldar.wall / count
         each = [
             round((h.ha / h.wall - c.ha / c.wall) / (h.children / h.wall), 4)
             for h, c in zip(
@@ -258,6 +268,9 @@ def report(run: Run, args: argparse.Namespace) -> None:
             control_ffmpeg_core_pct_per_camera=round(
                 control.children / control.wall / count * 100, 4
             ),
+            heldar_callbacks_core_pct_per_camera=round(own * 100, 4),
+            heldar_callbacks_ratio=round(own / ffmpeg, 4),
+            heldar_top_callbacks=heldar.callbacks.top(6, heldar_only=True),
             control=control.rates(),
             heldar=heldar.rates(),
             idle_ha_core_pct=idle.rates()["ha_core_pct"],
@@ -273,7 +286,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=60.0, help="each window (= a segment)")
     parser.add_argument("--settle", type=float, default=15.0, help="before each window")
-    parser.add_argument("--repeats", type=int, default=1)
+    # One 60 s window's p99 is its 12th-worst wake-up: the control's alone moved 16-28 ms
+    # between runs. Three pooled windows per condition make it the 30th-worst of ~3 000.
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--diagnose", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--diagnose-seconds", type=float, default=65.0)
