@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 import json
 from pathlib import Path
 import struct
@@ -461,3 +461,32 @@ async def test_a_planned_codec_spares_the_first_segments_ffprobe(
     await archive.route([segment(camera, T0 + 4), segment(camera, T0 + 6)], T0 + 8)
     assert asked == [camera / segment_name(T0 + 4)]
     assert [s.codec for s in store.index.segments][2:] == ["h264", "h264"]
+
+
+async def test_a_camera_without_a_buffer_makes_one_executor_trip_per_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filing a footage segment checks the file, nothing more: no buffer to trim, no trip.
+
+    With 32 cameras each trip is a thread waking to hold the GIL beside the event loop.
+    """
+    trips: list[str] = []
+    loop = asyncio.get_running_loop()
+    real = loop.run_in_executor
+
+    def counted(
+        executor: None, func: Callable[..., object], *args: object
+    ) -> asyncio.Future[object]:
+        trips.append(getattr(func, "__name__", repr(func)))
+        return real(executor, func, *args)
+
+    monkeypatch.setattr(loop, "run_in_executor", counted)
+    camera = tmp_path / "cam"
+    store = CameraStore("cam", "Cam", camera, SegmentIndex(camera, None))
+    archive = Archive("Cam", camera, ffmpeg="ffmpeg", store=store)
+    archive.new_run(StreamRoles(), "h264")
+    archive.set_footage(True, T0)  # noqa: FBT003
+    for step in range(3):
+        await archive.route([segment(camera, T0 + 2 * step)], T0 + 2 * step + 2)
+    assert trips == ["check_closed"] * 3
+    assert len(store.index.segments) == 3

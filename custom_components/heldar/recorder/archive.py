@@ -176,7 +176,7 @@ class Archive:
                 await self._index(self.camera_dir / relative, segment)
             if event is not None:
                 event.segments.append(SegmentRef(relative, segment.start, segment.end, footage))
-        self._buffered = await loop.run_in_executor(None, self._trim_buffer, keep, now)
+        self._buffered = await asyncio.to_thread(self._trim_buffer, keep, now) if keep else []
         for event in self._due(now, running=running):
             self.writer.spawn(self.writer.finish(event), "event join")
 
