@@ -35,7 +35,9 @@ class ProgressDrain:
     def __init__(self, loop: asyncio.AbstractEventLoop, period: float = PROGRESS_PERIOD) -> None:
         """Read nothing until a pipe is added."""
         self._loop = loop
-        self._period = period
+        # Seconds between reads. A camera that goes silent is seen at the first tick past its
+        # stall limit, so a slower tick costs detection time (``bench/report_floor.py``).
+        self.period = period
         self._pipes: dict[int, _Pipe] = {}
         self._tick: asyncio.TimerHandle | None = None
 
@@ -57,7 +59,7 @@ class ProgressDrain:
         """
         self._pipes[fd] = (feed, ended, watch)
         if self._tick is None:
-            self._tick = self._loop.call_later(self._period, self._read_all)
+            self._tick = self._loop.call_later(self.period, self._read_all)
 
     def remove(self, fd: int) -> None:
         """Stop reading ``fd``; the timer stops with the last pipe, so none outlives them."""
@@ -75,7 +77,7 @@ class ProgressDrain:
                 context = {"message": "Heldar progress callback failed", "exception": err}
                 self._loop.call_exception_handler(context)
         if self._pipes and self._tick is None:
-            self._tick = self._loop.call_later(self._period, self._read_all)
+            self._tick = self._loop.call_later(self.period, self._read_all)
 
     def _read_one(
         self,
