@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 # name -> (script, the ids it measures, roughly how long it takes)
 BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "overhead": ("overhead.py", ("P1", "P7"), "30 min"),
+    "report_floor": ("report_floor.py", ("P1",), "12 min"),
     "vs_camera_record": ("vs_camera_record.py", ("P2",), "5 min"),
     "continuity": ("continuity.py", ("P3",), "11 min"),
     "preroll": ("preroll.py", ("P4",), "5 min"),
