@@ -34,6 +34,7 @@ from tests.media import RtspCamera, processes_with
 from tests.proxy import SilenceableProxy
 
 SETTINGS = {"report1_read1": (1.0, 1.0), "report1_read2": (1.0, 2.0), "report2_read2": (2.0, 2.0)}
+SHIPPED = "report1_read1"
 STREAM = {"width": 1280, "height": 720, "bitrate": 2000, "fps": 25, "gop": 50}  # P1's
 # P1's segments. Silence is judged from the reports whatever the segment length, so P6's
 # 10 s (its benchmark records 2 s segments) is kept as the target here.
@@ -90,12 +91,13 @@ async def one_setting(
             restarted.append(new - start)
             back.append(again - resumed)
     ratio = heldar / ffmpeg
+    shipped = name == SHIPPED
     emit(
         f"P1_floor_n1_{name}",
         round(ratio, 4),
         "ratio",
-        f"<= {P1_TARGET}",
-        ratio <= P1_TARGET,
+        f"<= {P1_TARGET}" if shipped else "- (an alternative, for its cost to P6)",
+        ratio <= P1_TARGET if shipped else None,
         report_period_s=report,
         read_period_s=read,
         heldar_loop_core_pct=round(heldar * 100, 4),
