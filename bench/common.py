@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from custom_components.heldar.runtime import CameraHandle
+    from tests.proxy import SilenceableProxy
 
 
 def emit(
@@ -178,3 +179,23 @@ def rss_bytes(pid: int | str = "self") -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+async def time_a_silence(
+    proxy: SilenceableProxy, state: Callable[[], str | None], ffmpeg: Callable[[], list[int]]
+) -> tuple[float, float, float]:
+    """Silence ``proxy`` while its camera records; return (detected, restarted, back) in s.
+
+    From the silence: the recorder-state sensor leaves ``recording`` (``state``) and a new
+    FFmpeg (``ffmpeg`` lists the camera's) exists; then, from the proxy forwarding again, the
+    sensor shows ``recording`` again.
+    """
+    before = ffmpeg()
+    proxy.silence()
+    start = time.monotonic()
+    gone = await wait_until(lambda: state() != "recording", 60, step=0.01)
+    new = await wait_until(lambda: any(pid not in before for pid in ffmpeg()), 60, step=0.01)
+    proxy.resume()
+    resumed = time.monotonic()
+    back = await wait_until(lambda: state() == "recording", 60, step=0.01)
+    return gone - start, new - start, back - resumed

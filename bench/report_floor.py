@@ -25,7 +25,15 @@ import tempfile
 import time
 
 from callback_cpu import CallbackCpu
-from common import camera_handles, cpu_seconds, emit, heldar_hub, home_assistant, wait_until
+from common import (
+    camera_handles,
+    cpu_seconds,
+    emit,
+    heldar_hub,
+    home_assistant,
+    time_a_silence,
+    wait_until,
+)
 
 from custom_components.heldar.recorder import command
 from custom_components.heldar.recorder.progress_drain import drain_of
@@ -77,19 +85,10 @@ async def one_setting(
         heldar = callbacks.heldar_ns() / 1e9 / wall
         for _ in range(args.silences):
             await asyncio.sleep(35)  # past the healthy threshold: a first failure
-            silent = handle.status.pid if handle.status else None
-            proxy.silence()
-            start = time.monotonic()
-            gone = await wait_until(lambda: state() != "recording", 60, step=0.01)
-            new = await wait_until(
-                lambda old=silent: any(p != old for p in processes_with(folder)), 60, step=0.01
-            )
-            proxy.resume()
-            resumed = time.monotonic()
-            again = await wait_until(lambda: state() == "recording", 60, step=0.01)
-            detected.append(gone - start)
-            restarted.append(new - start)
-            back.append(again - resumed)
+            gone, new, again = await time_a_silence(proxy, state, lambda: processes_with(folder))
+            detected.append(gone)
+            restarted.append(new)
+            back.append(again)
     ratio = heldar / ffmpeg
     shipped = name == SHIPPED
     emit(

@@ -18,9 +18,15 @@ import asyncio
 from pathlib import Path
 import statistics
 import tempfile
-import time
 
-from common import camera_handles, emit, heldar_hub, home_assistant, wait_until
+from common import (
+    camera_handles,
+    emit,
+    heldar_hub,
+    home_assistant,
+    time_a_silence,
+    wait_until,
+)
 
 from tests.common import camera_subentry
 from tests.media import RtspCamera, processes_with
@@ -67,18 +73,10 @@ async def main() -> None:
                     silent_pid = handle.status.pid if handle.status else None
                     assert silent_pid is not None
                     assert ffmpeg() == [silent_pid]
-                    proxy.silence()
-                    start = time.monotonic()
-                    gone = await wait_until(lambda: state() != "recording", 60, step=0.01)
-                    new = await wait_until(
-                        lambda old=silent_pid: any(pid != old for pid in ffmpeg()), 60, step=0.01
-                    )
-                    proxy.resume()
-                    resumed = time.monotonic()
-                    back = await wait_until(lambda: state() == "recording", 60, step=0.01)
-                    detected.append(gone - start)
-                    restarted.append(new - start)
-                    recovered.append(back - resumed)
+                    gone, new, back = await time_a_silence(proxy, state, ffmpeg)
+                    detected.append(gone)
+                    restarted.append(new)
+                    recovered.append(back)
     finally:
         await proxy.stop()
         camera.stop()
