@@ -7,7 +7,6 @@ listens but never answers, and an HTTP server answering 404 and 401.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-import socket
 
 from aiohttp import web
 import pytest
@@ -18,27 +17,17 @@ from custom_components.heldar.recorder.probe import (
     probe_stream,
 )
 from custom_components.heldar.recorder.urls import with_credentials
-from tests.media import RtspCamera, require_media_tools
+from tests.media import RtspCamera, closed_port, require_media_tools, silent_port
 
 USER, PASSWORD = "admin", "p@ss/w:rd%21"
 SECONDS = 3.0
 
 
-def closed_port() -> int:
-    """Return a loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @pytest.fixture
-def silent_port(socket_enabled: None) -> Iterator[int]:
-    """A port whose socket accepts connections (the kernel's backlog) but never says a word."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        yield listener.getsockname()[1]
+def silent(socket_enabled: None) -> Iterator[int]:
+    """A port that accepts connections but never says a word."""
+    with silent_port() as port:
+        yield port
 
 
 @pytest.fixture
@@ -83,17 +72,17 @@ async def test_rtsp_outcomes(rtsp_camera: Callable[..., RtspCamera]) -> None:
     assert refused.outcome is ProbeOutcome.REFUSED, refused.detail
 
 
-async def test_a_silent_rtsp_server_times_out(silent_port: int) -> None:
+async def test_a_silent_rtsp_server_times_out(silent: int) -> None:
     """FFmpeg gives up after the timeout with only "Invalid data": that is a timeout."""
     require_media_tools()
-    result = await probe_stream("ffmpeg", f"rtsp://127.0.0.1:{silent_port}/stream", SECONDS)
+    result = await probe_stream("ffmpeg", f"rtsp://127.0.0.1:{silent}/stream", SECONDS)
     assert result.outcome is ProbeOutcome.TIMEOUT, result.detail
 
 
-async def test_a_silent_http_server_times_out(silent_port: int) -> None:
+async def test_a_silent_http_server_times_out(silent: int) -> None:
     """FFmpeg has no timeout of its own for HTTP here: the probe's own limit stops it."""
     require_media_tools()
-    result = await probe_stream("ffmpeg", f"http://127.0.0.1:{silent_port}/video", 1.0)
+    result = await probe_stream("ffmpeg", f"http://127.0.0.1:{silent}/video", 1.0)
     assert result.outcome is ProbeOutcome.TIMEOUT, result.detail
 
 
