@@ -14,7 +14,8 @@ It understands just enough of Heldar's command lines (the output pattern, ``-seg
 - ``HELDAR_FAKE_PROGRESS``: ``on`` (default) prints FFmpeg's ``-progress`` reports on stdout
   when asked to, with the media time advancing as long as media "flows"; ``off`` prints none,
   as an FFmpeg without them;
-- ``HELDAR_FAKE_PROBE``: ``ok`` (default), ``auth``, ``fail`` or ``hang`` for probe runs;
+- ``HELDAR_FAKE_PROBE``: ``ok`` (default), ``auth``, ``refused``, ``not_found``, ``fail`` (no
+  reason given) or ``hang`` for probe runs;
 - ``HELDAR_FAKE_LOG``: a file to which every start appends its pid and argv.
 """
 
@@ -73,8 +74,14 @@ def main() -> int:  # noqa: C901, PLR0911, PLR0912, PLR0915
         if probe == "auth":
             sys.stderr.write("rtsp://u:secret@cam/s: Server returned 401 Unauthorized\n")
             return 1
-        if probe == "fail":
+        if probe == "refused":
             sys.stderr.write("rtsp://cam/s: Connection refused\n")
+            return 1
+        if probe == "not_found":
+            sys.stderr.write("rtsp://cam/s: Server returned 404 Not Found\n")
+            return 1
+        if probe == "fail":
+            sys.stderr.write("rtsp://cam/s: Invalid data found when processing input\n")
             return 1
         if probe == "hang":
             time.sleep(60)

@@ -6,12 +6,15 @@ under ``CI=true`` it fails them, so a CI run can never pass without recording fo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 import json
 import os
 from pathlib import Path
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from typing import Any
@@ -138,6 +141,23 @@ class RtspCamera:
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+
+
+def closed_port() -> int:
+    """Return a loopback port nothing listens on (bound, then released): a refused connection."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        port: int = taken.getsockname()[1]
+    return port
+
+
+@contextmanager
+def silent_port() -> Iterator[int]:
+    """Listen on a loopback port whose connections the kernel accepts but nobody answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
 
 
 def ffprobe(path: Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.heldar.camera_schemas import CONNECTION_SCHEMA, ENTITY_SCHEMA
+from custom_components.heldar.camera_schemas import CONNECTION_SCHEMA, entity_schema
 from custom_components.heldar.camera_settings import (
     RESTART_FIELDS,
     STREAM_FIELDS,
@@ -68,7 +68,7 @@ def test_which_changes_restart_ffmpeg(name: str) -> None:
     assert (name in RESTART_FIELDS) is (name in NEEDS_RESTART)
 
 
-@pytest.mark.parametrize("schema", [CONNECTION_SCHEMA, ENTITY_SCHEMA], ids=["url", "entity"])
+@pytest.mark.parametrize("schema", [CONNECTION_SCHEMA, entity_schema([])], ids=["url", "entity"])
 def test_stream_settings_are_on_both_connection_forms(schema: Any) -> None:  # noqa: ANN401
     """A stream setting (``transcode_mjpeg`` say) is asked beside a URL and an entity alike."""
     defaults = {str(key): key.default() for key in schema.schema if str(key) in STREAM_FIELDS}

@@ -15,6 +15,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.heldar import camera_checks
 from custom_components.heldar.const import (
     CONF_ALL_DAY,
     CONF_CONTINUOUS_STREAM,
@@ -48,7 +49,7 @@ from custom_components.heldar.const import (
 )
 
 from .common import camera_subentry, hub_entry
-from .media import RtspCamera
+from .media import RtspCamera, closed_port, silent_port
 from .recorder.helpers import fake_starts
 
 CAMERA_INPUT = {
@@ -400,25 +401,34 @@ async def test_camera_input_errors(
     assert CONF_PASSWORD not in shown
 
 
-@pytest.mark.parametrize(("probe", "error"), [("auth", "invalid_auth"), ("fail", "cannot_connect")])
+@pytest.mark.parametrize(
+    ("probe", "errors", "said"),
+    [
+        ("auth", {CONF_PASSWORD: "invalid_auth"}, "401 Unauthorized"),
+        ("refused", {CONF_STREAM_URL: "refused"}, "Connection refused"),
+        ("not_found", {CONF_STREAM_URL: "not_found"}, "404 Not Found"),
+        ("fail", {CONF_STREAM_URL: "cannot_connect"}, "Invalid data found"),
+    ],
+)
 async def test_stream_probe_errors(
     hass: HomeAssistant,
     hub: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
     probe: str,
-    error: str,
+    errors: dict[str, str],
+    said: str,
 ) -> None:
-    """The stream is tried first; its failure is a translated error, FFmpeg's words are logged."""
+    """The stream is tried first; each failure is its own error on the field to fix."""
     caplog.set_level(logging.DEBUG, logger="custom_components.heldar")
     monkeypatch.setenv("HELDAR_FAKE_PROBE", probe)
     result = await start_camera_flow(hass, hub)
     result = await configure(hass, result["flow_id"], CAMERA_INPUT)
-    assert result["errors"] == {"base": error}
+    assert result["errors"] == errors
     assert result["description_placeholders"] == {"camera": ""}
     logged = [r.getMessage() for r in caplog.records if r.message.startswith("Trying ")]
     assert logged
-    assert ("401 Unauthorized" if probe == "auth" else "Connection refused") in logged[-1]
+    assert said in logged[-1]  # FFmpeg's own words go to the log
     assert "secret" not in caplog.text
 
     # Fixed on the camera side: submitting again with the password left empty reuses it.
@@ -680,31 +690,41 @@ async def test_real_camera_flow(
     ha_dirs: Path,
     real_ffmpeg_hass: None,
     rtsp_camera: Callable[..., RtspCamera],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Against the real RTSP server: a wrong password is invalid_auth, the right one saves."""
+    """Against the real RTSP server each failure is its own error, on the field to fix.
+
+    A wrong password, a wrong path, a closed port and a host that never answers; then the
+    right login, typed once at the start, saves.
+    """
+    monkeypatch.setattr(camera_checks, "PROBE_TIMEOUT_SECONDS", 2.0)
     camera = rtsp_camera(user="admin", password="p@ss/w:rd%21")
     storage = ha_dirs / "rec"
     storage.mkdir()
     entry = hub_entry(storage)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    user_input = {**CAMERA_INPUT, CONF_STREAM_URL: camera.url, CONF_PASSWORD: "wrong"}
+    typed = {**CAMERA_INPUT, CONF_STREAM_URL: camera.url}
     result = await start_camera_flow(hass, entry)
-    result = dict(
-        await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
-    )
-    assert result["errors"] == {"base": "invalid_auth"}
-    result = await configure(hass, result["flow_id"], {**user_input, CONF_PASSWORD: "p@ss/w:rd%21"})
+    flow_id = result["flow_id"]
+    result = await configure(hass, flow_id, {**typed, CONF_PASSWORD: "wrong"})
+    assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
+    result = await configure(hass, flow_id, typed)  # the right password, kept from here on
     assert result["step_id"] == "recording"
 
-    closed = f"rtsp://127.0.0.1:{camera.port + 1}/stream"
     result = await start_camera_flow(hass, entry)
-    result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"], {**user_input, CONF_NAME: "Nowhere", CONF_STREAM_URL: closed}
-        )
-    )
-    assert result["errors"] == {"base": "cannot_connect"}
+    flow_id = result["flow_id"]
+    with silent_port() as silent:
+        for url, error in (
+            (camera.url.replace("/stream", "/nosuch"), "not_found"),
+            (f"rtsp://127.0.0.1:{closed_port()}/stream", "refused"),
+            (f"rtsp://127.0.0.1:{silent}/stream", "timeout"),
+        ):
+            result = await configure(hass, flow_id, {**typed, CONF_STREAM_URL: url})
+            assert result["errors"] == {CONF_STREAM_URL: error}, url
+            assert suggested(result)[CONF_STREAM_URL] == url  # what was typed stays
+    result = await configure(hass, flow_id, {**typed, CONF_PASSWORD: ""})
+    assert result["step_id"] == "recording"  # the password typed first was kept
     await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.heldar.const import (
     CONF_DAYS,
     CONF_NAME,
+    CONF_PASSWORD,
     CONF_POST_ROLL_SECONDS,
     CONF_PRE_ROLL_SECONDS,
     CONF_RECORD_MODE,
@@ -78,6 +79,23 @@ async def test_refused_login_shows_only_the_translated_error(
         assert "rtsp" not in text
     assert "401 Unauthorized" in caplog.text
     assert "secret" not in caplog.text
+
+
+async def test_each_stream_failure_says_what_to_check(
+    hass: HomeAssistant, hub: MockConfigEntry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused connection, a wrong path and a refused login read differently, on their field."""
+    shown: dict[str, dict[str, str]] = {}
+    for probe in ("refused", "not_found", "auth"):
+        monkeypatch.setenv("HELDAR_FAKE_PROBE", probe)
+        result = await start_camera_flow(hass, hub)
+        result = await configure(hass, result["flow_id"], CAMERA_INPUT)
+        shown[probe] = await error_texts(hass, result)
+    assert shown["refused"][CONF_STREAM_URL].startswith("Nothing at this address accepted")
+    assert "host and the port" in shown["refused"][CONF_STREAM_URL]
+    assert shown["not_found"][CONF_STREAM_URL].startswith("The camera answered, but has no stream")
+    assert "path" in shown["not_found"][CONF_STREAM_URL]
+    assert shown["auth"][CONF_PASSWORD].startswith("The camera refused the username or password")
 
 
 async def test_duplicates_name_the_camera_that_has_it(

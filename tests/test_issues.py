@@ -70,7 +70,7 @@ async def test_refused_login_is_fixed_from_the_repair(
         f"/api/repairs/issues/fix/{flow['flow_id']}",
         json={CONF_USERNAME: "admin", CONF_PASSWORD: "still-wrong"},
     )
-    assert (await response.json())["errors"] == {"base": "invalid_auth"}
+    assert (await response.json())["errors"] == {CONF_PASSWORD: "invalid_auth"}
     monkeypatch.setenv("HELDAR_FAKE_PROBE", "ok")
     monkeypatch.setenv("HELDAR_FAKE_MODE", "record")
     response = await client.post(

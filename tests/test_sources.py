@@ -8,8 +8,9 @@ from pathlib import Path
 from homeassistant import config_entries
 from homeassistant.components.camera import Camera, CameraEntityFeature
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -151,8 +152,58 @@ async def test_unreachable_entity_stream(
         flow_id,
         {CONF_CAMERA_ENTITY: "camera.porch", CONF_SEGMENT_SECONDS: 10, CONF_RECORD_AUDIO: False},
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    # The login is the camera's own integration's to fix: the error says so, on the entity.
+    assert result["errors"] == {CONF_CAMERA_ENTITY: "entity_invalid_auth"}
     assert "secret" not in str(result["description_placeholders"])  # FFmpeg's words: the log
+
+
+async def test_heldar_cameras_are_not_offered(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """Heldar's own live views are left out of the picker, and refused if passed anyway.
+
+    Recording one would record its camera's stream a second time.
+    """
+    shown_before = await open_entity_form(hass, hub)  # before Heldar has a live view
+    added = await hass.config_entries.subentries.async_init(
+        (hub.entry_id, SUBENTRY_CAMERA), context={"source": config_entries.SOURCE_USER}
+    )
+    await hass.config_entries.subentries.async_configure(added["flow_id"], {"next_step_id": "url"})
+    front = {CONF_NAME: "Front", "stream_url": "rtsp://front.local/live", "username": ""}
+    await hass.config_entries.subentries.async_configure(added["flow_id"], front)
+    added = await hass.config_entries.subentries.async_configure(
+        added["flow_id"], {"record_mode": "continuous"}
+    )
+    assert added["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert er.async_get(hass).async_get("camera.front") is not None  # Heldar's live view
+
+    # The form shown before it existed could not leave it out: the check refuses it.
+    result = await hass.config_entries.subentries.async_configure(
+        shown_before, {CONF_CAMERA_ENTITY: "camera.front", CONF_SEGMENT_SECONDS: 10}
+    )
+    assert result["errors"] == {CONF_CAMERA_ENTITY: "own_camera"}
+    texts = await async_get_translations(hass, "en", "config_subentries", [DOMAIN])
+    text = texts[f"component.{DOMAIN}.config_subentries.camera.error.own_camera"]
+    assert text.startswith("This is Heldar's own live view of a camera it already records")
+
+    # A form shown now leaves it out of the picker, and refuses it if it is sent anyway.
+    result = await hass.config_entries.subentries.async_init(
+        (hub.entry_id, SUBENTRY_CAMERA), context={"source": config_entries.SOURCE_USER}
+    )
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {"next_step_id": "entity"}
+    )
+    schema = result["data_schema"].schema  # type: ignore[union-attr]
+    picker = next(value for key, value in schema.items() if str(key) == CONF_CAMERA_ENTITY)
+    assert picker.config["exclude_entities"] == ["camera.front"]
+    with pytest.raises(InvalidData):
+        await hass.config_entries.subentries.async_configure(
+            flow_id, {CONF_CAMERA_ENTITY: "camera.front", CONF_SEGMENT_SECONDS: 10}
+        )
+    result = await hass.config_entries.subentries.async_configure(
+        flow_id, {CONF_CAMERA_ENTITY: "camera.porch", CONF_SEGMENT_SECONDS: 10}
+    )
+    assert result["step_id"] == "recording"  # another integration's camera is offered
 
 
 async def test_vanished_entity_is_an_error_with_a_repair(

@@ -24,7 +24,7 @@ from homeassistant.loader import Integration, Manifest
 from pydantic import TypeAdapter, ValidationError
 import pytest
 
-from custom_components.heldar import card, const, diagnostics, texts
+from custom_components.heldar import camera_checks, card, const, diagnostics, texts
 from custom_components.heldar.camera_flow import CameraSubentryFlow
 from custom_components.heldar.config_flow import HeldarConfigFlow
 from custom_components.heldar.const import DOMAIN, SUBENTRY_CAMERA
@@ -55,13 +55,18 @@ class Flow(NamedTuple):
 
 
 PROBE_ERRORS = frozenset(ProbeOutcome) - {ProbeOutcome.OK}
+# The camera flow's error for each failed try, on each stream's field.
+STREAM_ERRORS = frozenset(
+    key for errors in (camera_checks.STREAM_ERRORS, camera_checks.SUB_STREAM_ERRORS,
+                       camera_checks.ENTITY_ERRORS) for _, key in errors.values()
+)  # fmt: skip
 CAMERA = f"config_subentries.{SUBENTRY_CAMERA}"
 FLOWS = {
     "config": Flow(("config",), HeldarConfigFlow, ("config_flow.py",), frozenset(StorageProblem),
                    extra=(("abort", "single_instance_allowed"),)),  # single_config_entry
     CAMERA: Flow(("config_subentries", SUBENTRY_CAMERA), CameraSubentryFlow,
-                 ("camera_flow.py", "camera_checks.py", "camera_schemas.py", "schedule_steps.py",
-                  "schedule_form.py"), PROBE_ERRORS, frozenset({"save", "schedule_done"}),
+                 ("camera_flow.py", "camera_checks.py", "camera_schemas.py", "schedule_editor.py",
+                  "schedule_form.py"), STREAM_ERRORS, frozenset({"save", "schedule_done"}),
                  (("entry_type",), ("initiate_flow", "user"))),
     "fix_flow": Flow(("issues", "camera_auth", "fix_flow"), CameraLoginRepairFlow,
                      ("repairs.py",), PROBE_ERRORS, frozenset({"init"})),

@@ -2,25 +2,33 @@
 
 Adding a camera walks through connection -> recording -> (schedule, for scheduled modes).
 Editing one opens a menu of the same steps and saves once at the end, so only what changed is
-applied: a new stream restarts the camera's FFmpeg, a new mode or schedule does not.
+applied: a new stream restarts the camera's FFmpeg, a new mode or schedule does not. The steps
+are the flow's methods (Home Assistant calls ``async_step_<id>``); what they check and edit
+lives in camera_checks.py and schedule_editor.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-import logging
 from typing import Any
 
-from homeassistant.config_entries import SubentryFlowResult
+from homeassistant.config_entries import ConfigSubentryFlow, SubentryFlowResult
 
-from .camera_checks import CameraChecksMixin, identity
+from .camera_checks import (
+    ConnectionCheck,
+    HubCameras,
+    check_entity_camera,
+    check_url_camera,
+    identity,
+    own_camera_entities,
+)
 from .camera_schemas import (
     CONF_EVENT_RETENTION,
     CONF_RETENTION,
     CONNECTION_SCHEMA,
-    ENTITY_SCHEMA,
     EVENTS_SCHEMA,
     RECORDING_SCHEMA,
+    entity_schema,
     hours_from_form,
     recording_form_values,
 )
@@ -41,22 +49,26 @@ from .const import (
     CONF_SUB_STREAM_URL,
 )
 from .recorder.modes import RecordMode
-from .schedule_steps import ScheduleEditorMixin
+from .schedule_editor import ScheduleEditor
+from .schedule_form import window_schema
 
-_LOGGER = logging.getLogger(__name__)
 
-
-class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
+class CameraSubentryFlow(ConfigSubentryFlow):
     """Add or edit one camera; the stream is tried before anything is saved."""
 
     def __init__(self) -> None:
         """Start with nothing collected."""
         super().__init__()
         self._data: dict[str, Any] = {}
+        self._schedule = ScheduleEditor()
         # A password typed into a form that then failed validation, kept here (never sent
         # back to the browser) so the user does not have to type it again.
         self._typed_password = ""
         self._connection_step = "url"
+
+    def _cameras(self) -> HubCameras:
+        """Return the hub's other cameras, which this one must not clash with."""
+        return HubCameras(self._get_entry(), self.context.get("subentry_id"))
 
     # -- adding ---------------------------------------------------------------------------
 
@@ -84,6 +96,7 @@ class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
         """Edit a camera: choose what to change, then save."""
         if not self._data:
             self._data = _copy(self._get_reconfigure_subentry().data)
+            self._schedule = ScheduleEditor(self._data[CONF_SCHEDULES])
         options = ["connection", "recording"]
         if RecordMode(self._data[CONF_RECORD_MODE]).uses_schedule:
             options.append("schedule")
@@ -113,7 +126,7 @@ class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
         self.hass.config_entries.async_update_subentry(
             self._get_entry(),
             subentry,
-            data=self._data,
+            data=self._draft(),
             title=self._data[CONF_NAME],
             unique_id=identity(self._data),
         )
@@ -144,13 +157,8 @@ class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
                 self._data[CONF_RECORD_MODE] = mode.value
                 self._data[CONF_RETENTION_HOURS] = retention
                 self._data[CONF_QUOTA_GB] = float(user_input[CONF_QUOTA_GB])
-                self._data.setdefault(CONF_SCHEDULES, [])
                 # Stored in every mode, so switching to an event mode later has them.
-                for key in (
-                    CONF_PRE_ROLL_SECONDS,
-                    CONF_POST_ROLL_SECONDS,
-                    CONF_EVENT_RETENTION_HOURS,
-                ):
+                for key in _EVENT_SETTINGS:
                     self._data.setdefault(key, default_of(key))
                 if mode.takes_triggers(event_stream=bool(self._data.get(CONF_SUB_STREAM_URL))):
                     return await self.async_step_events()
@@ -192,9 +200,10 @@ class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
         if "subentry_id" in self.context:
             return await self.async_step_reconfigure()
         # Another add flow may have saved a camera with this name, folder or stream meanwhile.
-        owner = self._name_owner(self._data[CONF_NAME], self._data[CONF_SLUG])
+        cameras = self._cameras()
+        owner = cameras.name_owner(self._data[CONF_NAME], self._data[CONF_SLUG])
         error = {CONF_NAME: "name_taken"}
-        if other := self._owner(identity(self._data)):
+        if other := cameras.owner(identity(self._data)):
             owner = other
             key = CONF_CAMERA_ENTITY if self._data.get(CONF_CAMERA_ENTITY) else CONF_STREAM_URL
             error = {key: "already_configured"}
@@ -202,20 +211,18 @@ class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
             self._data.pop(CONF_SLUG, None)
             shown = dict(self._data)
             shown.pop(CONF_PASSWORD, None)
-            step = self._connection_step
-            return self.async_show_form(
-                step_id=step,
-                data_schema=self.add_suggested_values_to_schema(
-                    ENTITY_SCHEMA if step == "entity" else CONNECTION_SCHEMA, shown
-                ),
-                errors=error,
-                description_placeholders={"camera": owner},
+            return self._show_connection(
+                self._connection_step, shown, ConnectionCheck(errors=error, owner=owner)
             )
         return self.async_create_entry(
-            title=self._data[CONF_NAME],
-            data=self._data,
-            unique_id=identity(self._data),
+            title=self._data[CONF_NAME], data=self._draft(), unique_id=identity(self._data)
         )
+
+    def _draft(self) -> dict[str, Any]:
+        """Return the settings to save: the forms' values and the schedule editor's windows."""
+        return {**self._data, CONF_SCHEDULES: list(self._schedule.windows)}
+
+    # -- connection forms -----------------------------------------------------------------
 
     async def _async_connection(
         self,
@@ -223,21 +230,19 @@ class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
         user_input: dict[str, Any] | None,
         next_step: Callable[[], Awaitable[SubentryFlowResult]],
     ) -> SubentryFlowResult:
-        errors: dict[str, str] = {}
-        owner = ""
+        check = ConnectionCheck()
         if user_input is not None:
-            connection, errors, owner = await self._async_validate_connection(user_input)
-            if not errors:
-                self._data.update(connection)
+            earlier = self._typed_password or str(self._data.get(CONF_PASSWORD) or "")
+            self._typed_password = str(user_input.get(CONF_PASSWORD) or "") or self._typed_password
+            check = await check_url_camera(
+                self.hass, self._cameras(), user_input, self._data, earlier
+            )
+            if not check.errors:
+                self._data.update(check.settings)
                 return await next_step()
         shown = dict(user_input if user_input is not None else self._data)
         shown.pop(CONF_PASSWORD, None)  # a password is never sent back to the browser
-        return self.async_show_form(
-            step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(CONNECTION_SCHEMA, shown),
-            errors=errors,
-            description_placeholders={"camera": owner},
-        )
+        return self._show_connection(step_id, shown, check)
 
     async def _async_entity(
         self,
@@ -245,41 +250,125 @@ class CameraSubentryFlow(CameraChecksMixin, ScheduleEditorMixin):
         user_input: dict[str, Any] | None,
         next_step: Callable[[], Awaitable[SubentryFlowResult]],
     ) -> SubentryFlowResult:
-        errors: dict[str, str] = {}
-        owner = ""
+        check = ConnectionCheck()
         if user_input is not None:
-            connection, errors, owner = await self._async_validate_entity(user_input)
-            if not errors:
-                self._data.update(connection)
+            check = await check_entity_camera(self.hass, self._cameras(), user_input, self._data)
+            if not check.errors:
+                self._data.update(check.settings)
                 return await next_step()
+        shown = user_input if user_input is not None else self._data
+        return self._show_connection(step_id, shown, check)
+
+    def _show_connection(
+        self, step_id: str, shown: Mapping[str, Any], check: ConnectionCheck
+    ) -> SubentryFlowResult:
+        """Show a connection form (URL or camera entity) with what was typed and the errors."""
+        by_entity = step_id == "entity" or bool(self._data.get(CONF_CAMERA_ENTITY))
+        # Heldar's own camera entities are left out: recording one records a stream twice.
+        schema = entity_schema(own_camera_entities(self.hass)) if by_entity else CONNECTION_SCHEMA
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(
-                ENTITY_SCHEMA, user_input if user_input is not None else self._data
-            ),
+            data_schema=self.add_suggested_values_to_schema(schema, shown),
+            errors=check.errors,
+            description_placeholders={"camera": check.owner},
+        )
+
+    # -- the schedule editor (its draft lives in ScheduleEditor) ----------------------------
+
+    async def async_step_schedule(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The schedule editor: add, edit or remove windows, then go on."""
+        time_zone = self.hass.config.time_zone
+        if not self._schedule.windows:
+            # Its own text: what having no windows means, instead of an empty list.
+            return self.async_show_menu(
+                step_id="schedule_empty",
+                menu_options=["add_window", "schedule_done"],
+                description_placeholders={"time_zone": time_zone},
+            )
+        return self.async_show_menu(
+            step_id="schedule",
+            menu_options=["add_window", "edit_window", "remove_windows", "schedule_done"],
+            description_placeholders={"windows": self._schedule.summary(), "time_zone": time_zone},
+        )
+
+    async def async_step_schedule_empty(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The schedule editor while it has no windows (its own text says what that means)."""
+        return await self.async_step_schedule(user_input)
+
+    async def async_step_schedule_done(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Leave the schedule editor."""
+        return await self._async_finish()
+
+    async def async_step_add_window(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Add one window."""
+        self._schedule.start_adding()
+        return await self._async_window_form("add_window", user_input)
+
+    async def async_step_edit_window(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Pick the window to edit."""
+        if user_input is not None:
+            self._schedule.start_editing(user_input)
+            return await self.async_step_window()
+        return self.async_show_form(step_id="edit_window", data_schema=self._schedule.pick_schema())
+
+    async def async_step_window(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change the picked window."""
+        return await self._async_window_form("window", user_input)
+
+    async def async_step_remove_windows(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Remove windows."""
+        if user_input is not None:
+            self._schedule.remove(user_input)
+            return await self.async_step_schedule()
+        return self.async_show_form(
+            step_id="remove_windows", data_schema=self._schedule.remove_schema()
+        )
+
+    async def _async_window_form(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = self._schedule.submit(user_input)
+            if not errors:
+                return await self.async_step_schedule()
+        shown = user_input if user_input is not None else self._schedule.form_values()
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(window_schema(), shown),
             errors=errors,
-            description_placeholders={"camera": owner},
+            description_placeholders={"time_zone": self.hass.config.time_zone},
         )
 
 
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Return an editable copy of stored data, schedules included."""
+    """Return an editable copy of stored data (the schedule editor copies the windows)."""
     copied = dict(data)
-    copied[CONF_SCHEDULES] = [dict(window) for window in data.get(CONF_SCHEDULES) or []]
+    copied[CONF_SCHEDULES] = list(data.get(CONF_SCHEDULES) or [])
     for key in _EDITED_ON_THE_RECORDING_FORMS:
         copied.setdefault(key, default_of(key))
     return copied
 
 
+_EVENT_SETTINGS = (CONF_PRE_ROLL_SECONDS, CONF_POST_ROLL_SECONDS, CONF_EVENT_RETENTION_HOURS)
 # Settings an older camera may lack, which the recording and event forms show.
 _EDITED_ON_THE_RECORDING_FORMS = (
     CONF_RECORD_MODE,
-    CONF_POST_ROLL_SECONDS,
-    CONF_PRE_ROLL_SECONDS,
     CONF_RETENTION_HOURS,
-    CONF_EVENT_RETENTION_HOURS,
     CONF_QUOTA_GB,
+    *_EVENT_SETTINGS,
 )
-
-
-_EVENT_SETTINGS = (CONF_PRE_ROLL_SECONDS, CONF_POST_ROLL_SECONDS, CONF_EVENT_RETENTION_HOURS)

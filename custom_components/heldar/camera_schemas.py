@@ -137,13 +137,18 @@ CONNECTION_SCHEMA = vol.Schema(
     }
 )
 
-ENTITY_SCHEMA = vol.Schema(
-    {
-        vol.Optional(CONF_NAME): TextSelector(),
-        vol.Required(CONF_CAMERA_ENTITY): EntitySelector(EntitySelectorConfig(domain="camera")),
-        **_SEGMENTS,
-    }
-)
+
+def entity_schema(excluded: list[str]) -> vol.Schema:
+    """Return the camera entity form, its picker leaving out the ``excluded`` entities."""
+    picker = EntitySelectorConfig(domain="camera", exclude_entities=excluded)
+    return vol.Schema(
+        {
+            vol.Optional(CONF_NAME): TextSelector(),
+            vol.Required(CONF_CAMERA_ENTITY): EntitySelector(picker),
+            **_SEGMENTS,
+        }
+    )
+
 
 # What every mode needs. The event settings follow on their own form, only for trigger modes.
 RECORDING_SCHEMA = vol.Schema(

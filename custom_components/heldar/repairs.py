@@ -66,7 +66,9 @@ class CameraLoginRepairFlow(RepairsFlow):
                     data={**subentry.data, CONF_USERNAME: username, CONF_PASSWORD: password},
                 )
                 return self.async_create_entry(data={})
-            errors["base"] = str(result.outcome)
+            # A refused login is the password's to fix; the rest is about the camera.
+            field = CONF_PASSWORD if result.outcome is ProbeOutcome.INVALID_AUTH else "base"
+            errors[field] = str(result.outcome)
             detail = result.detail
         suggested = {CONF_USERNAME: subentry.data.get(CONF_USERNAME, "")}
         return self.async_show_form(

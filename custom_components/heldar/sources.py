@@ -8,7 +8,7 @@ from homeassistant.components.camera import async_get_stream_source
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from .recorder.supervisor import SourceUnavailableError
+from .recorder.source import SourceUnavailableError
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,16 @@ from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
 from .stderr_tail import summarize
 from .urls import mask, url_secrets
 
+# FFmpeg's words for each failure, RTSP's and HTTP's. Every phrase holds a space, so none can
+# match inside a URL FFmpeg echoes ("…/Channels/401: Connection refused" is refused, not a 401;
+# "tcp://host:554?timeout=…" is no timeout).
 _AUTH = re.compile(
-    r"\b(401|403)\b|unauthori[sz]ed|forbidden|authori[sz]ation failed", re.IGNORECASE
+    r"\b(401|403) (unauthori[sz]ed|forbidden|authori[sz]ation required)|authori[sz]ation failed",
+    re.IGNORECASE,
 )
+_REFUSED = re.compile(r"connection refused", re.IGNORECASE)
+_NOT_FOUND = re.compile(r"\b404 (stream )?not found|server returned 404", re.IGNORECASE)
+_TIMED_OUT = re.compile(r"timed out", re.IGNORECASE)
 _VERSION = re.compile(r"^ffmpeg version (\S+)", re.MULTILINE)
 _MAJOR = re.compile(r"(\d+)\.")
 _QUICK_STOP = StopTimeouts(interrupt=0.5, terminate=0.5, kill=1.0)
@@ -29,8 +36,11 @@ class ProbeOutcome(StrEnum):
     """The answer a config form can show."""
 
     OK = "ok"
-    INVALID_AUTH = "invalid_auth"
-    CANNOT_CONNECT = "cannot_connect"
+    INVALID_AUTH = "invalid_auth"  # 401 or 403: the login is wrong, or may not view the stream
+    REFUSED = "refused"  # nothing accepts connections at that host and port
+    NOT_FOUND = "not_found"  # the server answered, but has no stream at that path (404)
+    TIMEOUT = "timeout"  # no answer within the time allowed
+    CANNOT_CONNECT = "cannot_connect"  # anything else: no video, a host that does not resolve…
     FFMPEG_MISSING = "ffmpeg_missing"
 
 
@@ -44,6 +54,8 @@ class ProbeResult:
 
 async def probe_stream(binary: str, url: str, seconds: float = 10.0) -> ProbeResult:
     """Open ``url`` with FFmpeg and copy one video packet, giving up after ``seconds``."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
     try:
         process = await FFmpegProcess.start(probe_argv(binary, url, seconds))
     except FFmpegNotFoundError as err:
@@ -57,9 +69,24 @@ async def probe_stream(binary: str, url: str, seconds: float = 10.0) -> ProbeRes
     detail = summarize(mask(process.tail.text(), url_secrets(url)))
     if code == 0:
         return ProbeResult(ProbeOutcome.OK, detail)
-    if _AUTH.search(detail):
-        return ProbeResult(ProbeOutcome.INVALID_AUTH, detail)
-    return ProbeResult(ProbeOutcome.CANNOT_CONNECT, detail or "timed out")
+    # FFmpeg 5.1 ends an RTSP read that timed out with only "Invalid data found when
+    # processing input": an unexplained failure after the whole wait is that timeout.
+    waited = code is None or loop.time() - started >= seconds
+    outcome = classify_probe_output(detail, waited_the_timeout=waited)
+    return ProbeResult(outcome, detail or f"no answer within {seconds:g} s")
+
+
+def classify_probe_output(detail: str, *, waited_the_timeout: bool) -> ProbeOutcome:
+    """Say why a probe failed, from FFmpeg's words and whether it used up its time."""
+    for pattern, outcome in (
+        (_AUTH, ProbeOutcome.INVALID_AUTH),
+        (_REFUSED, ProbeOutcome.REFUSED),
+        (_NOT_FOUND, ProbeOutcome.NOT_FOUND),
+        (_TIMED_OUT, ProbeOutcome.TIMEOUT),
+    ):
+        if pattern.search(detail):
+            return outcome
+    return ProbeOutcome.TIMEOUT if waited_the_timeout else ProbeOutcome.CANNOT_CONNECT
 
 
 @dataclass(frozen=True, slots=True)
