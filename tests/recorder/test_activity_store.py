@@ -109,3 +109,12 @@ def test_a_real_recording_is_stored_and_read_back(
     levels = store.load(origin, origin + 56)
     assert {s: levels.level(s) for s in written} == written
     assert len(store.days()) == 2
+
+
+def test_a_run_longer_than_a_day(tmp_path: Path) -> None:
+    """A run of levels spanning three day files is split at each midnight."""
+    store = ActivityStore(tmp_path)
+    run = bytes(n % 250 + 1 for n in range(DAY + 20))
+    store.write_run(MIDNIGHT - 10, run)
+    assert store.days() == [date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)]
+    assert store.load(MIDNIGHT - 10, MIDNIGHT - 10 + len(run)).levels == run

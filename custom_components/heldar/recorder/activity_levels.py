@@ -3,18 +3,16 @@
 Levels are the bytes ``activity.ActivityMeter`` produces: 0 unmeasured, 1 no change, higher
 for more. Every question takes the threshold of the camera's sensitivity
 (``activity.threshold``), so one stored stretch answers for any sensitivity. The answers are
-found with ``bytes.translate`` and ``re`` over the raw bytes, in C: a month of one camera is
-2.6 million levels, too many for a Python loop per question.
+found with ``bytes.translate``, ``find`` and ``rfind`` over the raw bytes, in C: a month of one
+camera is 2.6 million levels, too many for a Python loop per second.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 import math
-import re
 
 UNMEASURED = 0
-_RUNS = re.compile(b"\x01+")
 _ACTIVE = b"\x01"
 
 
@@ -52,16 +50,23 @@ class ActivityLevels:
     def spans(self, threshold: int, join: int = 0) -> list[tuple[int, int]]:
         """Return the active stretches as ``[start, end)`` seconds, those ``join`` apart merged.
 
-        This is what the timeline's strip draws and what skip-idle playback plays.
+        This is what the timeline's strip draws and what skip-idle playback plays. Each run
+        is found with two ``find`` calls (memchr) rather than a regular expression, which
+        steps through every byte in Python's regex engine: ten times slower on a month.
         """
+        mask = self.levels.translate(_table(threshold))
         spans: list[tuple[int, int]] = []
-        for run in _RUNS.finditer(self.levels.translate(_table(threshold))):
-            begin, stop = self.start + run.start(), self.start + run.end()
+        begin = mask.find(_ACTIVE)
+        while begin != -1:
+            end = mask.find(b"\x00", begin)
+            if end == -1:
+                end = len(mask)
             if spans and begin - spans[-1][1] <= join:
-                spans[-1] = (spans[-1][0], stop)
+                spans[-1] = (spans[-1][0], end)
             else:
-                spans.append((begin, stop))
-        return spans
+                spans.append((begin, end))
+            begin = mask.find(_ACTIVE, end)
+        return [(self.start + begin, self.start + end) for begin, end in spans]
 
     def next_active(self, after: float, threshold: int) -> int | None:
         """Return the start of the first active stretch that begins after ``after``."""

@@ -60,14 +60,18 @@ class ActivityStore:
             else:
                 runs.append((second, bytearray([level])))
         for first, run in runs:
-            offset = 0
-            while offset < len(run):  # a run may cross midnight
-                second = first + offset
-                day = _day_of(second)
-                into = second - _day_start(day)
-                piece = run[offset : offset + DAY - into]
-                self._write_day(day, into, bytes(piece))
-                offset += len(piece)
+            self.write_run(first, bytes(run))
+
+    def write_run(self, first: int, levels: bytes) -> None:
+        """Store the levels of consecutive seconds from ``first`` (UTC), across days if need be."""
+        offset = 0
+        while offset < len(levels):
+            second = first + offset
+            day = _day_of(second)
+            into = second - _day_start(day)
+            piece = levels[offset : offset + DAY - into]
+            self._write_day(day, into, piece)
+            offset += len(piece)
 
     def load(self, start: float, end: float) -> ActivityLevels:
         """Return the levels of ``[start, end)``, 0 where nothing was stored."""
