@@ -96,20 +96,23 @@ class _Baseline:
 
     def __init__(self, tuning: ActivityTuning) -> None:
         self.tuning = tuning
-        self.positions = [Rolling(tuning.gop_history) for _ in range(tuning.max_position + 1)]
+        self.positions: dict[int, Rolling] = {}  # only the positions a GOP reaches
         self.seconds = Rolling(tuning.second_history)
         self.keyframes = Rolling(tuning.keyframe_history)
         self._spreads: dict[str, float] = {}
 
     def reset(self) -> None:
-        for rolling in (*self.positions, self.seconds, self.keyframes):
-            rolling.clear()
+        self.positions.clear()
+        self.seconds.clear()
+        self.keyframes.clear()
         self._spreads.clear()
 
     def frame_ratio(self, position: int, logsize: float) -> float | None:
         """Return a P-frame's log-ratio to its GOP position's usual size (None: learning)."""
-        usual = self.positions[position]
-        return logsize - usual.median() if len(usual) >= self.tuning.warmup_gops else None
+        usual = self.positions.get(position)
+        if usual is None or len(usual) < self.tuning.warmup_gops:
+            return None
+        return logsize - usual.median()
 
     def second_sigmas(self, ratios: list[float]) -> float | None:
         """Return how unusual a second's frames are, in sigmas of idle seconds."""
@@ -120,7 +123,9 @@ class _Baseline:
 
     def learn_second(self, frames: list[tuple[int, float]], ratios: list[float]) -> None:
         for position, logsize in frames:
-            self.positions[position].add(logsize)
+            if (usual := self.positions.get(position)) is None:
+                usual = self.positions[position] = Rolling(self.tuning.gop_history)
+            usual.add(logsize)
         if len(ratios) >= _MIN_FRAMES:
             self.seconds.add(_trimmed_mean(ratios, self.tuning.trim))
             self._spreads.pop("seconds", None)
