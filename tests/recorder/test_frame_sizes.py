@@ -9,8 +9,10 @@ import subprocess
 
 import pytest
 
+from custom_components.heldar.recorder.command import FRAGMENTED_MP4
 from custom_components.heldar.recorder.fmp4 import Layout, read_layout, read_moofs
 from custom_components.heldar.recorder.frame_sizes import FrameReader, parse_frames
+from tests.media import require_media_tools
 
 from .activity_clips import record, scene_filter
 
@@ -174,3 +176,36 @@ def test_damaged_files_read_as_far_as_they_make_sense(clip: Path, tmp_path: Path
     with cut.open("r+b") as handle:
         handle.truncate(layout.init_end - 10)  # inside the moov
     assert FrameReader(cut).read_new() == []
+
+
+@pytest.mark.parametrize(
+    ("video", "audio"),
+    [
+        (["-c:v", "libx264", "-bf", "2", "-g", "25"], ["-c:a", "aac"]),  # B-frames, AAC
+        (["-c:v", "libx265", "-tag:v", "hvc1", "-x265-params", "keyint=25:log-level=0"], []),
+    ],
+    ids=["h264-bframes-aac", "hevc"],
+)
+def test_other_camera_shapes_match_ffprobe(
+    tmp_path: Path, video: list[str], audio: list[str]
+) -> None:
+    """H.265, B-frames and an audio track in the same moof: video sizes are still ffprobe's."""
+    require_media_tools()
+    sound = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000"] if audio else []
+    subprocess.run(
+        [
+            *("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=25", *sound),
+            *("-t", "3", *video, "-pix_fmt", "yuv420p", *audio),
+            *("-f", "segment", "-segment_time", "60", "-segment_format", "mp4"),
+            *("-segment_format_options", FRAGMENTED_MP4, str(tmp_path / "%03d.mp4")),
+        ],
+        check=True,
+        timeout=120,
+    )
+    path = tmp_path / "000.mp4"
+    frames = FrameReader(path).read_new()
+    sizes = [size for fragment in frames for size in fragment.sizes]
+    keys = [key for fragment in frames for key in fragment.keyframes]
+    assert list(zip(sizes, keys, strict=True)) == ffprobe_frames(path)
+    assert len(sizes) == 75
+    assert sum(keys) == 3
