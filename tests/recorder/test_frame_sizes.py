@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 import shutil
 import struct
@@ -209,3 +210,19 @@ def test_other_camera_shapes_match_ffprobe(
     assert list(zip(sizes, keys, strict=True)) == ffprobe_frames(path)
     assert len(sizes) == 75
     assert sum(keys) == 3
+
+
+def test_boxes_that_claim_more_than_they_hold(tmp_path: Path) -> None:
+    """A tfhd or tkhd cut short ends the walk quietly instead of raising."""
+    # A moof whose tfhd is 2 bytes long, after a good tfdt.
+    tfdt = full_box(b"tfdt", 0, struct.pack(">I", 0))
+    moof = box(b"moof", box(b"traf", tfdt + box(b"tfhd", b"\0\0")))
+    fragments = tmp_path / "fragments.mp4"
+    fragments.write_bytes(moof + box(b"mdat", b"\0" * 16))
+    assert read_moofs(fragments, replace(LAYOUT, media_end=1 << 30)) == []
+    # A moov whose video track's tkhd is 1 byte long.
+    mdia = box(b"mdia", box(b"hdlr", b"\0" * 8 + b"vide") + box(b"mdhd", b"\0" * 24))
+    moov = box(b"moov", box(b"trak", mdia + box(b"tkhd", b"\0")))
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(box(b"ftyp", b"isom") + moov + moof + box(b"mdat", b"\0" * 16))
+    assert FrameReader(broken).read_new() == []
