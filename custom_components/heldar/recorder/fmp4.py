@@ -164,3 +164,37 @@ def _decode_time(moof: bytes, layout: Layout) -> float | None:
             (ticks,) = struct.unpack_from(">I", moof, tfdt[0] + 4)
         return float(ticks) / layout.timescale
     return None
+
+
+def read_moofs(path: Path, layout: Layout, offset: int = 0) -> list[tuple[Fragment, bytes]]:
+    """Return each complete fragment from ``offset`` on, with its ``moof`` payload.
+
+    The ``moof`` lists every sample's size, duration and keyframe flag, which is all the
+    activity index needs, so only it is read, never the ``mdat``. ``offset`` 0 means the first
+    fragment; a growing file is read again from the offset after the last fragment returned,
+    and a fragment whose ``mdat`` is not fully written yet is left for the next call. A ``moof``
+    over 1 MiB (a second of video lists a few hundred bytes) is taken for garbage: the walk
+    stops there rather than read it.
+    """
+    found: list[tuple[Fragment, bytes]] = []
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        offset = max(offset, layout.init_end)
+        while offset < min(size, layout.media_end):
+            moof = _read_header(handle, offset)
+            if moof is None or moof[0] != "moof" or not _HEADER < moof[1] <= 1 << 20:
+                break
+            mdat = _read_header(handle, offset + moof[1])
+            if mdat is None or mdat[0] != "mdat" or offset + moof[1] + mdat[1] > size:
+                break
+            handle.seek(offset + _HEADER)
+            payload = handle.read(moof[1] - _HEADER)
+            try:
+                start = _decode_time(payload, layout)
+            except struct.error:  # a box that claims more than its parent holds
+                break
+            if start is None:
+                break
+            found.append((Fragment(offset, moof[1] + mdat[1], start), payload))
+            offset += moof[1] + mdat[1]
+    return found
