@@ -120,6 +120,12 @@ class SshfsShare:
         self._export_mounted = False
         self._namespace_made = False
 
+    @property
+    def client_pid(self) -> int:
+        """Return the sshfs client's pid (to measure what the share costs this machine)."""
+        assert self._client is not None
+        return self._client.pid
+
     # -- life -------------------------------------------------------------------------------
 
     def start(self) -> None:

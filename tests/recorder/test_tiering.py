@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+from custom_components.heldar.recorder.command import RecordCommand
 from custom_components.heldar.recorder.tiering import (
     ArchiveState,
     ArchiveTier,
@@ -31,7 +32,7 @@ from custom_components.heldar.recorder.tiering import (
 )
 from custom_components.heldar.recorder.tiering_share import PARTIAL_SUFFIX
 from tests.footage import make_segments, sha256
-from tests.media import ROOT, duration, require_media_tools
+from tests.media import ROOT, RtspCamera, duration, require_media_tools, video_packets
 from tests.netfs import SshfsShare, network_share
 
 DAY = 86400.0
@@ -400,3 +401,62 @@ async def test_local_archive_edge_cases(tmp_path: Path) -> None:
     assert [m.already for m in again.moved] == [False]
     assert (archive / CAMERA / paths[1].name).read_bytes().endswith(appended)
     assert not paths[1].exists()
+
+
+async def test_cancelled_run_leaves_the_file_local_and_no_thread(tmp_path: Path) -> None:
+    """Home Assistant stops mid-copy: the run ends, its thread ends, no partial copy stays."""
+    require_media_tools()
+    paths = footage(tmp_path, 1, seconds=8)
+    original = sha256(paths[0])
+    archive = tmp_path / "disk2"
+    archive.mkdir()
+    claim(archive)
+    trigger = _Trigger(MoveStep.CHUNK, paths[0].name)
+    tier = ArchiveTier(
+        archive,
+        throttle=Throttle(bytes_per_second=128 * KIB, chunk_bytes=32 * KIB),
+        progress=trigger,
+    )
+    moving = asyncio.create_task(tier.run([CAMERA], due(paths)))
+    await asyncio.get_running_loop().run_in_executor(None, trigger.fired.wait, 30)
+    moving.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await moving
+    async with asyncio.timeout(10):
+        while any(t.name.startswith("heldar_archive") for t in threading.enumerate()):
+            await asyncio.sleep(0.05)
+    assert sha256(paths[0]) == original
+    assert not list((archive / CAMERA).iterdir())
+
+
+async def test_recording_goes_on_while_footage_moves(
+    share: SshfsShare, rtsp_camera: Callable[..., RtspCamera], tmp_path: Path
+) -> None:
+    """The real camera records to the disk the mover reads: its segments keep 25 frames a second."""
+    camera = rtsp_camera(width=640, height=360, gop=25)
+    live = tmp_path / "local" / "live"
+    live.mkdir(parents=True)
+    argv = RecordCommand("ffmpeg", camera.url, live, 4).argv()
+    recorder = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
+    try:
+        paths = footage(tmp_path, 20, seconds=6, bitrate="2M")  # about 30 MB
+        tier = ArchiveTier(share.mount_point, throttle=Throttle(bytes_per_second=None))
+        report = await tier.run([CAMERA], due(paths))
+        assert report.state is ArchiveState.OK
+        assert len(report.moved) == 20
+        async with asyncio.timeout(30):
+            while len(list(live.glob("*.mp4"))) < 4:
+                await asyncio.sleep(0.25)
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        async with asyncio.timeout(10):
+            await recorder.wait()
+    closed = sorted(live.glob("*.mp4"))[1:-1]  # the first starts mid-GOP, the last was cut
+    assert closed
+    for segment in closed:
+        times = sorted(pts for pts, _ in video_packets(segment))
+        rate = (len(times) - 1) / (times[-1] - times[0])
+        assert 23.5 <= rate <= 26.5, (segment.name, rate)
+        assert max(b - a for a, b in itertools.pairwise(times)) < 0.5, segment.name
