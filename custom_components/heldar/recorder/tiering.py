@@ -196,7 +196,8 @@ class ArchiveTier:
                 await self._prune(worker, cameras, set(in_use), now, report)
                 for item in due:
                     await self._move_one(worker, item, pacer, report, on_moved)
-                    await worker.call(pacer.pause, self.throttle.pause_between_files)
+                    if self.throttle.pause_between_files > 0:
+                        await worker.call(pacer.pause, self.throttle.pause_between_files)
             except ArchiveProblemError as problem:
                 report.state, report.error = problem.state, problem.message
                 self._tidy = False  # a move may have left a partial copy behind
