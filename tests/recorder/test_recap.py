@@ -17,6 +17,7 @@ from pathlib import Path
 import shutil
 import subprocess
 import threading
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -119,6 +120,19 @@ async def test_emphasis_gives_a_stretch_more_frames(tmp_path: Path) -> None:
     assert abs(plain.frames - 20) <= 1
     assert abs(weighted.frames - 33) <= 2
     assert_keyframes_at(tmp_path / "b.mp4", 25)
+
+
+async def test_read_limit_paces_the_reading(tmp_path: Path) -> None:
+    """At half the footage's size a second, reading it takes two seconds at least."""
+    require_media_tools()
+    paths = make_segments(tmp_path / "cam", [T0 + s for s in range(0, 24, 6)], seconds=6)
+    size = sum(p.stat().st_size for p in paths)
+    started = time.monotonic()
+    result = await make_recap(
+        "ffmpeg", segments_of(paths), (T0, T0 + 24), tmp_path / "r.mp4", read_limit=size // 2
+    )
+    assert time.monotonic() - started >= 1.8  # a floor: load can only make it slower
+    assert result.frames > 0
 
 
 async def test_a_changed_stream_is_left_out_and_said(tmp_path: Path) -> None:
