@@ -388,7 +388,11 @@ async def test_local_archive_edge_cases(tmp_path: Path) -> None:
 
     tier = ArchiveTier(archive, throttle=Throttle(bytes_per_second=None), progress=rewrite)
     gone = Due(CAMERA, paths[0].parent / "20270101_000000.mp4", "20270101_000000.mp4")
-    report = await tier.run([CAMERA], [*due(paths), gone])
+    escaping = [Due(CAMERA, paths[2], "../../escape.mp4"), Due("..", paths[2], paths[2].name)]
+    report = await tier.run([CAMERA], [*escaping, *due(paths), gone])
+    assert report.skipped[:2] == [str(paths[2])] * 2
+    assert not (tmp_path / "escape.mp4").exists()
+    assert not (tmp_path / paths[2].name).exists()
     assert report.state is ArchiveState.OK
     assert sha256(archive / CAMERA / paths[0].name) == originals[paths[0].name]
     assert not paths[0].exists()

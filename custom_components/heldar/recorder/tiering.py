@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import functools
 import logging
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 import threading
 import time
 
@@ -244,6 +244,12 @@ class ArchiveTier:
         report: MoveReport,
         on_moved: Callable[[Moved], None] | None,
     ) -> None:
+        if not _inside(item.camera, item.name):
+            _LOGGER.warning(
+                "Not archiving %s: %r is not a name inside a camera folder", item.local, item.name
+            )
+            report.skipped.append(str(item.local))
+            return
         target = self.root / item.camera / item.name
         size: int | None = 0
         try:
@@ -341,6 +347,14 @@ def _run_in_background() -> None:
     """Lower the worker thread's CPU priority (Linux sets niceness per thread)."""
     with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _BACKGROUND_NICENESS)
+
+
+def _inside(camera: str, name: str) -> bool:
+    """Whether ``camera/name`` stays inside the archive: relative, no "..", nothing empty."""
+    parts = [camera, *PurePosixPath(name).parts]
+    return not PurePosixPath(name).is_absolute() and all(
+        part not in {"", ".", ".."} and "/" not in part for part in parts
+    )
 
 
 def _size(path: Path) -> int | None:
