@@ -198,13 +198,18 @@ class ArchiveTier:
                     await self._move_one(worker, item, pacer, report, on_moved)
                     if self.throttle.pause_between_files > 0:
                         await worker.call(pacer.pause, self.throttle.pause_between_files)
-            except ArchiveProblemError as problem:
+            except OSError as err:  # a move, or listing or clearing the share, failed
+                problem = (
+                    err
+                    if isinstance(err, ArchiveProblemError)
+                    else await worker.call(classify, err, self.root, 0)
+                )
                 report.state, report.error = problem.state, problem.message
                 self._tidy = False  # a move may have left a partial copy behind
             except StoppedError:
                 pass
-            except asyncio.CancelledError:
-                self._stop.set()  # the worker ends at its next chunk
+            except BaseException:
+                self._stop.set()  # cancelled (Home Assistant stops): the worker ends at once
                 worker.close(wait=False)
                 raise
             worker.close(wait=True)  # idle by now: its thread ends at once
