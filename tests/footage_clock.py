@@ -26,6 +26,9 @@ import time
 LEVELS = 16
 # Luma (limited range) of level k: grey 16k + 8 through BT.601's 219/255 scale.
 _LUMA = [16 + (16 * level + 8) * 219 / 255 for level in range(LEVELS)]
+# The same once more: a JPEG camera's limited-range luma taken as full range, then converted
+# to limited range by the MJPEG-to-H.264 transcode.
+_LUMA_TWICE = [16 + luma * 219 / 255 for luma in _LUMA]
 # Frames closer than this on the wall clock are consecutive (a larger step is a gap).
 _CONTIGUOUS = 0.5
 
@@ -51,20 +54,25 @@ def read_marks(path: Path) -> list[Mark]:
 class Births:
     """Note when each ``.mp4`` first appears in some folders (polled every 20 ms, in a thread).
 
-    A segment is moved out of a pre-roll buffer once it has closed; its name stays, so the
-    birth is kept by name.
+    Each new file is hard-linked into ``keep`` at once, so that what the recorder later moves
+    (out of a pre-roll buffer), joins or deletes is still there to judge: the link is the same
+    file, written on by FFmpeg until it closes it. A file is known by its inode, so one moved
+    from a watched buffer into a watched camera folder keeps its first birth and folder.
     """
 
-    def __init__(self, *folders: Path, period: float = 0.02) -> None:
+    def __init__(self, *folders: Path, keep: Path, period: float = 0.02) -> None:
         """Watch ``folders`` (which may not exist yet) from ``start`` to ``stop``."""
         self.folders = folders
+        self.keep = keep
         self.period = period
-        self.seen: dict[tuple[Path, str], float] = {}
+        # inode -> (the folder it appeared in, its name, when, its link in ``keep``)
+        self.seen: dict[int, tuple[Path, str, float, Path]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="births", daemon=True)
 
     def start(self) -> Births:
         """Start polling."""
+        self.keep.mkdir(parents=True, exist_ok=True)
         self._thread.start()
         return self
 
@@ -81,9 +89,14 @@ class Births:
         """Stop polling."""
         self.stop()
 
-    def born(self, folder: Path, name: str) -> float | None:
-        """When ``name`` first appeared in ``folder``."""
-        return self.seen.get((folder, name))
+    def segments(self, folder: Path, since: float = 0.0) -> list[tuple[Path, float]]:
+        """The files that first appeared in ``folder`` (after ``since``): links, births."""
+        found = [
+            (link, born)
+            for where, name, born, link in self.seen.values()
+            if where == folder and born >= since
+        ]
+        return sorted(found, key=lambda item: item[1])
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -92,11 +105,19 @@ class Births:
                 try:
                     with os.scandir(folder) as entries:
                         for entry in entries:
-                            if entry.name.endswith(".mp4"):
-                                self.seen.setdefault((folder, entry.name), now)
+                            if entry.name.endswith(".mp4") and entry.inode() not in self.seen:
+                                self._link(folder, entry, now)
                 except FileNotFoundError:
                     continue
             self._stop.wait(self.period)
+
+    def _link(self, folder: Path, entry: os.DirEntry[str], now: float) -> None:
+        link = self.keep / f"{len(self.seen):05d}-{folder.name}-{entry.name}"
+        try:
+            os.link(entry.path, link)
+        except FileNotFoundError:
+            return  # gone already: a stub removed at once
+        self.seen[entry.inode()] = (folder, entry.name, now, link)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +136,22 @@ def decode_levels(path: Path, ffprobe: str = "ffprobe") -> list[tuple[float, int
     argv = [ffprobe, "-v", "error", "-f", "lavfi", "-i", graph, "-show_entries"]
     argv += ["frame=pts_time:frame_tags=lavfi.signalstats.YLOW", "-of", "csv=p=0"]
     result = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=120)
-    frames = []
+    lumas = []
     for line in result.stdout.splitlines():
         pts, _, low = line.partition(",")
         if pts and low and pts != "N/A":
-            luma = float(low)
-            level = min(range(LEVELS), key=lambda k: abs(_LUMA[k] - luma))
-            frames.append((float(pts), level))
-    return frames
+            lumas.append((float(pts), float(low)))
+    # Whichever scale the file's lumas sit on more closely.
+    table = min((_LUMA, _LUMA_TWICE), key=lambda table: _misfit(table, lumas))
+    return [(pts, _nearest(table, luma)) for pts, luma in lumas]
+
+
+def _nearest(table: list[float], luma: float) -> int:
+    return min(range(LEVELS), key=lambda level: abs(table[level] - luma))
+
+
+def _misfit(table: list[float], lumas: list[tuple[float, float]]) -> float:
+    return sum((table[_nearest(table, luma)] - luma) ** 2 for _, luma in lumas)
 
 
 @dataclass(slots=True)
@@ -160,7 +189,7 @@ class Verdict:
             return float("inf")
         return statistics.median(lags[-third:]) - statistics.median(lags[:third])
 
-    def summary(self) -> dict[str, float | int]:
+    def summary(self) -> dict[str, float | int | str]:
         """The figures, for a failure message or a benchmark row."""
         lags = [lag for _, lag in self.lags]
         return {
@@ -176,9 +205,11 @@ class Verdict:
             "lag_growth_s": round(self.lag_growth, 3) if len(lags) >= 3 else -1,
         }
 
-    def check(self, fps: float, *, max_lag: float = 1.0, tolerance: float = 0.05) -> None:
+    def check(
+        self, fps: float, *, max_lag: float = 1.0, tolerance: float = 0.05, label: str = ""
+    ) -> None:
         """Assert the frame rate within ``tolerance`` and the lag at most ``max_lag`` s."""
-        figures = self.summary()
+        figures = {"output": label, **self.summary()}
         assert abs(self.fps - fps) <= fps * tolerance, f"frame rate off: {figures}"
         assert len(self.lags) >= 3, f"too few marks seen: {figures}"
         assert self.worst_lag <= max_lag, f"behind the clock: {figures}"
@@ -229,12 +260,11 @@ def judge(
     return verdict
 
 
-def folder_segments(
-    folder: Path, births: Births, *, skip_first: bool = True
+def dated(
+    segments: list[tuple[Path, float]], *, first_of_run: int = 1
 ) -> list[tuple[Path, float | None]]:
-    """A folder's segments in order, with their births; the first one's birth left out."""
-    paths = sorted(folder.glob("*.mp4"))
+    """Segments with their births, the first ``first_of_run`` left undated (see module doc)."""
     return [
-        (path, None if (skip_first and index == 0) else births.born(folder, path.name))
-        for index, path in enumerate(paths)
+        (path, None if index < first_of_run else born)
+        for index, (path, born) in enumerate(segments)
     ]
