@@ -11,7 +11,7 @@ import sys
 
 PACKAGE = "custom_components.heldar"
 ROOT = Path(__file__).resolve().parent.parent / "custom_components" / "heldar"
-MAX_LINES = 300
+MAX_LINES = 400
 # Modules allowed over MAX_LINES, each with the reason. Keep this list short.
 OVERSIZED: dict[str, str] = {}
 
