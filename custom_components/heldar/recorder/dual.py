@@ -47,17 +47,6 @@ class StreamJob:
     segment_seconds: int
     buffering: bool = False
 
-    @property
-    def label(self) -> str:
-        """How the status names the stream ("sub-stream", "main stream"; "" for the only one)."""
-        match self.stream:
-            case StreamName.SUB:
-                return "sub-stream"
-            case StreamName.MAIN:
-                return "main stream"
-            case _:
-                return ""
-
 
 def plan_jobs(spec: CameraSpec, *, footage: bool, buffering: bool) -> tuple[StreamJob, ...]:
     """Decide what to record now: one job, or two (footage and events) on a split camera.

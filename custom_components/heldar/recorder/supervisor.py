@@ -79,7 +79,6 @@ class CameraRecorder:
         """
         self._make_room = make_room
         self.spec = spec
-        self._binary = ffmpeg_binary
         self._timing = timing or Timing()
         self._enabled = enabled
         # The mode and schedule state to start with; triggers start empty.
@@ -258,8 +257,8 @@ class CameraRecorder:
 
     def resting_state(self) -> RecorderState | None:
         """The state a one-stream camera shows once its FFmpeg stopped, if it wants none."""
-        if self._streams is not None or self._wanted:
-            return None
+        if self._closing or self._streams is not None or self._wanted:
+            return None  # stopping: the last state stays; two streams: shown once both ended
         return self._resting_state()
 
     def writing_besides(self, job: StreamJob) -> bool:
