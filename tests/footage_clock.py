@@ -31,6 +31,8 @@ _LUMA = [16 + (16 * level + 8) * 219 / 255 for level in range(LEVELS)]
 _LUMA_TWICE = [16 + luma * 219 / 255 for luma in _LUMA]
 # Frames closer than this on the wall clock are consecutive (a larger step is a gap).
 _CONTIGUOUS = 0.5
+# Frames a level must hold to count as one (see ``transitions``).
+_STABLE = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +214,8 @@ class Verdict:
         figures = {"output": label, **self.summary()}
         assert abs(self.fps - fps) <= fps * tolerance, f"frame rate off: {figures}"
         assert len(self.lags) >= 3, f"too few marks seen: {figures}"
+        # Changes seen that the camera never made: the footage (or its decoding) is wrong.
+        assert self.unmatched <= len(self.lags) // 5, f"marks not found: {figures}"
         assert self.worst_lag <= max_lag, f"behind the clock: {figures}"
         assert self.lag_growth <= max_lag / 2, f"lag grows: {figures}"
 
@@ -245,19 +249,41 @@ def judge(
         verdict.wall_seconds = frames[-1].wall - frames[0].wall + 1 / max(verdict.fps, 1.0)
     mine = [mark for mark in marks if mark.mount == mount]
     pairs = list(itertools.pairwise(mine))
-    for before, frame in itertools.pairwise(frames):
-        if frame.level == before.level or frame.wall - before.wall > _CONTIGUOUS:
-            continue
-        # The camera's change from ``before.level`` to ``frame.level`` that is nearest in time.
-        changes = [
-            new for old, new in pairs if (old.level, new.level) == (before.level, frame.level)
-        ]
+    for wall, old_level, new_level in transitions(frames):
+        # The camera's change from ``old_level`` to ``new_level`` that is nearest in time.
+        changes = [new for old, new in pairs if (old.level, new.level) == (old_level, new_level)]
         if not changes:
             verdict.unmatched += 1
             continue
-        mark = min(changes, key=lambda new: abs(frame.wall - new.sent))
-        verdict.lags.append((mark.sent, frame.wall - mark.sent))
+        mark = min(changes, key=lambda new: abs(wall - new.sent))
+        verdict.lags.append((mark.sent, wall - mark.sent))
     return verdict
+
+
+def transitions(frames: list[Frame]) -> list[tuple[float, int, int]]:
+    """Each change of level in unbroken footage: when it shows, the level before, the one after.
+
+    A level counts once it holds ``_STABLE`` frames: a change of the whole picture can take the
+    encoder a frame or two, whose in-between grey would read as a level of its own. The change
+    shows at the first frame that differs from the level before.
+    """
+    runs: list[tuple[int, int, int]] = []  # (level, first frame, frames)
+    for index, frame in enumerate(frames):
+        unbroken = index > 0 and frame.wall - frames[index - 1].wall <= _CONTIGUOUS
+        if runs and unbroken and runs[-1][0] == frame.level:
+            level, first, count = runs[-1]
+            runs[-1] = (level, first, count + 1)
+        else:
+            runs.append((frame.level, index, 1))
+    stable = [run for run in runs if run[2] >= _STABLE]
+    found = []
+    for (old, first, count), (new, start, _) in itertools.pairwise(stable):
+        changed = first + count  # the first frame after the old level
+        between = frames[changed - 1 : start + 1]
+        steps = [b.wall - a.wall for a, b in itertools.pairwise(between)]
+        if start - changed <= _STABLE and all(step <= _CONTIGUOUS for step in steps):
+            found.append((frames[changed].wall, old, new))
+    return found
 
 
 def dated(
