@@ -31,8 +31,10 @@ _LUMA = [16 + (16 * level + 8) * 219 / 255 for level in range(LEVELS)]
 _LUMA_TWICE = [16 + luma * 219 / 255 for luma in _LUMA]
 # Frames closer than this on the wall clock are consecutive (a larger step is a gap).
 _CONTIGUOUS = 0.5
-# Frames a level must hold to count as one (see ``transitions``).
-_STABLE = 3
+# How close in time a change must be to a mark read one level off (see ``judge``).
+_NEAR = 2.0
+# Frames a level must hold to count as one (see ``transitions``); marks are 25 frames apart.
+_STABLE = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +253,17 @@ def judge(
     pairs = list(itertools.pairwise(mine))
     for wall, old_level, new_level in transitions(frames):
         # The camera's change from ``old_level`` to ``new_level`` that is nearest in time.
-        changes = [new for old, new in pairs if (old.level, new.level) == (old_level, new_level)]
+        exact = [new for old, new in pairs if (old.level, new.level) == (old_level, new_level)]
+        # A level may read one off (a segment's first keyframe at a low bitrate): such a
+        # near match counts only close by, where no exact one is.
+        near = [
+            new
+            for old, new in pairs
+            if abs(old.level - old_level) <= 1
+            and abs(new.level - new_level) <= 1
+            and abs(wall - new.sent) <= _NEAR
+        ]
+        changes = exact if _closest(exact, wall) <= _NEAR or not near else near
         if not changes:
             verdict.unmatched += 1
             continue
@@ -260,11 +272,15 @@ def judge(
     return verdict
 
 
+def _closest(marks: list[Mark], wall: float) -> float:
+    return min((abs(wall - mark.sent) for mark in marks), default=float("inf"))
+
+
 def transitions(frames: list[Frame]) -> list[tuple[float, int, int]]:
     """Each change of level in unbroken footage: when it shows, the level before, the one after.
 
     A level counts once it holds ``_STABLE`` frames: a change of the whole picture can take the
-    encoder a frame or two, whose in-between grey would read as a level of its own. The change
+    encoder a few frames, whose in-between grey would read as a level of its own. The change
     shows at the first frame that differs from the level before.
     """
     runs: list[tuple[int, int, int]] = []  # (level, first frame, frames)
