@@ -8,7 +8,11 @@ run side by side for ``--minutes``:
 
 - one records the main stream continuously (a one-stream camera);
 - one records the sub-stream continuously and the main stream around triggers, with a
-  pre-roll (one FFmpeg, two inputs). It is triggered ``--events`` times during the run.
+  pre-roll (one FFmpeg per stream). It is triggered ``--events`` times during the run.
+
+Each footage's frame rate (frames per media second) is reported with it: the figures of the
+first version of this benchmark were taken from a sub-stream that one two-input FFmpeg
+recorded at about 11 of its 25 fps, and were wrong by as much.
 
 Footage bytes per second are measured from each camera's index (file sizes over recorded
 seconds), event bytes per second from the finished clips. A day is then extrapolated at
@@ -35,7 +39,7 @@ from custom_components.heldar.recorder.supervisor import (
     CameraSpec,
     StaticSource,
 )
-from tests.media import RtspCamera
+from tests.media import RtspCamera, ffprobe
 
 DAY = 86400
 GB = 1e9
@@ -51,6 +55,29 @@ def footage_rate(store: CameraStore) -> tuple[float, float]:
     return (size / seconds if seconds else 0.0), seconds
 
 
+def frame_rate(store: CameraStore) -> float:
+    """Frames per media second over a camera's footage."""
+    frames = seconds = 0.0
+    for segment in store.index.segments:
+        probed = ffprobe(store.directory / segment.name)
+        video = [s for s in probed["streams"] if s["codec_type"] == "video"]
+        frames += sum(int(s["nb_read_packets"]) for s in video)
+        seconds += float(probed["format"]["duration"])
+    return frames / seconds if seconds else 0.0
+
+
+def report_frame_rates(main_fps: float, sub_fps: float) -> None:
+    """The sub-stream footage's frame rate: the storage figures hold only at the camera's."""
+    emit(
+        "dual_sub_footage_fps",
+        round(sub_fps, 2),
+        "fps",
+        "25 +- 5 % (the camera's rate)",
+        abs(sub_fps - 25) <= 25 * 0.05,
+        main_footage_fps=round(main_fps, 2),
+    )
+
+
 def store(root: Path, name: str) -> CameraStore:
     """A camera's store, indexing what its recorder writes into ``root / name``."""
     return CameraStore(name, name.title(), root / name, SegmentIndex(root / name, "ffprobe"))
@@ -62,8 +89,8 @@ def finished(clips: list[Event], event: Event, phase: str) -> None:
         clips.append(event)
 
 
-async def main() -> None:
-    """Record both ways at once; extrapolate a day of each."""
+def parse() -> argparse.Namespace:
+    """The benchmark's options."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--events", type=int, default=3, help="events triggered in the run")
@@ -75,7 +102,12 @@ async def main() -> None:
         help="the test picture: snow (full detail, the encoders run at their caps, as camera "
         "encoders do) or ball (a nearly static scene, far under the caps)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+async def main() -> None:
+    """Record both ways at once; extrapolate a day of each."""
+    args = parse()
     camera = RtspCamera(
         width=1280, height=720, bitrate=4000, sub_path="/sub", sub_width=640, sub_height=360
     )
@@ -132,6 +164,7 @@ async def main() -> None:
                 await asyncio.gather(main_only.stop(), dual.stop())
             main_rate, main_seconds = footage_rate(main_store)
             sub_rate, sub_seconds = footage_rate(dual_store)
+            main_fps, sub_fps = frame_rate(main_store), frame_rate(dual_store)
             clip_bytes = sum(event.clip_bytes for event in clips)
             clip_seconds = sum((event.end or event.window_end) - event.start for event in clips)
     finally:
@@ -150,7 +183,10 @@ async def main() -> None:
         "measured_clips": len(clips),
         "measured_clip_s": round(clip_seconds, 1),
         "pattern": args.pattern,
+        "main_footage_fps": round(main_fps, 2),
+        "sub_footage_fps": round(sub_fps, 2),
     }
+    report_frame_rates(main_fps, sub_fps)
     emit("dual_main_24_7_per_day", round(main_day / GB, 2), "GB/day", "measured", None, **rates)
     emit(
         "dual_sub_24_7_plus_main_events_per_day",

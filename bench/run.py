@@ -36,6 +36,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "review": ("review.py", (), "1 min"),
     "storm": ("storm.py", (), "6 min"),
     "dual_storage": ("dual_storage.py", (), "4 min"),
+    "clock": ("clock.py", (), "30 min"),
     "soak": ("soak.py", (), "6 h (--soak-minutes for a short run)"),
 }
 

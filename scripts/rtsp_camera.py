@@ -9,13 +9,24 @@ It prints ``READY <port>`` on stdout once it listens, then serves until SIGTERM/
 the tests, ``scripts/develop`` and the benchmarks so that every one of them records a real stream.
 With ``--sub-path`` it also serves a sub-stream there, as dual-stream cameras do: the same
 picture, smaller (``--sub-width``/``--sub-height``) and at a lower bitrate.
+
+With ``--marks FILE`` the picture carries its own time: about once a second (``--mark-period``)
+the background of the pattern turns to another of 16 grey levels, in a seeded random order, and
+the camera appends one line to FILE for each change, ``<mount> <level> <sent>``: the wall-clock
+second at which the first encoded frame of the new level left the encoder for the network. A
+recording's lag behind the clock is then the time its footage shows that level minus ``sent``
+(see tests/footage_clock.py); a camera that itself falls behind on a loaded machine logs that
+it sent the change late, and the recorder is not blamed for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import signal
 import sys
+import threading
+import time
 
 import gi
 
@@ -67,7 +78,7 @@ def pipeline(args: argparse.Namespace, *, sub: bool = False) -> str:
     """Describe the live pipeline: a moving test pattern, encoded, and optional audio."""
     width, height = (args.sub_width, args.sub_height) if sub else (args.width, args.height)
     video = (
-        f"( videotestsrc is-live=true pattern={args.pattern}"
+        f"( videotestsrc name=src is-live=true pattern={args.pattern}"
         f" ! video/x-raw,format=I420,width={width},height={height},framerate={args.fps}/1"
         f"{encoder(args, args.sub_bitrate if sub else args.bitrate)}"
     )
@@ -95,7 +106,86 @@ def _join_where_it_is(
     pay.get_static_pad("src").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, _not_seekable)
 
 
-def make_factory(args: argparse.Namespace, *, sub: bool) -> GstRtspServer.RTSPMediaFactory:
+MARK_LEVELS = 16
+
+
+def mark_grey(level: int) -> int:
+    """The ARGB colour of a mark level: grey 16k + 8, so decoded levels are 13.7 luma apart."""
+    value = 16 * level + 8
+    return 0xFF000000 | value << 16 | value << 8 | value
+
+
+class Marks:
+    """Turn one mount's background to a new grey level now and then; log when it was sent.
+
+    The colour is changed from the raw source's own pad (so it applies to the very next frame,
+    whose number is noted), and that frame is logged when it leaves the encoder. Frames are
+    matched by count: the encoders used with marks neither drop nor reorder frames, and x264
+    gives its output timestamps of its own.
+    """
+
+    def __init__(self, log: MarkLog, mount: str, period: float, seed: int) -> None:
+        """Mark ``mount``'s picture every ``period`` seconds, levels drawn from ``seed``."""
+        self._log = log
+        self._mount = mount
+        self._period = period
+        self._random = random.Random(seed)  # noqa: S311 - a test pattern, not a secret
+        self._level = 0
+        self._next = 0.0
+        self._pending: int | None = None  # the level applied to the next raw frame
+        self._sent: dict[int, int] = {}  # raw frame number -> the level it first shows
+        self._raw_count = 0
+        self._encoded_count = 0
+
+    def attach(self, media: GstRtspServer.RTSPMedia) -> None:
+        """Watch this media's raw frames and encoded frames."""
+        element = media.get_element()
+        source = element.get_by_name("src")
+        source.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, self._raw, source)
+        pay = element.get_by_name("pay0")
+        pay.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, self._encoded)
+
+    def _raw(
+        self, _pad: Gst.Pad, _info: Gst.PadProbeInfo, source: Gst.Element
+    ) -> Gst.PadProbeReturn:
+        self._raw_count += 1
+        if self._pending is not None:  # this frame is the first one painted in the new level
+            self._sent[self._raw_count] = self._pending
+            self._pending = None
+        now = time.time()
+        if now >= self._next:
+            self._next = now + self._period
+            level = self._random.randrange(MARK_LEVELS - 1)
+            self._level = level if level < self._level else level + 1  # never the same twice
+            source.set_property("background-color", mark_grey(self._level))
+            self._pending = self._level
+        return Gst.PadProbeReturn.OK
+
+    def _encoded(self, _pad: Gst.Pad, _info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+        self._encoded_count += 1
+        if self._sent and (level := self._sent.pop(self._encoded_count, None)) is not None:
+            self._log.write(self._mount, level, time.time())
+        return Gst.PadProbeReturn.OK
+
+
+class MarkLog:
+    """The marks of every mount, one line each, flushed as they come."""
+
+    def __init__(self, path: str) -> None:
+        """Append to ``path``."""
+        self._file = open(path, "a", encoding="utf-8")  # noqa: PTH123, SIM115 - lives as long as the server
+        self._lock = threading.Lock()
+
+    def write(self, mount: str, level: int, sent: float) -> None:
+        """Log one change of level."""
+        with self._lock:
+            self._file.write(f"{mount} {level} {sent:.6f}\n")
+            self._file.flush()
+
+
+def make_factory(
+    args: argparse.Namespace, *, sub: bool, marks: MarkLog | None = None
+) -> GstRtspServer.RTSPMediaFactory:
     """One mount's media: shared (one encoder however many recorders connect)."""
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(pipeline(args, sub=sub))
@@ -110,6 +200,13 @@ def make_factory(args: argparse.Namespace, *, sub: bool) -> GstRtspServer.RTSPMe
         factory.set_permissions(permissions)
     if args.no_keyframe_on_join:
         factory.connect("media-configure", _join_where_it_is)
+    if marks is not None:
+        mount = args.sub_path if sub else args.path
+        seed = args.mark_seed + (1 if sub else 0)
+        factory.connect(
+            "media-configure",
+            lambda _factory, media: Marks(marks, mount, args.mark_period, seed).attach(media),
+        )
     return factory
 
 
@@ -134,6 +231,9 @@ def main() -> int:
     parser.add_argument("--audio", choices=sorted(AUDIO), default="none")
     parser.add_argument("--codec", choices=["h264", "h265", "mjpeg"], default="h264")
     parser.add_argument("--bframes", type=int, default=0, help="H.264 B-frames between P-frames")
+    parser.add_argument("--marks", default="", help="log each change of the picture's mark here")
+    parser.add_argument("--mark-period", type=float, default=1.0, help="seconds between marks")
+    parser.add_argument("--mark-seed", type=int, default=1)
     parser.add_argument(
         "--no-keyframe-on-join",
         action="store_true",
@@ -146,10 +246,11 @@ def main() -> int:
     server.set_address(args.host)
     server.set_service(str(args.port))
 
+    marks = MarkLog(args.marks) if args.marks else None
     mounts = server.get_mount_points()
-    mounts.add_factory(args.path, make_factory(args, sub=False))
+    mounts.add_factory(args.path, make_factory(args, sub=False, marks=marks))
     if args.sub_path:
-        mounts.add_factory(args.sub_path, make_factory(args, sub=True))
+        mounts.add_factory(args.sub_path, make_factory(args, sub=True, marks=marks))
     if args.user:
         auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()

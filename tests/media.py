@@ -2,6 +2,12 @@
 
 Tests that need these call ``require_media_tools``: outside CI a missing tool skips them, but
 under ``CI=true`` it fails them, so a CI run can never pass without recording for real.
+
+The FFmpeg that the recorder's real-media tests run is ``HELDAR_TEST_FFMPEG`` (default: the
+``ffmpeg`` on ``PATH``), and the ffprobe it is given ``HELDAR_TEST_FFPROBE`` (default
+``ffprobe``; set and empty: none, Heldar's "no ffprobe" path). ``scripts/test`` runs the
+real-camera tests a second time with the newest FFmpeg the package registries offer. The
+tests' own checks of the files always use the system ``ffprobe``.
 """
 
 from __future__ import annotations
@@ -27,8 +33,19 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 FAKE_FFMPEG = Path(__file__).resolve().parent / "fake_ffmpeg.py"
 
 
+def recording_ffmpeg() -> str:
+    """The FFmpeg binary the recorder runs in real-media tests."""
+    return os.environ.get("HELDAR_TEST_FFMPEG") or "ffmpeg"
+
+
+def recording_ffprobe() -> str | None:
+    """The ffprobe the recorder is given in real-media tests (None: Heldar has none)."""
+    return os.environ.get("HELDAR_TEST_FFPROBE", "ffprobe") or None
+
+
 def _missing_tools() -> list[str]:
-    missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
+    tools = {"ffmpeg", "ffprobe", recording_ffmpeg(), recording_ffprobe() or "ffprobe"}
+    missing = sorted(tool for tool in tools if shutil.which(tool) is None)
     gi_ok = Path(SYSTEM_PYTHON).exists() and (
         subprocess.run(
             [

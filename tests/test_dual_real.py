@@ -30,7 +30,7 @@ async def test_sub_stream_camera_in_home_assistant(
     rtsp_camera: Callable[..., RtspCamera],
     tmp_path: Path,
 ) -> None:
-    """The settings reach the recorder: one FFmpeg reads both streams, the sensor shows each."""
+    """The settings reach the recorder: one FFmpeg per stream, the sensor shows each."""
     camera = rtsp_camera(user="admin", password=PASSWORD, sub_path="/sub")
     entry = hub_entry(
         tmp_path,
@@ -63,11 +63,14 @@ async def test_sub_stream_camera_in_home_assistant(
     async with asyncio.timeout(20):
         while len(list(folder.glob("*.mp4"))) < 2:
             await asyncio.sleep(0.25)
-    # One FFmpeg, both URLs in it; no credentials in any state.
+    # One FFmpeg per stream, each with its own URL, each writing its own folder.
     recording = processes_with(str(folder / "%Y%m%d_%H%M%S.mp4"))
+    readers = processes_with(f"127.0.0.1:{camera.port}/")  # every reader of the camera
     assert len(recording) == 1
-    cmdline = Path(f"/proc/{recording[0]}/cmdline").read_bytes().split(b"\0")
-    assert sum(arg.startswith(b"rtsp://") for arg in cmdline) == 2
+    assert len(readers) == 2  # the footage FFmpeg and the buffer's
+    urls = {pid: _urls(pid) for pid in readers}
+    assert urls[recording[0]] == ["/sub"]
+    assert sorted(path for paths in urls.values() for path in paths) == ["/stream", "/sub"]
     # With a sub-stream a continuous camera takes triggers: events come from the main stream.
     response = await hass.services.async_call(
         DOMAIN, "trigger", {"entity_id": SENSOR}, blocking=True, return_response=True
@@ -75,9 +78,15 @@ async def test_sub_stream_camera_in_home_assistant(
     assert isinstance(response, dict)
     assert response["cameras"][0]["result"] == "started"
     assert response["cameras"][0]["window_end"] is not None
-    assert processes_with(str(folder / "%Y%m%d_%H%M%S.mp4")) == recording  # the same FFmpeg
+    assert processes_with(f"127.0.0.1:{camera.port}/") == readers  # the same two FFmpeg
     for found in hass.states.async_all():
         assert PASSWORD not in str(found)
         assert "p%40ss" not in str(found)
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert processes_with(str(tmp_path)) == []
+
+
+def _urls(pid: int) -> list[str]:
+    """The paths of the stream URLs in a process's command line (credentials left out)."""
+    args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    return ["/" + arg.decode().rsplit("/", 1)[-1] for arg in args if arg.startswith(b"rtsp://")]

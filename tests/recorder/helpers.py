@@ -38,12 +38,30 @@ class StatusLog:
     def __init__(self) -> None:
         """Start empty."""
         self.history: list[RecorderStatus] = []
+        self.times: list[float] = []  # when each status arrived (wall clock)
         self._changed = asyncio.Event()
 
     def __call__(self, status: RecorderStatus) -> None:
         """Receive a status from the recorder."""
         self.history.append(status)
+        self.times.append(time.time())
         self._changed.set()
+
+    def since(self, moment: float) -> list[tuple[float, RecorderStatus]]:
+        """The statuses that arrived after ``moment``, with when."""
+        return [(at, s) for at, s in zip(self.times, self.history, strict=True) if at > moment]
+
+    async def wait_after(
+        self, moment: float, predicate: Callable[[RecorderStatus], bool], timeout: float = 10.0
+    ) -> tuple[float, RecorderStatus]:
+        """Wait for a status after ``moment`` that satisfies ``predicate``; return it and when."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for at, status in self.since(moment):
+                    if predicate(status):
+                        return at, status
+                self._changed.clear()
+                await self._changed.wait()
 
     @property
     def latest(self) -> RecorderStatus:

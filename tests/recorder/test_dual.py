@@ -1,31 +1,37 @@
-"""Which streams a camera with a sub-stream records in each run, and the one FFmpeg command."""
+"""A camera's recording jobs, and how a dual-stream camera's two streams show as one."""
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from pathlib import Path
 
 import pytest
 
-from custom_components.heldar.recorder import dual
 from custom_components.heldar.recorder.dual import (
-    Output,
-    RunShape,
-    build_command,
-    dual_argv,
-    resolve,
-    shape_run,
+    StreamJob,
+    StreamStates,
+    plan_jobs,
+    roles_of,
+    source_of,
 )
+from custom_components.heldar.recorder.failure import Problem, Reason
+from custom_components.heldar.recorder.health import RunEnd
 from custom_components.heldar.recorder.planner import MediaPlanner
-from custom_components.heldar.recorder.probe import ProbeOutcome, ProbeResult
 from custom_components.heldar.recorder.source import (
     CameraSpec,
     StaticSource,
     StreamName,
     StreamRoles,
 )
-from custom_components.heldar.recorder.streams import AudioMode, MediaPlan, StreamInfo, VideoMode
-from custom_components.heldar.recorder.timing import Timing
+from custom_components.heldar.recorder.status import (
+    RecorderState,
+    RecorderStatus,
+    StatusBoard,
+    utcnow,
+)
+from custom_components.heldar.recorder.streams import StreamInfo
+
+from .helpers import StatusLog
 
 MAIN, SUB = StreamName.MAIN, StreamName.SUB
 CAM = Path("/rec/cam")
@@ -33,137 +39,152 @@ BUFFER = Path("/buf/cam")
 
 
 def spec(*, sub: bool = True, continuous: StreamName = SUB) -> CameraSpec:
-    """A camera, with (or without) a sub-stream; the sub-stream has the same credentials."""
+    """A camera with a pre-roll buffer, with (or without) a sub-stream."""
     return CameraSpec(
         "cam",
         "Cam",
         StaticSource("rtsp://h/main", "user", "pw"),
         CAM,
+        60,
+        pre_roll_seconds=10,
+        buffer_dir=BUFFER,
         sub_source=StaticSource("rtsp://h/sub", "user", "pw") if sub else None,
         continuous_stream=continuous,
     )
 
 
-@pytest.mark.parametrize(("footage", "buffering"), [(a, b) for a in (0, 1) for b in (0, 1)])
-def test_one_stream_camera_always_records_its_stream(footage: int, buffering: int) -> None:
-    """Without a sub-stream, nothing changes: one stream, unlabelled, never split."""
-    shape = shape_run(spec(sub=False), footage=bool(footage), buffering=bool(buffering))
-    assert shape == RunShape(StreamRoles())
-    assert shape.streams == (MAIN,)
+def test_one_stream_camera_has_one_job() -> None:
+    """Without a sub-stream: its one stream, into the buffer while it buffers."""
+    camera = spec(sub=False)
+    assert plan_jobs(camera, footage=True, buffering=False) == (StreamJob(None, CAM, 60),)
+    buffered = StreamJob(None, BUFFER, 2, buffering=True)
+    assert plan_jobs(camera, footage=True, buffering=True) == (buffered,)
+    assert plan_jobs(camera, footage=False, buffering=True) == (buffered,)
+    assert roles_of((buffered,), frozenset()) == StreamRoles()
 
 
-def test_split_run_when_footage_and_events_are_both_wanted() -> None:
-    """24/7 on the sub-stream, events (buffered) on the main one: one run reads both."""
-    shape = shape_run(spec(), footage=True, buffering=True)
-    assert shape.roles == StreamRoles(SUB, MAIN, split=True)
-    assert (shape.footage, shape.landing) == (SUB, MAIN)
-    assert shape.streams == (SUB, MAIN)
-    # The other way round, when the user picks the main stream for footage.
-    turned = shape_run(spec(continuous=MAIN), footage=True, buffering=True)
-    assert (turned.footage, turned.landing) == (MAIN, SUB)
-    assert turned.roles == StreamRoles(MAIN, SUB, split=True)
+def test_split_jobs_when_footage_and_events_are_both_wanted() -> None:
+    """24/7 on the sub-stream into the camera folder, events on the main one into the buffer."""
+    jobs = plan_jobs(spec(), footage=True, buffering=True)
+    assert jobs == (StreamJob(SUB, CAM, 60), StreamJob(MAIN, BUFFER, 2, buffering=True))
+    assert roles_of(jobs, frozenset()) == StreamRoles(SUB, MAIN, split=True)
+    turned = plan_jobs(spec(continuous=MAIN), footage=True, buffering=True)
+    assert [job.stream for job in turned] == [MAIN, SUB]
 
 
 def test_one_stream_at_a_time_otherwise() -> None:
-    """Footage alone records the footage stream; events alone the event stream."""
-    footage_only = shape_run(spec(), footage=True, buffering=False)
-    assert footage_only == RunShape(StreamRoles(SUB, SUB), SUB)
-    events_only = shape_run(spec(), footage=False, buffering=True)
-    assert events_only == RunShape(StreamRoles(MAIN, MAIN), MAIN)
-    assert events_only.streams == (MAIN,)
+    """Footage only: the footage stream; events only: the event stream, buffered."""
+    assert plan_jobs(spec(), footage=True, buffering=False) == (StreamJob(SUB, CAM, 60),)
+    events = plan_jobs(spec(), footage=False, buffering=True)
+    assert events == (StreamJob(MAIN, BUFFER, 2, buffering=True),)
+    assert roles_of(events, frozenset()) == StreamRoles(MAIN, MAIN)
 
 
-async def test_resolve_gives_each_stream_its_credentials() -> None:
+@pytest.mark.parametrize(("down", "healthy"), [(SUB, MAIN), (MAIN, SUB)])
+def test_one_stream_down_the_other_is_filed_as_both(down: StreamName, healthy: StreamName) -> None:
+    """While one split stream is down, the other's files are footage and events alike."""
+    jobs = plan_jobs(spec(), footage=True, buffering=True)
+    assert roles_of(jobs, frozenset({down})) == StreamRoles(healthy, healthy)
+    # Both down: nothing to fall back on, the split roles stay.
+    assert roles_of(jobs, frozenset({MAIN, SUB})).split
+
+
+async def test_each_stream_carries_the_cameras_credentials() -> None:
     """Both URLs carry the camera's one set of credentials."""
-    urls = await resolve(spec(), shape_run(spec(), footage=True, buffering=True))
-    assert urls == {SUB: "rtsp://user:pw@h/sub", MAIN: "rtsp://user:pw@h/main"}
+    assert await source_of(spec(), SUB).resolve() == "rtsp://user:pw@h/sub"
+    assert await source_of(spec(), MAIN).resolve() == "rtsp://user:pw@h/main"
+    assert await source_of(spec(sub=False), SUB).resolve() == "rtsp://user:pw@h/main"
 
 
-def _after(argv: list[str], marker: str, start: int = 0) -> str:
-    return argv[argv.index(marker, start) + 1]
-
-
-def test_dual_argv_two_inputs_two_outputs() -> None:
-    """Input 0 (footage) goes to the camera folder, input 1 (events) to the buffer."""
-    footage = Output("rtsp://h/sub", MediaPlan(), CAM, 60)
-    events = Output("rtsp://h/main", MediaPlan(VideoMode.HVC1, AudioMode.AAC), BUFFER, 2)
-    argv = dual_argv("ffmpeg", footage, events)
-    inputs = [argv[i + 1] for i, arg in enumerate(argv) if arg == "-i"]
-    assert inputs == ["rtsp://h/sub", "rtsp://h/main"]
-    assert argv.count("-rtsp_transport") == 2
-    assert argv.count("-use_wallclock_as_timestamps") == 2
-    assert argv.count("-progress") == 1  # one process, one report
-    first, second = argv.index("-map"), argv.index("-map", argv.index("-f", argv.index("-map")))
-    assert argv[first + 1] == "0:v:0"
-    assert argv[second + 1] == "1:v:0"
-    footage_args, event_args = argv[first:second], argv[second:]
-    # The footage output: video copied, no audio mapped or written, 60 s into the camera folder.
-    assert "-an" in footage_args
-    assert not any(arg.endswith(":a:0?") for arg in footage_args)
-    assert _after(footage_args, "-segment_time") == "60"
-    assert footage_args[-1] == "/rec/cam/%Y%m%d_%H%M%S.mp4"
-    # The event output: its own plan (hvc1 tag, AAC audio from its own input), 2 s, the buffer.
-    assert "1:a:0?" in event_args
-    assert _after(event_args, "-tag:v") == "hvc1"
-    assert _after(event_args, "-c:a") == "aac"
-    assert _after(event_args, "-segment_time") == "2"
-    assert event_args[-1] == "/buf/cam/%Y%m%d_%H%M%S.mp4"
-
-
-async def test_build_command_plans_each_stream() -> None:
-    """A split run gets the two-output command; any other run the one-stream command."""
-    camera = spec()
-    planner = MediaPlanner(camera, lambda _: None)
-    split = shape_run(camera, footage=True, buffering=True)
-    urls = await resolve(camera, split)
-    argv = await build_command(
-        planner, "ffmpeg", split, urls, (BUFFER, 2), (CAM, 60), AudioMode.DROP
+def states(log: StatusLog) -> tuple[StreamStates, list[frozenset[StreamName]]]:
+    """A dual-stream camera's states, shown on a board that ``log`` hears."""
+    board = StatusBoard(
+        "Cam", RecorderStatus(RecorderState.IDLE, utcnow()), log, logging.getLogger("test")
     )
-    assert argv.count("-i") == 2
-    single = shape_run(camera, footage=True, buffering=False)
-    urls = await resolve(camera, single)
-    argv = await build_command(
-        planner, "ffmpeg", single, urls, (CAM, 60), (CAM, 60), AudioMode.DROP
-    )
-    assert argv.count("-i") == 1
-    assert _after(argv, "-i") == "rtsp://user:pw@h/sub"
+    downs: list[frozenset[StreamName]] = []
+    return StreamStates(board, downs.append, lambda: 0.0), downs
 
 
-def test_one_stream_down_the_other_records_everything() -> None:
-    """While one stream of a split run is down, the other records footage and events alike."""
-    sub_down = shape_run(spec(), footage=True, buffering=True, down=frozenset({SUB}))
-    assert sub_down == RunShape(StreamRoles(MAIN, MAIN), MAIN)
-    main_down = shape_run(spec(), footage=True, buffering=True, down=frozenset({MAIN}))
-    assert main_down == RunShape(StreamRoles(SUB, SUB), SUB)
-    # Both down is no fallback: the split run is tried again.
-    both = shape_run(spec(), footage=True, buffering=True, down=frozenset({MAIN, SUB}))
-    assert both.footage == SUB
+def test_both_streams_recording_is_recording() -> None:
+    """Connecting until both record; then ``recording`` with each stream named."""
+    log = StatusLog()
+    pair, _ = states(log)
+    pair.activate((SUB, MAIN))
+    sub, main = pair.board_for(SUB), pair.board_for(MAIN)
+    sub.publish(RecorderState.RECORDING, pid=11)
+    assert log.latest.state is RecorderState.CONNECTING
+    assert log.latest.streams == {"sub": "recording", "main": "connecting"}
+    main.publish(RecorderState.RECORDING, pid=12)
+    assert log.latest.state is RecorderState.RECORDING
+    assert log.latest.streams == {"sub": "recording", "main": "recording"}
+    assert log.latest.pid == 11  # the footage stream's
 
 
-async def test_a_down_stream_is_asked_until_it_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The background check asks the down stream alone, and says once when it is back."""
-    answers = iter([ProbeOutcome.CANNOT_CONNECT, ProbeOutcome.CANNOT_CONNECT, ProbeOutcome.OK])
-    asked: list[str] = []
+def test_a_stream_judged_failing_is_named_at_once_and_the_other_records() -> None:
+    """The moment the sub-stream is judged stalled, ``streams`` says so; the camera records on.
 
-    async def probe(_binary: str, url: str, _seconds: float) -> ProbeResult:
-        asked.append(url)
-        return ProbeResult(next(answers))
+    Its archive roles change only once its FFmpeg has ended (its last files filed as its own).
+    """
+    log = StatusLog()
+    pair, downs = states(log)
+    pair.activate((SUB, MAIN))
+    sub, main = pair.board_for(SUB), pair.board_for(MAIN)
+    sub.publish(RecorderState.RECORDING, pid=11)
+    main.publish(RecorderState.RECORDING, pid=12)
+    sub.judged(RunEnd.STALLED)
+    assert log.latest.state is RecorderState.RECORDING
+    assert log.latest.streams == {"sub": "stalled", "main": "recording"}
+    assert (log.latest.last_error or "").startswith("sub-stream stalled: ")
+    assert log.latest.reason is None  # the camera records: nothing to repair
+    assert downs == []
+    sub.fail(RecorderState.OFFLINE, "stream stopped", Problem.STREAM, reason=Reason.STALLED)
+    assert downs == [frozenset({SUB})]
+    assert log.latest.reconnects == 1
+    # Its next run connects: it stays named as failed, the camera still records.
+    sub.publish(RecorderState.CONNECTING, pid=13)
+    assert log.latest.streams == {"sub": "stalled", "main": "recording"}
+    assert log.latest.state is RecorderState.RECORDING
+    # It records again: both streams, split roles.
+    sub.recovered()
+    sub.publish(RecorderState.RECORDING, pid=13)
+    assert downs[-1] == frozenset()
+    assert log.latest.streams == {"sub": "recording", "main": "recording"}
 
-    monkeypatch.setattr(dual, "probe_stream", probe)
-    back = asyncio.Event()
-    timing = Timing(stream_recheck=0.01)
-    assert dual.recheck(spec(), frozenset(), "ffmpeg", timing, back.set) is None
-    task = dual.recheck(spec(), frozenset({SUB}), "ffmpeg", timing, back.set)
-    assert task is not None
-    await asyncio.wait_for(back.wait(), 5)
-    await task
-    assert asked == ["rtsp://user:pw@h/sub"] * 3
+
+def test_recording_only_while_the_healthy_stream_records() -> None:
+    """Once the healthy stream fails too, the camera is not recording."""
+    log = StatusLog()
+    pair, _ = states(log)
+    pair.activate((SUB, MAIN))
+    sub, main = pair.board_for(SUB), pair.board_for(MAIN)
+    sub.publish(RecorderState.RECORDING)
+    main.publish(RecorderState.RECORDING)
+    sub.fail(RecorderState.OFFLINE, "gone", Problem.STREAM, reason=Reason.STALLED)
+    assert log.latest.state is RecorderState.RECORDING
+    main.judged(RunEnd.STALLED)
+    assert log.latest.state is RecorderState.OFFLINE
+    assert log.latest.streams == {"sub": "stalled", "main": "stalled"}
+    assert log.latest.reason is Reason.STALLED
+
+
+def test_one_stream_at_a_time_shows_no_streams() -> None:
+    """With one stream recorded, the camera is that stream, with no ``streams`` map."""
+    log = StatusLog()
+    pair, downs = states(log)
+    pair.activate((MAIN,))
+    main = pair.board_for(MAIN)
+    main.publish(RecorderState.IDLE, pid=5)
+    assert log.latest.state is RecorderState.IDLE
+    assert log.latest.streams is None
+    main.fail(RecorderState.OFFLINE, "refused", Problem.STREAM, reason=Reason.CONNECTION_REFUSED)
+    assert log.latest.state is RecorderState.OFFLINE
+    assert downs == []  # nothing to fall back on
 
 
 def test_the_planner_names_the_codec_its_files_will_hold() -> None:
     """Copied video keeps the camera's codec; MJPEG made H.264 is H.264; unprobed: unknown."""
-    spec = CameraSpec("cam", "Cam", StaticSource("rtsp://cam/main"), CAM, ffprobe="ffprobe")
-    planner = MediaPlanner(spec, lambda _: None)
+    camera = CameraSpec("cam", "Cam", StaticSource("rtsp://cam/main"), CAM, ffprobe="ffprobe")
+    planner = MediaPlanner(camera, lambda _: None)
     assert planner.written_codec(None) is None
     planner.probed[StreamName.MAIN] = StreamInfo("hevc", None)
     planner.probed[StreamName.SUB] = StreamInfo("mjpeg", None)

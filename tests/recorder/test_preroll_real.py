@@ -18,7 +18,7 @@ from custom_components.heldar.recorder.supervisor import (
     StaticSource,
     Timing,
 )
-from tests.media import RtspCamera, ffprobe
+from tests.media import RtspCamera, ffprobe, recording_ffmpeg
 
 from .helpers import StatusLog
 
@@ -88,7 +88,7 @@ async def test_preroll_clip(rtsp_camera: Callable[..., RtspCamera], tmp_path: Pa
     )
     recorder = CameraRecorder(
         spec,
-        ffmpeg_binary="ffmpeg",
+        ffmpeg_binary=recording_ffmpeg(),
         listener=log,
         timing=Timing(poll_connecting=0.25, poll_recording=0.5),
         demand=Demand(RecordMode.EVENT),

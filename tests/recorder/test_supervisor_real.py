@@ -13,7 +13,14 @@ from custom_components.heldar.recorder.supervisor import (
     StaticSource,
     Timing,
 )
-from tests.media import RtspCamera, duration, ffprobe, pid_alive, processes_with
+from tests.media import (
+    RtspCamera,
+    duration,
+    ffprobe,
+    pid_alive,
+    processes_with,
+    recording_ffmpeg,
+)
 
 from .helpers import StatusLog
 
@@ -30,7 +37,7 @@ def recorder_for(camera: RtspCamera, out: Path, log: StatusLog, password: str) -
         output_dir=out,
         segment_seconds=2,
     )
-    return CameraRecorder(spec, ffmpeg_binary="ffmpeg", listener=log, timing=REAL)
+    return CameraRecorder(spec, ffmpeg_binary=recording_ffmpeg(), listener=log, timing=REAL)
 
 
 async def wait_for_files(folder: Path, count: int, timeout: float = 30) -> list[Path]:

@@ -28,7 +28,7 @@ from . import events as ev
 from .event_writer import EventWriter, TaskFactory, adopt_loose_segments
 from .events import Event, EventState, SegmentRef
 from .ffprobe import FFprobeMissingError, probe
-from .source import StreamRoles
+from .source import StreamName, StreamRoles
 from .store import CameraStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,11 +44,17 @@ JOURNAL_INTERVAL = 5.0
 
 @dataclass(frozen=True, slots=True)
 class ClosedSegment:
-    """A segment FFmpeg has finished, with the wall-clock span it holds."""
+    """A segment FFmpeg has finished, with the wall-clock span it holds.
+
+    ``stream``: which of a dual-stream camera's streams it holds (None: the camera's only one,
+    or unknown). Each stream has an FFmpeg of its own, so a stream that is down beside the
+    other may still close a segment: it is footage or an event's only if its stream is.
+    """
 
     path: Path
     start: float
     end: float
+    stream: StreamName | None = None
 
 
 class Archive:
@@ -75,6 +81,7 @@ class Archive:
         self._codec: str | None = None
         self._footage: list[list[float | None]] = []
         self._buffered: list[ClosedSegment] = []
+        self._filing = asyncio.Lock()  # one filing at a time (see ``route``)
         self.open_event: Event | None = None
         self._ending: list[Event] = []
         self.writer = EventWriter(
@@ -133,9 +140,17 @@ class Archive:
     # -- segments -------------------------------------------------------------------------
 
     async def route(self, closed: list[ClosedSegment], now: float) -> None:
-        """Decide the fate of newly closed segments (file work runs in the executor)."""
+        """Decide the fate of newly closed segments (file work runs in the executor).
+
+        A dual-stream camera's two FFmpeg runs file their segments at the same time: one at
+        a time here, or both would move the same buffered segment.
+        """
         if not closed:
             return
+        async with self._filing:
+            await self._route(closed, now)
+
+    async def _route(self, closed: list[ClosedSegment], now: float) -> None:
         loop = asyncio.get_running_loop()
         in_buffer = [
             s for s in closed if self.buffer_dir is not None and s.path.parent == self.buffer_dir
@@ -156,10 +171,14 @@ class Archive:
                     None, ev.move_into, self.camera_dir, segment.path, event.folder
                 )
             event.segments.append(SegmentRef(relative, segment.start, segment.end, shared))
-        await self.settle(now, running=True)
+        await self._settle(now, running=True)
 
     async def settle(self, now: float, *, running: bool) -> None:
         """Place buffered segments, trim the buffer, and finish events whose time has come."""
+        async with self._filing:
+            await self._settle(now, running=running)
+
+    async def _settle(self, now: float, *, running: bool) -> None:
         loop = asyncio.get_running_loop()
         keep: list[ClosedSegment] = []
         for segment in sorted(self._buffered, key=lambda s: s.start):
@@ -198,6 +217,8 @@ class Archive:
         return sorted(newest_first[:kept], key=lambda s: s.start)
 
     def _event_for(self, segment: ClosedSegment) -> Event | None:
+        if not self._holds(segment, self.roles.events):
+            return None
         for event in (self.open_event, *self._ending):
             if event is not None and event.covers(segment.start, segment.end):
                 return event
@@ -205,11 +226,20 @@ class Archive:
 
     def _is_footage(self, segment: ClosedSegment) -> bool:
         # A split run's footage is the other stream's: its events' media never is.
-        return not self.roles.split and any(
-            segment.start < (end if end is not None else float("inf")) and segment.end > start
-            for start, end in self._footage
-            if start is not None
+        return (
+            not self.roles.split
+            and self._holds(segment, self.roles.footage)
+            and any(
+                segment.start < (end if end is not None else float("inf")) and segment.end > start
+                for start, end in self._footage
+                if start is not None
+            )
         )
+
+    @staticmethod
+    def _holds(segment: ClosedSegment, stream: StreamName | None) -> bool:
+        """Whether ``segment`` is of ``stream`` (as far as anyone knows)."""
+        return segment.stream is None or stream is None or segment.stream == stream
 
     def _due(self, now: float, *, running: bool) -> list[Event]:
         """Events whose window has ended and whose last segment is in (or cannot come)."""
@@ -267,7 +297,8 @@ class Archive:
             with contextlib.suppress(FFprobeMissingError):
                 measured = await probe(index.ffprobe, path)
                 self._codec = measured.codec if measured else None
-        await index.add_closed(path, segment.start, segment.end, self._codec, self.roles.footage)
+        stream = segment.stream or self.roles.footage
+        await index.add_closed(path, segment.start, segment.end, self._codec, stream)
 
     @property
     def busy(self) -> bool:

@@ -137,12 +137,15 @@ def input_options(url: str, io_timeout_us: int = RTSP_IO_TIMEOUT_US) -> list[str
 # arrival times (``vfr``): a constant-rate output made FFmpeg "duplicate" thousands of frames
 # to fill the jump from the first, unstamped packet to the wall clock; ``vfr`` never duplicates,
 # and drops a frame only if it would share its timestamp with the one before (frames read in a
-# burst). The encoder keeps the input's fine time base, so that happens only within 11 us.
+# burst). The encoder's time base is a microsecond, the resolution of the wall-clock stamps, so
+# that happens only within a microsecond. (It was ``-1``, "the input's": FFmpeg 9 refuses it,
+# "Invalid time base: -1", and every MJPEG camera failed to start; a plain rational reads the
+# same on 5.1 and 9. tests/recorder/test_clock_real.py runs the transcode on both.)
 _MJPEG_TO_H264 = [
     "-fps_mode",
     "vfr",
     "-enc_time_base:v",
-    "-1",
+    "1:1000000",
     "-c:v",
     "libx264",
     "-preset",

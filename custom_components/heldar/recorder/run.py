@@ -1,214 +1,229 @@
-"""One FFmpeg attempt from start to finish: resolve, plan, start, watch, judge, file away.
+"""One FFmpeg run of one stream, from start to finish: resolve, plan, start, watch, judge, file.
 
-The half of ``CameraRecorder`` that runs one FFmpeg; ``supervisor.py`` holds the other half.
+A ``StreamRun`` owns its FFmpeg, the watch on its segment folder and the health of its media,
+and nothing else: what the camera wants is asked of its ``RunHost`` (the camera's recorder),
+what it sees is told to its ``Board`` (the camera's status, or one stream's of a dual-stream
+camera), and the run ends when FFmpeg exits, fails a health check or is no longer wanted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from dataclasses import dataclass
 import logging
 from pathlib import Path
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from . import dual
-from .archive import BUFFER_SEGMENT_SECONDS, Archive
 from .births import BirthWatcher
-from .dual_watch import SplitWatch
+from .command import RecordCommand
+from .dual import StreamJob, source_of
 from .failure import Problem, Reason, judge_exit
 from .health import RunEnd, RunHealth, evidence, reporting
-from .planner import MediaPlanner
 from .process import FFmpegNotFoundError, FFmpegProcess
 from .progress import MediaClock
 from .run_output import RunOutput, has_footage, make_dir
 from .segments import SegmentWatcher, segment_name, segment_start
-from .source import SourceUnavailableError
-from .status import RecorderState, StatusBoard, StatusChanges
+from .source import SourceUnavailableError, StreamName
+from .status import Board, RecorderState, StatusChanges
 from .streams import AudioMode
-from .timing import Timing
 from .urls import mask, url_secrets
 
 if TYPE_CHECKING:
-    from .modes import Demand
-    from .source import CameraSpec, StreamName
+    from .archive import Archive
+    from .planner import MediaPlanner
+    from .source import CameraSpec
+    from .timing import Timing
 
 _LOGGER = logging.getLogger(f"{__package__}.supervisor")  # the recorder's lines, one logger
 
 
-class RunMixin:
-    """Run one FFmpeg for a ``CameraRecorder``; the attributes below are the recorder's."""
+class RunHost(Protocol):
+    """What a run asks of the camera it records for."""
 
-    spec: CameraSpec
-    _binary: str
-    _timing: Timing
-    _archive: Archive
-    _board: StatusBoard
-    _changed: asyncio.Event
-    _closing: bool
-    _process: FFmpegProcess | None
-    _run_state: RunOutput | None
-    _run_health: RunHealth | None
-    _audio: AudioMode
-    _planner: MediaPlanner
-    _demand: Demand
-    # A stream that failed alone in a split run: the other records everything until it is back.
-    _down: frozenset[StreamName] = frozenset()
-
-    @property
-    def buffering(self) -> bool:
-        """Whether FFmpeg keeps a pre-roll buffer even while nothing is recorded."""
-        raise NotImplementedError
+    def wants(self, job: StreamJob) -> bool:
+        """Whether ``job`` is still to be recorded."""
+        ...
 
     @property
     def wants_recording(self) -> bool:
-        """Whether the camera should be recording now."""
-        raise NotImplementedError
+        """Whether the camera keeps media now (else it only buffers: ``idle``)."""
+        ...
 
-    @property
-    def _wants_ffmpeg(self) -> bool:
-        raise NotImplementedError
+    def resting_state(self) -> RecorderState | None:
+        """The state to show once this run is stopped, if the camera then records nothing."""
+        ...
 
-    def _resting_state(self) -> RecorderState:
-        raise NotImplementedError
+    def writing_besides(self, job: StreamJob) -> bool:
+        """Whether another of the camera's FFmpeg still writes (events wait for its files)."""
+        ...
 
-    def _window_wait(self, limit: float | None) -> float | None:
-        raise NotImplementedError
+    def planned(self, job: StreamJob) -> None:
+        """``job``'s stream has been planned (its codec is known)."""
+        ...
 
-    def _expire_window(self) -> None:
-        raise NotImplementedError
+    def judged(self, job: StreamJob, end: RunEnd) -> None:
+        """``job``'s run was judged failing, before its FFmpeg is stopped."""
+        ...
 
-    async def _wait_for_change(self, within: float | None = None) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within):
-                await self._changed.wait()
-        self._changed.clear()
 
-    async def _attempt(self) -> float | None:
+@dataclass(frozen=True, slots=True)
+class Camera:
+    """What every run of one camera shares: settings, tools, and where footage goes."""
+
+    spec: CameraSpec
+    binary: str
+    timing: Timing
+    archive: Archive
+    planner: MediaPlanner
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """How a run ended: the seconds it recorded (None: asked to stop), the audio it learnt."""
+
+    healthy_seconds: float | None
+    audio: AudioMode
+
+
+class StreamRun:
+    """One FFmpeg recording one ``StreamJob``, until it exits, fails or is not wanted."""
+
+    def __init__(
+        self,
+        camera: Camera,
+        job: StreamJob,
+        board: Board,
+        host: RunHost,
+        wake: asyncio.Event,
+        audio: AudioMode,
+    ) -> None:
+        """Prepare the run; ``wake`` is set by anything that may change its course."""
+        self._camera = camera
+        self.job = job
+        self._board = board
+        self._host = host
+        self._wake = wake
+        self._audio = audio
+        self.process: FFmpegProcess | None = None
+        self._output: RunOutput | None = None
+        self._health: RunHealth | None = None
+
+    def open_files(self) -> set[Path]:
+        """The segment FFmpeg is writing now: never to be deleted."""
+        return self._output.open_files() if self._output is not None else set()
+
+    async def run(self) -> RunResult:
         """Run FFmpeg once; return the healthy seconds it recorded, or None if asked to stop."""
-        shape = self._shape()
+        camera, job = self._camera, self.job
         try:
-            urls = await dual.resolve(self.spec, shape)
+            url = await source_of(camera.spec, job.stream).resolve()
         except SourceUnavailableError as err:
             gone = Reason.SOURCE_UNAVAILABLE
             self._board.fail(
                 RecorderState.ERROR, str(err), Problem.SOURCE, count=False, reason=gone
             )
-            return 0.0
-        secrets = tuple(secret for url in urls.values() for secret in url_secrets(url))
-        loop = asyncio.get_running_loop()
-        if not await make_dir(self.spec.output_dir, self._board):
-            return 0.0
-        buffering = self.buffering
-        landing = (
-            self._archive.buffer_dir
-            if buffering and self._archive.buffer_dir
-            else self.spec.output_dir
-        )
-        seconds = BUFFER_SEGMENT_SECONDS if buffering else self.spec.segment_seconds
-        if not await make_dir(landing, self._board):
-            return 0.0
-        down = dual.states_while_down(self._down)
-        self._board.publish(RecorderState.CONNECTING, pid=None, streams=down)
-        footage = (self.spec.output_dir, self.spec.segment_seconds)
-        argv = await dual.build_command(
-            self._planner, self._binary, shape, urls, (landing, seconds), footage, self._audio
-        )
-        self._archive.new_run(shape.roles, self._planner.written_codec(shape.roles.footage))
+            return self._result(0.0)
+        if not await make_dir(camera.spec.output_dir, self._board):
+            return self._result(0.0)
+        if not await make_dir(job.landing, self._board):
+            return self._result(0.0)
+        self._board.publish(RecorderState.CONNECTING, pid=None)
+        command = await self._command(url)
+        self._host.planned(job)
         started_wall = time.time()
-        # The first progress report wakes the supervisor, so ``recording`` shows at once; then
-        # the drain's tick wakes it when the camera goes silent or drifts.
+        loop = asyncio.get_running_loop()
+        # The first progress report wakes the run, so ``recording`` shows at once; then the
+        # drain's tick wakes it when the camera goes silent or drifts.
         clock = MediaClock(loop.time, lambda _: self._wake_if_connecting(), self._wake_if_overdue)
         try:
-            process = await FFmpegProcess.start(argv, env={"TZ": "UTC"}, media_clock=clock)
+            process = await FFmpegProcess.start(
+                command.argv(), env={"TZ": "UTC"}, media_clock=clock
+            )
         except FFmpegNotFoundError as err:
             missing = Reason.FFMPEG_MISSING
             self._board.fail(
                 RecorderState.ERROR, str(err), Problem.FFMPEG, count=False, reason=missing
             )
-            return 0.0
-        self._process = process
+            return self._result(0.0)
+        self.process = process
         self._board.publish(pid=process.pid)
-        watcher = SegmentWatcher(landing, started_wall)
         # A new segment means the previous one just closed: look at once, so it is routed
         # (and the buffer trimmed) without waiting for the next poll.
-        births = BirthWatcher(landing, self._file_born)
-        recheck = dual.recheck(self.spec, self._down, self._binary, self._timing, self._back)
+        births = BirthWatcher(job.landing, self._file_born)
         try:
             births.start()
-            footage_dir = (self.spec.output_dir, started_wall)
-            split = SplitWatch.of(shape, urls, footage_dir, self._timing, self._board)
-            self._run_state = RunOutput(watcher, births, buffering, clock, split, shape)
-            return await self._supervise(process, self._run_state, secrets)
+            watcher = SegmentWatcher(job.landing, started_wall)
+            self._output = RunOutput(watcher, births, job.buffering, clock, job.stream)
+            return await self._supervise(process, self._output, tuple(url_secrets(url)))
         finally:
             births.stop()
-            if recheck is not None:
-                recheck.cancel()
-            if process.returncode is None:  # the run failed before FFmpeg was stopped
-                await process.stop(self._timing.stop)
-            self._process = None
-            self._run_state = None
-            self._run_health = None
+            if process.returncode is None:  # the run failed (or was cancelled) mid-way
+                await process.stop(self._camera.timing.stop)
+            self.process = None
+            self._output = None
+            self._health = None
+
+    async def _command(self, url: str) -> RecordCommand:
+        plan = await self._camera.planner.plan(url, self._audio, self.job.stream or StreamName.MAIN)
+        job = self.job
+        return RecordCommand.planned(
+            self._camera.binary, url, job.landing, job.segment_seconds, plan
+        )
+
+    def _result(self, healthy: float | None) -> RunResult:
+        return RunResult(healthy, self._audio)
 
     async def _supervise(
         self, process: FFmpegProcess, run: RunOutput, secrets: tuple[str, ...]
-    ) -> float | None:
+    ) -> RunResult:
         loop = asyncio.get_running_loop()
         exited = asyncio.ensure_future(process.wait())
-        exited.add_done_callback(lambda _: self._changed.set())
-        health = self._run_health = RunHealth(self._timing, started=loop.time())
+        exited.add_done_callback(lambda _: self._wake.set())
+        health = self._health = RunHealth(self._camera.timing, started=loop.time())
         crash: Exception | None = None
         try:
             try:
-                end = await self._watch(process, run, health, exited)
+                end = await self._watch(run, health, exited)
             except Exception as err:  # noqa: BLE001 - file work failed: stop FFmpeg, retry
                 end, crash = RunEnd.CRASHED, err
+            if end in {RunEnd.STALLED, RunEnd.NO_DATA}:
+                self._host.judged(self.job, end)
             if not exited.done():
-                await process.stop(self._timing.stop)
+                await process.stop(self._camera.timing.stop)
             code = await exited
-            # The exit woke the change event; what it reported is handled here, and real
-            # changes (disable, stop) are flags the caller re-reads, so nothing is lost.
-            self._changed.clear()
-            if end is RunEnd.REQUESTED and not self._closing and not self._wants_ffmpeg:
+            if end is RunEnd.REQUESTED and (rest := self._host.resting_state()) is not None:
                 # FFmpeg is gone: say so now, before the last segment is filed away.
-                self._board.publish(self._resting_state(), pid=None)
+                self._board.publish(rest, pid=None)
         except asyncio.CancelledError:
             process.kill()
             raise
         if crash is not None:
             raise crash
-        await self._finish_run(run)
+        await self._finish(run)
         if end is RunEnd.REQUESTED:
-            return None
+            return self._result(None)
         tail = mask(process.tail.text(), secrets)
         self._after_failure(end, code, tail, run.clock)
-        if run.split is not None:
-            self._down = await run.split.explain(tail, self._binary)
-        return health.healthy_seconds(loop.time())
+        return self._result(health.healthy_seconds(loop.time()))
 
     async def _watch(
-        self, process: FFmpegProcess, run: RunOutput, health: RunHealth, exited: asyncio.Future[int]
+        self, run: RunOutput, health: RunHealth, exited: asyncio.Future[int]
     ) -> RunEnd:
-        """Follow one run until FFmpeg exits, is no longer wanted, or fails a health check."""
+        """Follow the run until FFmpeg exits, is no longer wanted, or fails a health check."""
         loop = asyncio.get_running_loop()
+        timing, archive = self._camera.timing, self._camera.archive
         while True:
             # A pre-roll buffer is trimmed as it ages, so it keeps the regular poll.
             pushed, watched = reporting(run.clock) and not run.buffering, run.clock.drained
             wait = health.poll_interval(loop.time(), reporting=pushed, watched=pushed and watched)
-            await self._wait_for_change(self._window_wait(wait))
-            self._expire_window()
+            await self._wait(wait)
             if exited.done():
                 return RunEnd.EXITED
-            if self._closing or not self._wants_ffmpeg or self._reshaped(run):
+            if not self._host.wants(self.job):
                 return RunEnd.REQUESTED
-            scan = await run.look(
-                loop.time(), reporting=reporting(run.clock), rescan=self._timing.rescan
-            )
+            scan = await run.look(loop.time(), reporting=reporting(run.clock), rescan=timing.rescan)
             proof = evidence(run.clock, grew=scan.progressed, now=loop.time())
-            if run.split is not None:
-                if (ended := await run.split.check(self._archive, scan, loop.time())) is not None:
-                    return ended
-                proof = proof if run.split.flowing else None  # both streams, or not recording
             if health.recording_since is None and proof is not None:
                 # Progress says frames were written: show ``recording`` once they are on disk.
                 current = scan.current or run.watcher.current
@@ -217,80 +232,69 @@ class RunMixin:
             flowing = health.observe(proof, run.clock)
             if flowing:
                 self._board.recovered()
-            await run.archive_closed(self._archive, scan.closed, scan.current)
-            self._report(process, health, scan.opened, became_flowing=flowing)
+            await run.archive_closed(archive, scan.closed, scan.current)
+            self._report(health, scan.opened, became_flowing=flowing)
             if (verdict := health.verdict(loop.time(), run.clock)) is not None:
                 return verdict
 
-    def _shape(self) -> dual.RunShape:
-        footage = self._demand.footage_active
-        return dual.shape_run(self.spec, footage=footage, buffering=self.buffering, down=self._down)
-
-    def _back(self) -> None:
-        """The stream that was down answers again: record both streams again."""
-        self._down = frozenset()
-        self._changed.set()
-
-    def _reshaped(self, run: RunOutput) -> bool:
-        """Whether the run must give way: it buffers no more, or must record other streams."""
-        return self.buffering != run.buffering or run.shape != self._shape()
+    async def _wait(self, within: float | None) -> None:
+        try:
+            async with asyncio.timeout(within):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+        self._wake.clear()
 
     def _file_born(self) -> None:
-        if self._run_state is not None:
-            self._run_state.file_born = True
-        self._changed.set()
+        if self._output is not None:
+            self._output.file_born = True
+        self._wake.set()
 
     def _wake_if_connecting(self) -> None:
-        if self._run_health is not None and self._run_health.recording_since is None:
-            self._changed.set()
+        if self._health is not None and self._health.recording_since is None:
+            self._wake.set()
 
     def _wake_if_overdue(self, now: float) -> None:
-        run, health = self._run_state, self._run_health
+        run, health = self._output, self._health
         if run is not None and health is not None and health.overdue(now, run.clock):
-            self._changed.set()
+            self._wake.set()
 
-    def _report(
-        self,
-        process: FFmpegProcess,
-        health: RunHealth,
-        opened: list[Path],
-        *,
-        became_flowing: bool,
-    ) -> None:
+    def _report(self, health: RunHealth, opened: list[Path], *, became_flowing: bool) -> None:
         """Publish what this look at the files showed: the state and the newest segment."""
         changes: StatusChanges = {}
-        if opened and not self.buffering:
+        if opened and not self.job.buffering:
             changes["last_segment"] = segment_start(opened[-1].name)
         if health.recording_since is None:
             if changes:
                 self._board.publish(**changes)
             return
         if became_flowing:
-            changes["pid"] = process.pid
+            changes["pid"] = self.process.pid if self.process else None
             changes["last_error"] = None
             changes["problem"] = None
             changes["reason"] = None
         # A buffering camera is idle (armed) until an event or a schedule makes it keep media.
-        state = RecorderState.RECORDING if self.wants_recording else RecorderState.IDLE
+        state = RecorderState.RECORDING if self._host.wants_recording else RecorderState.IDLE
         self._board.publish(state, **changes)
 
-    async def _finish_run(self, run: RunOutput) -> None:
+    async def _finish(self, run: RunOutput) -> None:
         """After FFmpeg exited: file the last segment away; a removed stub is no last segment."""
-        removed = await run.finish(self._archive)
+        archive = self._camera.archive
+        removed = await run.finish(archive)
         last = self._board.status.last_segment
         named = segment_name(last.timestamp()) if last is not None else None
         if removed is not None and removed.name == named:
             files = run.watcher.files
             previous = files[-2].name if len(files) > 1 else None
             self._board.publish(last_segment=segment_start(previous) if previous else None)
-        await self._archive.settle(time.time(), running=False)
+        await archive.settle(time.time(), running=self._host.writing_besides(self.job))
 
     def _after_failure(self, end: RunEnd, code: int, tail: str, clock: MediaClock) -> None:
         verdict = judge_exit(
             end, code, tail, drift=clock.drift(), copying_audio=self._audio is AudioMode.COPY
         )
         if end is RunEnd.DRIFT:
-            _LOGGER.warning("Camera %s: %s", self.spec.name, verdict.words)
+            _LOGGER.warning("Camera %s: %s", self._camera.spec.name, verdict.words)
         if verdict.transcode_audio:
             self._audio = AudioMode.AAC
         failure = verdict.failure

@@ -10,8 +10,6 @@ import time
 
 from .archive import Archive, ClosedSegment
 from .births import BirthWatcher
-from .dual import RunShape
-from .dual_watch import SplitWatch
 from .failure import classify_os_error, describe_os_error
 from .progress import MediaClock
 from .segments import (
@@ -22,7 +20,8 @@ from .segments import (
     recorded_at,
     settle_last_segment,
 )
-from .status import RecorderState, StatusBoard
+from .source import StreamName
+from .status import Board, RecorderState
 
 # A birth stamp is trusted from just before its name's second to this long after it began.
 _EARLY = 0.05
@@ -37,9 +36,7 @@ class RunOutput:
     births: BirthWatcher
     buffering: bool
     clock: MediaClock
-    # A split run (footage and events from two streams): the footage stream's own watch.
-    split: SplitWatch | None = None
-    shape: RunShape | None = None  # which streams the run records (see dual.py)
+    stream: StreamName | None = None  # which of a dual-stream camera's streams it writes
     file_born: bool = True
     last_scan: float = float("-inf")
 
@@ -51,8 +48,7 @@ class RunOutput:
         reports, and new files announce themselves through inotify.
         """
         return (
-            self.split is not None  # each stream is judged by its own files growing
-            or not reporting
+            not reporting
             or not self.births.active
             or self.file_born
             or now - self.last_scan >= rescan
@@ -68,7 +64,7 @@ class RunOutput:
             return ScanResult(current=self.watcher.current)
         self.file_born = False
         fresh = self.births.take_fresh()
-        named = reporting and self.split is None and self.births.active and fresh is not None
+        named = reporting and self.births.active and fresh is not None
         if named and now - self.last_scan < rescan:
             return self.watcher.adopt(fresh or [], time.time())
         self.last_scan = now
@@ -76,9 +72,8 @@ class RunOutput:
         return await asyncio.get_running_loop().run_in_executor(None, scan)
 
     def open_files(self) -> set[Path]:
-        """The segments FFmpeg is writing now (one per output): never to be deleted."""
-        watchers = (self.watcher, *((self.split.watcher,) if self.split else ()))
-        return {current for watcher in watchers if (current := watcher.current) is not None}
+        """The segment FFmpeg is writing now: never to be deleted."""
+        return {current} if (current := self.watcher.current) is not None else set()
 
     def start_of(self, path: Path) -> float:
         """Return a segment's wall-clock start: its creation time, else its name's second.
@@ -110,7 +105,7 @@ class RunOutput:
         starts = [self.start_of(path) for path in (*closed, *([current] if current else []))]
         ends = starts[1:] if current else [*starts[1:], now]
         segments = [
-            ClosedSegment(path, start, end)
+            ClosedSegment(path, start, end, self.stream)
             for path, start, end in zip(closed, starts, ends, strict=False)
         ]
         await archive.route(segments, now)
@@ -122,8 +117,6 @@ class RunOutput:
         is the caller's next step.
         """
         loop = asyncio.get_running_loop()
-        if self.split is not None:
-            await self.split.finish(archive)
         scan = await loop.run_in_executor(None, self.watcher.scan)
         await self.archive_closed(archive, scan.closed, scan.current)
         removed = None
@@ -131,13 +124,15 @@ class RunOutput:
             verdict = await loop.run_in_executor(None, settle_last_segment, last)
             if verdict is SegmentVerdict.KEPT:
                 end = await loop.run_in_executor(None, _mtime, last)
-                await archive.route([ClosedSegment(last, self.start_of(last), end)], time.time())
+                await archive.route(
+                    [ClosedSegment(last, self.start_of(last), end, self.stream)], time.time()
+                )
             else:
                 removed = last
         return removed
 
 
-async def make_dir(directory: Path, board: StatusBoard) -> bool:
+async def make_dir(directory: Path, board: Board) -> bool:
     """Create a folder FFmpeg writes into; if that fails, show why and return False."""
     make = partial(directory.mkdir, parents=True, exist_ok=True)
     try:

@@ -13,12 +13,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 import logging
-from typing import TypedDict, Unpack
+from typing import Protocol, TypedDict, Unpack
 
 from .failure import Problem, Reason
 from .modes import RecordMode
 
-__all__ = ["Problem", "Reason", "RecorderState", "RecorderStatus", "StatusBoard", "StatusChanges"]
+__all__ = [
+    "Board",
+    "Problem",
+    "Reason",
+    "RecorderState",
+    "RecorderStatus",
+    "StatusBoard",
+    "StatusChanges",
+]
 
 
 class RecorderState(StrEnum):
@@ -74,6 +82,39 @@ class StatusChanges(TypedDict, total=False):
 def utcnow() -> datetime:
     """Return the current time, timezone-aware."""
     return datetime.now(UTC)
+
+
+class Board(Protocol):
+    """Where a run shows what it sees: a camera's ``StatusBoard``, or one stream's.
+
+    (``dual.StreamBoard``: one of a dual-stream camera's streams.)
+    """
+
+    @property
+    def status(self) -> RecorderStatus:
+        """The latest status shown."""
+        ...
+
+    def publish(self, state: RecorderState | None = None, **changes: Unpack[StatusChanges]) -> None:
+        """Show a change."""
+        ...
+
+    def fail(
+        self,
+        state: RecorderState,
+        words: str,
+        problem: Problem,
+        *,
+        count: bool = True,
+        tail: str | None = None,
+        reason: Reason | None = None,
+    ) -> None:
+        """Show a failed run."""
+        ...
+
+    def recovered(self) -> None:
+        """Media flows again."""
+        ...
 
 
 class StatusBoard:

@@ -1,14 +1,17 @@
-"""One camera's recorder: the control API and the restart loop that keeps one FFmpeg running.
+"""One camera's recorder: the control API, and the camera's life across FFmpeg runs.
 
-One attempt (``run.py``) says ``recording`` only once media is on disk; between attempts the
-loop backs off 1-30 s (reset after 30 s healthy). The task owns its FFmpeg: a new one starts
-only after the previous one was reaped, so "never two FFmpeg for one camera" holds.
+The recorder decides what the camera records now (``dual.plan_jobs``: one stream, or a
+dual-stream camera's two) and keeps one ``StreamLoop`` per job, each with its own FFmpeg and
+backoff. A job's loop ends before another job of the same camera starts, so never two FFmpeg
+write one folder and never one stream is read twice; every FFmpeg dies with Home Assistant
+(``process.py``). What the runs see reaches the camera's ``StatusBoard``, through
+``StreamStates`` for a camera with a sub-stream.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 import contextlib
 from datetime import UTC, datetime
 import logging
@@ -18,17 +21,17 @@ from typing import Any
 
 from .archive import Archive
 from .backoff import Backoff
+from .dual import StreamJob, StreamStates, plan_jobs, roles_of
 from .events import Event
 from .failure import Problem, Reason, judge_crash
-from .health import RunHealth
+from .health import RunEnd
 from .modes import Demand, RecordMode
 from .planner import MediaPlanner
-from .process import FFmpegProcess
-from .run import RunMixin
-from .run_output import RunOutput
-from .source import CameraSpec, SourceUnavailableError, StaticSource, StreamSource
-from .status import RecorderState, RecorderStatus, StatusBoard, utcnow
+from .run import Camera
+from .source import CameraSpec, SourceUnavailableError, StaticSource, StreamName, StreamSource
+from .status import Board, RecorderState, RecorderStatus, StatusBoard, utcnow
 from .store import CameraStore
+from .stream_loop import MakeRoom, StreamLoop
 from .streams import AudioMode
 from .timing import Timing
 from .window_notice import extend_window
@@ -51,12 +54,10 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
-# Asked to free disk space when the disk is full; returns whether anything was freed.
-type MakeRoom = Callable[[], Awaitable[bool]]
 
 
-class CameraRecorder(RunMixin):
-    """Supervise one camera's FFmpeg for as long as the recorder is started."""
+class CameraRecorder:
+    """Supervise one camera's FFmpeg runs for as long as the recorder is started."""
 
     def __init__(  # noqa: PLR0913 - one keyword each for what the host plugs in
         self,
@@ -78,7 +79,6 @@ class CameraRecorder(RunMixin):
         """
         self._make_room = make_room
         self.spec = spec
-        self._binary = ffmpeg_binary
         self._timing = timing or Timing()
         self._enabled = enabled
         # The mode and schedule state to start with; triggers start empty.
@@ -94,21 +94,30 @@ class CameraRecorder(RunMixin):
             on_event=event_listener,
             store=store,
         )
-        self._run_state: RunOutput | None = None
-        self._run_health: RunHealth | None = None
         if store is not None:
             store.busy = self.busy_paths
         self._closing = False
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._process: FFmpegProcess | None = None
+        # A failure of the camera's own work (opening the archive), between FFmpeg runs.
         self._backoff = Backoff(
             self._timing.backoff_initial, self._timing.backoff_max, self._timing.healthy_after
         )
-        self._audio = AudioMode.COPY if spec.record_audio else AudioMode.DROP
+        # What each stream's runs learnt about its audio (G.711 refused: AAC from then on).
+        first = AudioMode.COPY if spec.record_audio else AudioMode.DROP
+        self._audio: dict[StreamName | None, AudioMode] = dict.fromkeys((None, *StreamName), first)
         initial = RecorderStatus(self._resting_state(), utcnow(), mode=self._demand.mode)
         self._board = StatusBoard(spec.name, initial, listener, _LOGGER)
         self._planner = MediaPlanner(spec, lambda words: self._board.publish(media=words))
+        self._camera = Camera(spec, ffmpeg_binary, self._timing, self._archive, self._planner)
+        # A camera with a sub-stream shows its streams' states as one; None: one stream.
+        self._streams = (
+            StreamStates(self._board, self._down_changed, time.monotonic)
+            if spec.roles.split_capable
+            else None
+        )
+        self._wanted: tuple[StreamJob, ...] = ()  # the jobs the camera records now
+        self._loops: dict[StreamJob, tuple[StreamLoop, asyncio.Task[None]]] = {}
 
     @property
     def status(self) -> RecorderStatus:
@@ -117,8 +126,13 @@ class CameraRecorder(RunMixin):
 
     @property
     def pid(self) -> int | None:
-        """Return the pid of the running FFmpeg, if any."""
-        return self._process.pid if self._process else None
+        """Return the pid of a running FFmpeg (the footage stream's first), if any."""
+        return next(iter(self.pids), None)
+
+    @property
+    def pids(self) -> list[int]:
+        """Return the pid of every running FFmpeg: one per stream recorded, footage first."""
+        return [pid for loop, _ in self._loops.values() if (pid := loop.pid) is not None]
 
     @property
     def running(self) -> bool:
@@ -170,7 +184,6 @@ class CameraRecorder(RunMixin):
         if enabled == self._enabled:
             return
         self._enabled = enabled
-        self._backoff.reset()
         self._changed.set()
 
     def set_mode(self, mode: RecordMode) -> None:
@@ -212,8 +225,8 @@ class CameraRecorder(RunMixin):
     def busy_paths(self) -> set[Path]:
         """Return files that must not be deleted now: the open segment, open events' files."""
         paths = self._archive.busy_paths()
-        if self._run_state is not None:
-            paths |= self._run_state.open_files()
+        for loop, _ in self._loops.values():
+            paths |= loop.open_files()
         return paths
 
     @property
@@ -236,6 +249,53 @@ class CameraRecorder(RunMixin):
         if self._demand.expire(utcnow()):
             self._board.publish(window_end=None)
 
+    # -- what the runs ask (``run.RunHost``) ------------------------------------------------
+
+    def wants(self, job: StreamJob) -> bool:
+        """Whether ``job`` is still to be recorded."""
+        return not self._closing and job in self._wanted
+
+    def resting_state(self) -> RecorderState | None:
+        """The state a one-stream camera shows once its FFmpeg stopped, if it wants none."""
+        if self._closing or self._streams is not None or self._wanted:
+            return None  # stopping: the last state stays; two streams: shown once both ended
+        return self._resting_state()
+
+    def writing_besides(self, job: StreamJob) -> bool:
+        """Whether another of the camera's FFmpeg still writes."""
+        return any(loop.writing for other, (loop, _) in self._loops.items() if other != job)
+
+    def planned(self, job: StreamJob) -> None:
+        """A stream was planned: its codec is known, so the archive need not probe a file."""
+        self._file_roles()
+
+    def judged(self, job: StreamJob, end: RunEnd) -> None:
+        """A stream of a dual-stream camera failed: name it at once."""
+        if self._streams is not None and job.stream is not None:
+            self._streams.board_for(job.stream).judged(end)
+
+    # -- the camera's task ------------------------------------------------------------------
+
+    def _jobs(self) -> tuple[StreamJob, ...]:
+        if self._closing or not self._wants_ffmpeg:
+            return ()
+        footage = self._demand.footage_active
+        return plan_jobs(self.spec, footage=footage, buffering=self.buffering)
+
+    def _file_roles(self) -> None:
+        """Tell the archive which stream its footage and its events come from now."""
+        down = self._streams.down if self._streams is not None else frozenset()
+        roles = roles_of(self._wanted, down)
+        self._archive.new_run(roles, self._planner.written_codec(roles.footage))
+
+    def _down_changed(self, _down: frozenset[StreamName]) -> None:
+        self._file_roles()
+
+    def _board_for(self, job: StreamJob) -> Board:
+        if self._streams is not None and job.stream is not None:
+            return self._streams.board_for(job.stream)
+        return self._board
+
     async def _run(self) -> None:
         opened = False
         try:
@@ -244,47 +304,65 @@ class CameraRecorder(RunMixin):
                     if not opened:
                         await self._open_archive()
                         opened = True
-                    healthy = await self._step()
+                    await self._step()
                 except Exception as err:  # noqa: BLE001 - any failure is shown, then retried
                     self._crashed(err)
-                    healthy = 0.0
-                if healthy is None or self._closing or not self._wants_ffmpeg:
-                    continue
-                await self._wait_for_change(self._window_wait(await self._retry_delay(healthy)))
+                    await self._wait_for_change(self._backoff.failure(0.0))
+            await self._record(())
             await self._archive.close()
         finally:
-            if (process := self._process) is not None and process.returncode is None:
-                # Only reached when the task itself was cancelled mid-run: kill and reap.
-                process.kill()
-                with contextlib.suppress(asyncio.CancelledError, ProcessLookupError):
-                    await asyncio.shield(process.wait())
+            # Only runs left when the task itself was cancelled: each kills and reaps its FFmpeg.
+            for _, task in self._loops.values():
+                task.cancel()
+            for _, task in self._loops.values():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(task)
 
-    async def _step(self) -> float | None:
-        """Rest while no FFmpeg is wanted (None), else run it once (its healthy seconds)."""
+    async def _step(self) -> None:
+        """Record what the camera wants now; rest when that is nothing; wait for a change."""
         self._expire_window()
-        if not self._wants_ffmpeg:
+        jobs = self._jobs()
+        await self._record(jobs)
+        if not jobs:
             self._board.publish(self._resting_state(), pid=None)
             await self._archive.settle(time.time(), running=False)
-            await self._wait_for_change(self._window_wait(None))
-            return None
-        return await self._attempt()
+        await self._wait_for_change(self._window_wait(None))
+        for loop, _ in self._loops.values():
+            loop.poke()
 
-    async def _retry_delay(self, healthy: float) -> float:
-        """Back off, except right after freeing disk space for a full disk."""
-        delay = self._backoff.failure(healthy)
-        if self._board.status.reason is Reason.DISK_FULL and self._make_room is not None:
-            try:
-                freed = await self._make_room()
-            except Exception:
-                _LOGGER.exception("Could not free disk space for %s", self.spec.name)
-                freed = False
-            if freed:
-                _LOGGER.info("Freed disk space for %s; recording again", self.spec.name)
-                return self._timing.backoff_initial
-        return delay
+    async def _record(self, jobs: tuple[StreamJob, ...]) -> None:
+        """Keep a loop for each of ``jobs``: end the others first (their FFmpeg reaped)."""
+        self._wanted = jobs
+        ending = [(loop, task) for job, (loop, task) in self._loops.items() if job not in jobs]
+        for loop, _ in ending:
+            loop.poke()
+        for loop, task in ending:
+            await asyncio.wait([task])
+            self._audio[loop.job.stream] = loop.audio
+            del self._loops[loop.job]
+        if self._streams is not None:
+            self._streams.activate(tuple(job.stream for job in jobs if job.stream is not None))
+        if ending or any(job not in self._loops for job in jobs):
+            self._file_roles()
+        for job in jobs:
+            if job not in self._loops:
+                audio = self._audio[job.stream]
+                board = self._board_for(job)
+                loop = StreamLoop(self._camera, job, board, self, audio, self._make_room)
+                task = asyncio.create_task(
+                    loop.serve(), name=f"heldar {self.spec.camera_id} {job.stream or 'stream'}"
+                )
+                task.add_done_callback(lambda _: self._changed.set())
+                self._loops[job] = (loop, task)
+
+    async def _wait_for_change(self, within: float | None = None) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._changed.wait()
+        self._changed.clear()
 
     def _crashed(self, err: Exception) -> None:
-        """An attempt failed outside FFmpeg (file work, a bug): show it, then retry."""
+        """The camera's own work failed (not an FFmpeg run): show it, then retry."""
         failure, words = judge_crash(err)
         if not isinstance(err, OSError):
             _LOGGER.error("Recorder for %s failed; retrying", self.spec.name, exc_info=err)

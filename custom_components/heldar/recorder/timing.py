@@ -32,5 +32,3 @@ class Timing:
     # list the folder). Silence and drift are caught by the progress drain's tick, not by this.
     # Each look is an executor job; with 32 cameras, a look each minute showed in the loop lag.
     rescan: float = 300.0
-    # While one stream of a dual-stream camera is down, it is asked this often whether it is back.
-    stream_recheck: float = 30.0
