@@ -63,7 +63,7 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
     from homeassistant.util import dt as dt_util  # noqa: PLC0415
     from pytest_homeassistant_custom_component.common import MockConfigEntry  # noqa: PLC0415
 
-    from custom_components.heldar import export, hls, review  # noqa: PLC0415
+    from custom_components.heldar import export, footage, hls, review  # noqa: PLC0415
     from custom_components.heldar.recorder.events import Event, EventState  # noqa: PLC0415
     from custom_components.heldar.review_events import reason_texts  # noqa: PLC0415
     from custom_components.heldar.websocket_api import timeline  # noqa: PLC0415
@@ -127,12 +127,12 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
             )
 
             # 2. A 24 h playlist (first build reads box headers; reloads hit the cache).
-            segments = review.footage(yard.camera, first, first + 86400)
+            pieces = footage.pieces(yard.camera, first, first + 86400, time.time())
             builds = []
             for _ in range(5):
                 with Stopwatch() as watch:
                     parts = await hass.async_add_executor_job(
-                        lambda: hls.plan(yard.camera.store.directory, segments, review.layouts())
+                        lambda: hls.plan(pieces, review.layouts())
                     )
                     text = hls.build_playlist(parts, live=False)
                 builds.append(watch.seconds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+import time
 
 from homeassistant.components.media_player import BrowseError, MediaClass
 from homeassistant.components.media_source import (
@@ -22,7 +23,7 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from . import review, tokens
+from . import footage, review, tokens
 from .const import DOMAIN
 from .hls import MIME_HLS_PLAYER
 from .media_id import MediaId, MediaKind, event_media_id
@@ -95,7 +96,7 @@ class HeldarMediaSource(MediaSource):
             start, end = MediaId(store.camera_id, kind, key).span()
         except ValueError as err:
             raise _unknown(Unresolvable, ident) from err
-        if found is None or not review.footage(found.camera, start, end):
+        if found is None or not footage.pieces(found.camera, start, end, time.time()):
             raise _unknown(Unresolvable, ident)
         token = tokens.issue(self.hass, found.camera.subentry_id, start, end)
         return PlayMedia(PLAYLIST_URL.format(token=token), MIME_HLS_PLAYER)
