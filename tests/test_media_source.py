@@ -19,8 +19,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.heldar.const import CONF_PRE_ROLL_SECONDS, CONF_RECORD_MODE
+from custom_components.heldar.frames import frame_grabber
 from custom_components.heldar.recorder import events as ev
 from custom_components.heldar.recorder.events import Event, EventState
+from custom_components.heldar.recorder.grabber import FrameSource
 
 from .common import camera_subentry, hub_entry
 from .recorder.test_index import real_segments
@@ -192,21 +194,32 @@ async def test_thumbnail_is_grabbed_once(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     recordings: Recordings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The first request grabs a JPEG from the clip (real FFmpeg); later ones reuse it."""
     _, folder, event = recordings
+    grabber = frame_grabber(hass)
+    runs: list[FrameSource] = []
+    real = grabber.run
+
+    async def counted(source: FrameSource, bound: float) -> bytes | None:
+        runs.append(source)
+        return await real(source, bound)
+
+    monkeypatch.setattr(grabber, "run", counted)
+    before = sorted(path.name for path in folder.rglob("*"))
     client = await hass_client()
     response = await client.get(f"/api/heldar/thumbnails/front/{event.id}")
     assert response.status == HTTPStatus.OK
     assert response.headers["Content-Type"] == "image/jpeg"
     jpeg = await response.read()
     assert jpeg[:3] == b"\xff\xd8\xff"
-    cached = folder / "events" / f"{event.id}.jpg"
-    assert cached.read_bytes() == jpeg
-    mtime = cached.stat().st_mtime_ns
+    grabs = len(runs)
+    assert 1 <= grabs <= 2  # the trigger's keyframe, else the clip's first
     response = await client.get(f"/api/heldar/thumbnails/front/{event.id}")
     assert await response.read() == jpeg
-    assert cached.stat().st_mtime_ns == mtime
+    assert len(runs) == grabs
+    assert sorted(path.name for path in folder.rglob("*")) == before  # kept in memory only
     response = await client.get("/api/heldar/thumbnails/front/nope")
     assert response.status == HTTPStatus.NOT_FOUND
 
