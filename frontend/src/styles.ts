@@ -149,7 +149,7 @@ export const timelineStyles = css`
     outline: 2px solid var(--primary-text-color, #222);
     outline-offset: 1px;
   }
-  @media (pointer: coarse) {
+  @media (pointer: coarse), (any-pointer: coarse) {
     .events {
       height: 28px;
     }
