@@ -185,7 +185,8 @@ export class HeldarCameraTimeline extends LitElement {
     const cameraEntity = this.camera?.entities.camera;
     if (cameraEntity && !this._playing) {
       void this._checkPicture(cameraEntity);
-      if (this._picture === "ok") void this._ensureLive(cameraEntity);
+      // Shown while its picture is asked for; only a picture that loaded is labelled Live.
+      if (this._picture !== "missing") void this._ensureLive(cameraEntity);
     }
     if (this._live && this.hass) this._live.hass = this.hass;
   }
@@ -582,11 +583,11 @@ export class HeldarCameraTimeline extends LitElement {
       ></video>
       ${this._playing
         ? html`<span class="badge">${clock}</span>`
-        : cameraEntity && this._picture === "ok"
-          ? html`<div class="live-holder live"></div>
-              <span class="badge">Live</span>`
-          : cameraEntity && this._picture === "missing"
-            ? html`<div class="none placeholder" role="img">${text(this.hass?.localize, NOT_AVAILABLE)}</div>`
+        : cameraEntity && this._picture === "missing"
+          ? html`<div class="none placeholder" role="img">${text(this.hass?.localize, NOT_AVAILABLE)}</div>`
+          : cameraEntity
+            ? html`<div class="live-holder live"></div>
+                ${this._picture === "ok" ? html`<span class="badge">Live</span>` : nothing}`
             : html`<div class="none">Click the timeline to play a recording.</div>`}
     </div>`;
   }

@@ -123,6 +123,8 @@ export const timelineStyles = css`
   .events {
     position: relative;
     height: 20px;
+    /* Wide hit areas stop at the track's ends (the pop-up above still shows). */
+    overflow-x: clip;
   }
   .event {
     position: absolute;
