@@ -258,7 +258,7 @@ async def test_mode_and_schedule_change_without_restart(
     state = await wait_for_state(
         hass,
         "sensor.shed_recorder_state",
-        lambda s: s.attributes["next_change"] != midnight.isoformat(),
+        lambda s: s.attributes.get("next_change") != midnight.isoformat(),
     )
     hass.config_entries.async_update_subentry(
         cameras, shed, data={**shed.data, CONF_RECORD_MODE: "event"}
