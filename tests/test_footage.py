@@ -6,12 +6,13 @@ from pathlib import Path
 
 from custom_components.heldar.footage import Piece, uncovered
 
-CLIP = Piece("event_e.mp4", Path("events/e.mp4"), 100.0, 140.0, media_in=5.0, whole=False)
+CLIP = Piece("event_e.mp4", Path("cam"), "events/e.mp4", 100.0, 140.0, media_in=5.0, whole=False)
 
 
 def test_a_cut_keeps_the_media_where_it_was() -> None:
     """Cutting a stretch moves its start into the file and says the file goes on after it."""
-    whole = Piece("a.mp4", Path("a.mp4"), 100.0, 160.0)
+    whole = Piece("a.mp4", Path("cam"), "a.mp4", 100.0, 160.0)
+    assert whole.path == Path("cam/a.mp4")
     cut = whole.cut(110.0, 130.0)
     assert cut is not None
     assert (cut.start, cut.end, cut.media_in, cut.media_out) == (110.0, 130.0, 10.0, 30.0)
