@@ -29,6 +29,12 @@ DAY = 1440
 EVENTS = 500
 
 
+def _option(pair: str) -> tuple[str, str]:
+    """Return a ``key=value`` muxer option as FFmpeg's two arguments."""
+    key, value = pair.split("=", 1)
+    return f"-{key}", value
+
+
 def one_minute(folder: Path, size: str, rate: int) -> Path:
     """Encode one real 60 s fragmented segment (a keyframe every second)."""
     target = folder / "minute.mp4"
@@ -37,7 +43,9 @@ def one_minute(folder: Path, size: str, rate: int) -> Path:
             "ffmpeg",
             *("-v", "error", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}"),
             *("-t", "60", "-c:v", "libx264", "-preset", "ultrafast", "-g", str(rate)),
-            *("-b:v", "1M", "-pix_fmt", "yuv420p", "-movflags", FRAGMENTED_MP4.split("=", 1)[1]),
+            *("-b:v", "1M", "-pix_fmt", "yuv420p", "-f", "mp4"),
+            # The recorder's muxer options, given to FFmpeg one by one.
+            *(part for pair in FRAGMENTED_MP4.split(":") for part in _option(pair)),
             str(target),
         ],
         check=True,
@@ -63,7 +71,7 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
     from homeassistant.util import dt as dt_util  # noqa: PLC0415
     from pytest_homeassistant_custom_component.common import MockConfigEntry  # noqa: PLC0415
 
-    from custom_components.heldar import export, hls, review  # noqa: PLC0415
+    from custom_components.heldar import export, footage, hls, review  # noqa: PLC0415
     from custom_components.heldar.recorder.events import Event, EventState  # noqa: PLC0415
     from custom_components.heldar.review_events import reason_texts  # noqa: PLC0415
     from custom_components.heldar.websocket_api import timeline  # noqa: PLC0415
@@ -105,6 +113,9 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
                 start = first + number * 170.0
                 event = Event(f"e{number}", "yard", start, start + 40, ["button"])
                 event.state, event.end, event.clip = EventState.FINISHED, start + 40, "x.mp4"
+                # Its clip lies over the footage (a scheduled + event camera): every event's
+                # media is weighed against the footage, which wins.
+                event.clip_runs = [[0.0, start, 40.0]]
                 yard.camera.store.events[event.id] = event
 
             # 1. heldar/timeline for the day.
@@ -127,12 +138,12 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
             )
 
             # 2. A 24 h playlist (first build reads box headers; reloads hit the cache).
-            segments = review.footage(yard.camera, first, first + 86400)
+            pieces = footage.pieces(yard.camera, first, first + 86400, time.time())
             builds = []
             for _ in range(5):
                 with Stopwatch() as watch:
                     parts = await hass.async_add_executor_job(
-                        lambda: hls.plan(yard.camera.store.directory, segments, review.layouts())
+                        lambda: hls.plan(pieces, review.layouts())
                     )
                     text = hls.build_playlist(parts, live=False)
                 builds.append(watch.seconds)

@@ -68,6 +68,12 @@ def main() -> int:
     """Start the camera and HA, configure Heldar, wait for Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--segment-seconds", type=int, default=10)
+    parser.add_argument(
+        "--mode",
+        choices=("continuous", "event"),
+        default="continuous",
+        help="the demo camera's recording mode when it is added (event: trigger it to record)",
+    )
     args = parser.parse_args()
 
     ensure_requirements()
@@ -88,11 +94,12 @@ def main() -> int:
             token = wait_and_log_in(hass)
         entry_id, cameras = ensure_hub(token)
         if cameras == 0:
-            add_demo_camera(token, entry_id, args.segment_seconds)
+            add_demo_camera(token, entry_id, args.segment_seconds, args.mode)
         recordings = CONFIG / "media" / "heldar"
         print(
             f"\nHome Assistant: {HA_URL}  (user {USERNAME!r}, password {PASSWORD!r})\n"
-            f"Demo camera:    rtsp://127.0.0.1:{DEMO_PORT}/stream (user {DEMO_USER!r})\n"
+            f"Demo camera:    rtsp://127.0.0.1:{DEMO_PORT}/stream"
+            f" (user {DEMO_USER!r}, password {DEMO_PASSWORD!r})\n"
             f"Recordings:     {recordings}/demo_camera/\n"
             "Press Ctrl-C to stop Home Assistant and the camera.\n",
             flush=True,
@@ -364,7 +371,7 @@ def ensure_hub(token: str) -> tuple[str, int]:
     return str(result["result"]["entry_id"]), 0
 
 
-def add_demo_camera(token: str, entry_id: str, segment_seconds: int) -> None:
+def add_demo_camera(token: str, entry_id: str, segment_seconds: int, mode: str) -> None:
     """Add the demo camera through the camera subentry flow, as the UI would."""
     say("adding the demo camera through the camera flow")
     flow = request(
@@ -396,8 +403,12 @@ def add_demo_camera(token: str, entry_id: str, segment_seconds: int) -> None:
         result = request(
             "POST",
             f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
-            {"record_mode": "continuous"},  # retention and quota keep their defaults
+            {"record_mode": mode},  # retention and quota keep their defaults
             token,
+        )
+    if result.get("step_id") == "events":  # pre-roll, post-roll and clip retention: defaults
+        result = request(
+            "POST", f"/api/config/config_entries/subentries/flow/{flow['flow_id']}", {}, token
         )
     if result.get("type") != "create_entry":
         sys.exit(f"scripts/develop: the camera flow did not finish: {result}")

@@ -174,6 +174,17 @@ class RealHass:
         except urllib.error.HTTPError as err:
             return int(err.code), err.read()
 
+    def fetch_with_token(self, path: str) -> tuple[int, bytes]:
+        """GET a path as the test user (a bearer token): status and body."""
+        req = urllib.request.Request(  # noqa: S310 - loopback only
+            f"{self.url}{path}", headers={"Authorization": f"Bearer {self.access_token}"}
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310
+                return int(response.status), response.read()
+        except urllib.error.HTTPError as err:
+            return int(err.code), err.read()
+
     def _form(self, path: str, fields: dict[str, str]) -> Any:  # noqa: ANN401 - JSON
         data = urllib.parse.urlencode(fields).encode()
         req = urllib.request.Request(f"{self.url}{path}", data=data, method="POST")  # noqa: S310
@@ -258,8 +269,20 @@ class RealHass:
         assert result.get("type") == "create_entry", result
         return str(result["result"]["entry_id"])
 
-    def add_camera(self, entry_id: str, name: str, url: str, segment_seconds: int) -> None:
-        """Add a continuous camera through the camera subentry flow, as the UI would."""
+    def add_camera(
+        self,
+        entry_id: str,
+        name: str,
+        url: str,
+        segment_seconds: int,
+        mode: str = "continuous",
+        rolls: tuple[int, int] | None = None,
+    ) -> None:
+        """Add a camera through the camera subentry flow, as the UI would.
+
+        ``mode``: the recording mode; ``rolls``: an event mode's pre-roll and post-roll
+        (the defaults otherwise). A scheduled mode is left without windows.
+        """
         base = "/api/config/config_entries/subentries/flow"
         flow = self.request("POST", base, {"handler": [entry_id, "camera"]})
         self.request("POST", f"{base}/{flow['flow_id']}", {"next_step_id": "url"})
@@ -277,7 +300,16 @@ class RealHass:
             result = self.request(
                 "POST",
                 f"{base}/{flow['flow_id']}",
-                {"record_mode": "continuous"},  # the rolls are on the events form now
+                {"record_mode": mode},  # the rolls are on the events form
+            )
+        if result.get("step_id") == "events":
+            events = {} if rolls is None else {"pre_roll_seconds": rolls[0]}
+            if rolls is not None:
+                events["post_roll_seconds"] = rolls[1]
+            result = self.request("POST", f"{base}/{flow['flow_id']}", events)
+        if result.get("step_id") == "schedule_empty":
+            result = self.request(
+                "POST", f"{base}/{flow['flow_id']}", {"next_step_id": "schedule_done"}
             )
         assert result.get("type") == "create_entry", result
 

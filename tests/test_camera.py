@@ -1,9 +1,10 @@
-"""Live view: the camera entity's stream source and its picture from the newest keyframe."""
+"""Live view: the camera entity's stream source, and its picture from disk or from the stream."""
 
 from __future__ import annotations
 
 from pathlib import Path
 import subprocess
+import time
 
 from homeassistant.components import camera
 from homeassistant.core import HomeAssistant
@@ -12,7 +13,6 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.heldar import stills
 from custom_components.heldar.const import (
     CONF_CAMERA_ENTITY,
     CONF_PASSWORD,
@@ -21,11 +21,13 @@ from custom_components.heldar.const import (
     CONF_STREAM_URL,
     CONF_USERNAME,
 )
+from custom_components.heldar.frames import frame_grabber
+from custom_components.heldar.recorder.grabber import FrameSource
 from custom_components.heldar.recorder.index import SegmentIndex
-from custom_components.heldar.recorder.segments import segment_name
 
 from .common import camera_subentry, hub_entry
-from .recorder.test_index import T0, real_segments
+from .media import RtspCamera
+from .recorder.test_index import real_segments
 
 # Event mode without pre-roll: no FFmpeg records, so the test controls every segment.
 QUIET = {CONF_RECORD_MODE: "event", CONF_PRE_ROLL_SECONDS: 0}
@@ -42,25 +44,6 @@ def frame_at(segment: Path, seconds: float) -> bytes:
         capture_output=True,
         check=True,
     ).stdout
-
-
-def test_last_keyframe_is_the_newest(tmp_path: Path) -> None:
-    """Of a segment with keyframes at 0 s and 1 s, the picture is the one at 1 s."""
-    (segment,) = real_segments(tmp_path, 1)
-    still = stills.last_keyframe("ffmpeg", segment)
-    assert still is not None
-    assert still.startswith(b"\xff\xd8")
-    assert still == frame_at(segment, 1.0)
-    assert still != frame_at(segment, 0.0)
-
-
-def test_no_still_from_a_broken_file(tmp_path: Path) -> None:
-    """A file FFmpeg cannot read, or no FFmpeg at all, gives no picture (and no exception)."""
-    real_segments(tmp_path / "warm-up", 1)  # fails under CI=true without FFmpeg
-    broken = tmp_path / segment_name(T0)
-    broken.write_bytes(b"not an mp4")
-    assert stills.last_keyframe("ffmpeg", broken) is None
-    assert stills.last_keyframe(str(tmp_path / "no-ffmpeg"), broken) is None
 
 
 @pytest.fixture
@@ -98,23 +81,27 @@ async def test_url_cameras_get_a_camera_entity(hass: HomeAssistant, hub: MockCon
     assert "p@ss" not in str(state.attributes)
 
 
-async def test_picture_is_the_newest_keyframe_on_disk(
+def count_grabs(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> list[FrameSource]:
+    """Return the list every grab's source is appended to (the grabber runs them as usual)."""
+    grabber = frame_grabber(hass)
+    runs: list[FrameSource] = []
+    real = grabber.run
+
+    async def counted(source: FrameSource, bound: float) -> bytes | None:
+        runs.append(source)
+        return await real(source, bound)
+
+    monkeypatch.setattr(grabber, "run", counted)
+    return runs
+
+
+async def test_picture_is_the_newest_recent_keyframe_on_disk(
     hass: HomeAssistant, hub: MockConfigEntry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No picture before a segment; then the newest segment's last keyframe, once each."""
-    with pytest.raises(HomeAssistantError):
-        await camera.async_get_image(hass, "camera.front")
-
-    runs: list[Path] = []
-    extract = stills.last_keyframe
-
-    def counted(ffmpeg: str, segment: Path, timeout: float = 20.0) -> bytes | None:
-        runs.append(segment)
-        return extract(ffmpeg, segment, timeout)
-
-    monkeypatch.setattr(stills, "last_keyframe", counted)
+    """While footage is recent, the picture is the newest segment's last keyframe, once each."""
+    runs = count_grabs(hass, monkeypatch)
     index: SegmentIndex = next(iter(hub.runtime_data.cameras.values())).store.index
-    made = real_segments(tmp_path / "made", 2)
+    made = real_segments(tmp_path / "made", 2, start=time.time() - 6)
     index.camera_dir.mkdir(parents=True, exist_ok=True)
     first, second = (index.camera_dir / path.name for path in made)
     made[0].rename(first)
@@ -123,10 +110,47 @@ async def test_picture_is_the_newest_keyframe_on_disk(
     assert image.content_type == "image/jpeg"
     assert image.content == frame_at(first, 1.0)
     await camera.async_get_image(hass, "camera.front")
-    assert runs == [first]  # cached until a newer segment closes
+    assert [source.label for source in runs] == [first.name]  # cached until a newer one
 
     made[1].rename(second)
     await index.rebuild()
     image = await camera.async_get_image(hass, "camera.front")
     assert image.content == frame_at(second, 1.0)
-    assert runs == [first, second]
+    assert [source.label for source in runs] == [first.name, second.name]
+
+
+async def test_an_unreachable_camera_has_no_picture_and_is_not_hammered(
+    hass: HomeAssistant, hub: MockConfigEntry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old footage is not shown as live; the stream does not answer: no picture, one try."""
+    runs = count_grabs(hass, monkeypatch)
+    index: SegmentIndex = next(iter(hub.runtime_data.cameras.values())).store.index
+    (old,) = real_segments(tmp_path / "made", 1, start=time.time() - 3600)
+    index.camera_dir.mkdir(parents=True, exist_ok=True)
+    old.rename(index.camera_dir / old.name)
+    await index.rebuild()
+    for _ in range(2):
+        with pytest.raises(HomeAssistantError):
+            await camera.async_get_image(hass, "camera.front")
+    (tried,) = runs  # the second ask, within 10 s, starts no FFmpeg
+    assert tried.before[:4] == ("-rtsp_transport", "tcp", "-timeout", "5000000")
+    assert "p@ss" not in tried.label
+
+
+@pytest.mark.media
+async def test_an_idle_event_camera_is_pictured_from_its_stream(
+    hass: HomeAssistant, real_ffmpeg_hass: None, tmp_path: Path, socket_enabled: None
+) -> None:
+    """An event camera with nothing recorded takes its picture from the live stream."""
+    rtsp = RtspCamera()
+    rtsp.start()
+    try:
+        entry = hub_entry(tmp_path, camera_subentry("Idle", rtsp.url, **QUIET))
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        image = await camera.async_get_image(hass, "camera.idle")
+        assert image.content[:2] == b"\xff\xd8"
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        rtsp.stop()

@@ -64,6 +64,13 @@ async def test_mode_select(hass: HomeAssistant, front: MockConfigEntry, tmp_path
 async def test_roll_numbers(hass: HomeAssistant, front: MockConfigEntry, tmp_path: Path) -> None:
     """Post-roll applies in place; a new pre-roll resizes the buffer, so that camera restarts."""
     await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": "select.front_recording_mode", "option": "event"},
+        blocking=True,
+    )
+    await wait_for_state(hass, "number.front_post_roll", lambda state: state.state != "unavailable")
+    await hass.services.async_call(
         "number",
         "set_value",
         {"entity_id": "number.front_post_roll", "value": 90},
@@ -150,16 +157,49 @@ async def test_storage_used_reads_in_megabytes(
     assert free.attributes["unit_of_measurement"] == "GB"
 
 
-async def test_button_on_a_continuous_camera(hass: HomeAssistant, front: MockConfigEntry) -> None:
-    """The button says it has nothing to add, and so does the logbook when it is pressed."""
-    button = "button.front_trigger_recording"
-    assert hass.states.get(button).attributes["press_result"] == "already_continuous"  # type: ignore[union-attr]
+async def test_event_entities_on_a_continuous_camera(
+    hass: HomeAssistant, front: MockConfigEntry
+) -> None:
+    """A continuous camera without a sub-stream records no events: its event entities rest.
+
+    The button and the rolls are unavailable and the state sensor says why; in event mode
+    they are back.
+    """
+    event_entities = ("button.front_trigger_recording", "number.front_pre_roll")
+    for entity_id in event_entities:
+        assert hass.states.get(entity_id).state == "unavailable", entity_id  # type: ignore[union-attr]
+    assert hass.states.get(SENSOR).attributes["triggers"] == "already_continuous"  # type: ignore[union-attr]
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": "select.front_recording_mode", "option": "event"},
+        blocking=True,
+    )
+    await wait_for_state(hass, SENSOR, lambda state: state.attributes["triggers"] == "accepted")
+    for entity_id in event_entities:
+        await wait_for_state(hass, entity_id, lambda state: state.state != "unavailable")
     entries = async_capture_events(hass, EVENT_LOGBOOK_ENTRY)
+    await hass.services.async_call(
+        "switch", "turn_off", {"entity_id": "switch.front_recording_enabled"}, blocking=True
+    )
+    button = "button.front_trigger_recording"
     await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
+    assert hass.states.get(button).attributes["press_result"] == "recording_disabled"  # type: ignore[union-attr]
     (entry,) = entries
-    assert entry.data["name"] == "Front"
-    assert entry.data["message"] == "already recording continuously"
-    assert entry.data["entity_id"] == button
+    assert entry.data["message"] == "not recording: its Recording enabled switch is off"
+
+
+async def test_empty_attributes_are_left_out(hass: HomeAssistant, front: MockConfigEntry) -> None:
+    """An attribute with nothing to say is absent, not "Unknown" ("Last error: Unknown")."""
+    attributes = hass.states.get(SENSOR).attributes  # type: ignore[union-attr]
+    assert None not in attributes.values()
+    for absent in ("last_error", "window_end", "next_change", "reason", "streams"):
+        assert absent not in attributes, absent
+    assert attributes["mode"] == "continuous"
+    strings = json.loads((INTEGRATION / "translations" / "en.json").read_text())
+    labels = strings["entity"]["sensor"]["recorder_state"]["state_attributes"]
+    assert labels["media"]["name"] == "Video and audio"  # "h264 copied, aac copied"
+    assert labels["streams"]["name"] == "Main and sub-stream"  # {"main": ..., "sub": ...}
 
 
 async def test_unchanged_reports_write_no_state(

@@ -18,7 +18,7 @@ import pytest
 
 from custom_components.heldar import export
 from custom_components.heldar.recorder import events as ev
-from custom_components.heldar.recorder.events import ClipResult, Event
+from custom_components.heldar.recorder.clips import ClipResult
 from custom_components.heldar.recorder.segments import segment_name
 from custom_components.heldar.review import events_between
 
@@ -152,13 +152,13 @@ async def test_retention_spares_what_an_export_reads(hass: HomeAssistant, hub: H
     gate = asyncio.Event()
     started = asyncio.Event()
 
-    async def slow_join(_ffmpeg: str, _folder: Path, event: Event) -> ClipResult:
+    async def slow_join(*_args: object, **_options: object) -> ClipResult:
         started.set()
         await gate.wait()
         return ClipResult(None, "stopped by the test")
 
     done = await finished(hass)
-    with patch.object(export.ev, "join_clip", slow_join):
+    with patch.object(export.clips, "join_files", slow_join):
         await call_export(hass, hub, start=local(START + 22), end=local(START + 26))
         await asyncio.wait_for(started.wait(), 10)
         store = hub.camera.store

@@ -151,6 +151,25 @@ async def test_playlist_and_segments_through_the_view(
             await asyncio.sleep(0.01)
 
 
+async def test_a_range_plays_for_exactly_its_length(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, hubs: list[Hub]
+) -> None:
+    """A playlist of 1 s to 5 s lasts 4 s: files cut to their keyframe fragments at both ends.
+
+    Whole files were listed before, so a media browser "five-minute" stretch lasted 5:10.
+    """
+    front = hubs[1]
+    token = tokens.issue(hass, front.camera_id, START + 1, START + 5)
+    http = await hass_client_no_auth()
+    text = await (await http.get(f"/api/heldar/hls/{token}/playlist.m3u8")).text()
+    lasting = [float(line[8:-1]) for line in text.splitlines() if line.startswith("#EXTINF:")]
+    assert sum(lasting) == pytest.approx(4.0, abs=0.01)
+    starts = [line[25:] for line in text.splitlines() if line.startswith("#EXT-X-PROGRAM-DATE")]
+    assert starts[0] == "2026-11-24T13:00:01.000+00:00"  # the keyframe at the range's start
+    # One init section per file, even when a file is listed fragment by fragment.
+    assert text.count("#EXT-X-MAP:") == 3
+
+
 async def test_ffmpeg_plays_the_playlist(
     hass: HomeAssistant,
     hass_client_no_auth: ClientSessionGenerator,

@@ -51,7 +51,7 @@ async def test_record_lose_recover_unload(
     async with asyncio.timeout(30):
         while len(list(folder.glob("*.mp4"))) < 5:
             await asyncio.sleep(0.25)
-    sensor = await wait_for_state(hass, SENSOR, lambda s: s.attributes["last_segment"])
+    sensor = await wait_for_state(hass, SENSOR, lambda s: s.attributes.get("last_segment"))
     assert sensor.attributes["reconnects"] == 0
     first_pid = recorder_pid(hass)
 

@@ -19,8 +19,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.heldar.const import CONF_PRE_ROLL_SECONDS, CONF_RECORD_MODE
+from custom_components.heldar.frames import frame_grabber
 from custom_components.heldar.recorder import events as ev
 from custom_components.heldar.recorder.events import Event, EventState
+from custom_components.heldar.recorder.grabber import FrameSource
 
 from .common import camera_subentry, hub_entry
 from .recorder.test_index import real_segments
@@ -78,7 +80,11 @@ async def test_browse_tree(hass: HomeAssistant, recordings: Recordings) -> None:
     day = await browse(hass, "/front/day/2026-11-24")
     titles = [child.title for child in day.children]
     # 13:00 UTC is 14:00 in Amsterdam; the event (trigger 14:00:32) comes first.
-    assert titles == ["14:00:32 motion, door (10 s)", "14:00-15:00"]
+    # Titles lead with what tells tiles apart (tiles cut long titles), then camera and date.
+    assert titles == [
+        "14:00:32 motion, door (10 s) · Front, Tue 24 Nov 2026",
+        "14:00-15:00 · Front, Tue 24 Nov 2026",
+    ]
     assert day.children[0].can_play
     assert day.children[0].thumbnail == f"/api/heldar/thumbnails/front/{event.id}"
     # The hour tile plays the whole hour (HLS) and opens on its segments.
@@ -89,11 +95,11 @@ async def test_browse_tree(hass: HomeAssistant, recordings: Recordings) -> None:
     # The whole hour first, then the segments newest first, each titled with camera and date
     # (the player shows the title) and with the thumbnail of its first keyframe.
     assert [child.title for child in hour.children] == [
-        "Front, Tue 24 Nov 2026 14:00 (whole hour)",
-        "Front, Tue 24 Nov 2026 14:03:00",
-        "Front, Tue 24 Nov 2026 14:02:00",
-        "Front, Tue 24 Nov 2026 14:01:00",
-        "Front, Tue 24 Nov 2026 14:00:00",
+        "14:00-15:00 (whole hour) · Front, Tue 24 Nov 2026",
+        "14:03:00 · Front, Tue 24 Nov 2026",
+        "14:02:00 · Front, Tue 24 Nov 2026",
+        "14:01:00 · Front, Tue 24 Nov 2026",
+        "14:00:00 · Front, Tue 24 Nov 2026",
     ]
     assert hour.children[1].thumbnail == "/api/heldar/segment_thumbnails/front/20261124_130300.mp4"
     for missing in ("/nowhere", "/front/day/yesterday", "/front/hour/xx", "/front/week/1"):
@@ -192,21 +198,32 @@ async def test_thumbnail_is_grabbed_once(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     recordings: Recordings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The first request grabs a JPEG from the clip (real FFmpeg); later ones reuse it."""
     _, folder, event = recordings
+    grabber = frame_grabber(hass)
+    runs: list[FrameSource] = []
+    real = grabber.run
+
+    async def counted(source: FrameSource, bound: float) -> bytes | None:
+        runs.append(source)
+        return await real(source, bound)
+
+    monkeypatch.setattr(grabber, "run", counted)
+    before = sorted(path.name for path in folder.rglob("*"))
     client = await hass_client()
     response = await client.get(f"/api/heldar/thumbnails/front/{event.id}")
     assert response.status == HTTPStatus.OK
     assert response.headers["Content-Type"] == "image/jpeg"
     jpeg = await response.read()
     assert jpeg[:3] == b"\xff\xd8\xff"
-    cached = folder / "events" / f"{event.id}.jpg"
-    assert cached.read_bytes() == jpeg
-    mtime = cached.stat().st_mtime_ns
+    grabs = len(runs)
+    assert 1 <= grabs <= 2  # the trigger's keyframe, else the clip's first
     response = await client.get(f"/api/heldar/thumbnails/front/{event.id}")
     assert await response.read() == jpeg
-    assert cached.stat().st_mtime_ns == mtime
+    assert len(runs) == grabs
+    assert sorted(path.name for path in folder.rglob("*")) == before  # kept in memory only
     response = await client.get("/api/heldar/thumbnails/front/nope")
     assert response.status == HTTPStatus.NOT_FOUND
 
@@ -245,7 +262,10 @@ async def test_titles_say_which_stream(hass: HomeAssistant, recordings: Recordin
     assert store.index.get(newest).stream == "sub"  # type: ignore[union-attr]
     store.events[event.id].stream = "main"
     day = await browse(hass, "/front/day/2026-11-24")
-    assert day.children[0].title == "14:00:32 motion, door (10 s), main stream"
+    assert (
+        day.children[0].title
+        == "14:00:32 motion, door (10 s), main stream · Front, Tue 24 Nov 2026"
+    )
     hour = await browse(hass, "/front/hour/2026-11-24T14")
-    assert hour.children[1].title == "Front, Tue 24 Nov 2026 14:03:00, sub-stream"
-    assert hour.children[2].title == "Front, Tue 24 Nov 2026 14:02:00"
+    assert hour.children[1].title == "14:03:00, sub-stream · Front, Tue 24 Nov 2026"
+    assert hour.children[2].title == "14:02:00 · Front, Tue 24 Nov 2026"

@@ -135,4 +135,29 @@ async def test_live_playlist_and_export_on_a_real_camera(  # noqa: PLR0915 - one
     response = await http.get(result["url"])
     assert response.status == 200
     assert len(await response.read()) == path.stat().st_size
+
+    # Up to now: the segment being written is exported as far as FFmpeg has written it.
+    now = time.time()
+    growing_since = handle.status.last_segment.timestamp() if handle.status else now
+    assert growing_since > store.index.segments[-1].start
+    await client.send_json_auto_id(
+        {
+            "type": "heldar/export",
+            "camera": handle.subentry_id,
+            "start": iso(now - 8),
+            "end": iso(now),
+        }
+    )
+    answer = await client.receive_json()
+    assert answer["success"], answer
+    recent = answer["result"]
+    assert recent["seconds"] >= 7
+    path = Path(recent["path"])
+    deadline = time.monotonic() + 60
+    while not await hass.async_add_executor_job(path.is_file):
+        assert time.monotonic() < deadline, "the export did not finish"
+        await asyncio.sleep(0.25)
+    seconds = await hass.async_add_executor_job(duration, path)
+    # FFmpeg writes a fragment a second: at most that much of the newest moment is missing.
+    assert recent["seconds"] - 1.5 <= seconds <= recent["seconds"] + KEYFRAME + 0.2, seconds
     assert await hass.config_entries.async_unload(entry.entry_id)

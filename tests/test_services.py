@@ -84,7 +84,7 @@ async def test_event_camera_idles_until_triggered(
     assert idle is not None
     assert idle.state == "idle"
     assert idle.attributes["mode"] == "event"
-    assert idle.attributes["window_end"] is None
+    assert "window_end" not in idle.attributes
     assert hass.states.get("sensor.shed_recorder_state").state == "idle"  # type: ignore[union-attr]
     starts_before = len(fake_starts(tmp_path / "fake_ffmpeg.log"))
 
@@ -139,7 +139,7 @@ async def test_window_ends_after_post_roll(hass: HomeAssistant, cameras: MockCon
     await wait_for_state(hass, GATE, "recording")
     idle = await wait_for_state(hass, GATE, "idle", timeout=10)
     assert 0 <= (idle.last_changed - window_end).total_seconds() < 1.0
-    assert idle.attributes["window_end"] is None
+    assert "window_end" not in idle.attributes
 
 
 async def test_burst_of_triggers(
@@ -152,9 +152,17 @@ async def test_burst_of_triggers(
         response = await trigger(hass, entity_id=GATE, post_roll=5)
         ends.add(response["cameras"][0]["window_end"])
     await wait_for_state(hass, GATE, "recording")
-    state = hass.states.get(GATE)
-    assert state is not None
-    assert state.attributes["window_end"] == max(ends)
+    # An extension is shown within a second (window_notice.py): the shown end catches up
+    # with the last call's, never beyond it. (A burst slower than a second, on a busy
+    # machine, answers its later calls with ends published on the way.)
+    last = response["cameras"][0]["window_end"]
+    state = await wait_for_state(
+        hass, GATE, lambda state: state.attributes.get("window_end", "") >= max(ends), timeout=3
+    )
+    assert max(ends) <= state.attributes["window_end"]
+    assert datetime.fromisoformat(state.attributes["window_end"]) <= datetime.fromisoformat(
+        last
+    ) + timedelta(seconds=1.5)
     assert len(fake_starts(tmp_path / "fake_ffmpeg.log")) == before + 1
 
 
@@ -183,22 +191,25 @@ async def test_button_triggers(hass: HomeAssistant, cameras: MockConfigEntry) ->
     assert line["message"] == "started an event recording (Trigger button pressed)"
 
 
-@pytest.mark.parametrize(
-    ("camera", "result", "message"),
-    [
-        ("shed", "schedule_only", "records on its schedule only, so the trigger was ignored"),
-        ("porch", "recording_disabled", "not recording: its Recording enabled switch is off"),
-    ],
-)
 async def test_button_that_does_nothing_says_why(
-    hass: HomeAssistant, cameras: MockConfigEntry, camera: str, result: str, message: str
+    hass: HomeAssistant, cameras: MockConfigEntry
 ) -> None:
-    """A press that cannot record is explained on the button and in the logbook."""
-    button = f"button.{camera}_trigger_recording"
-    assert hass.states.get(button).attributes["press_result"] == result  # type: ignore[union-attr]
+    """A paused camera's press is explained on the button and in the logbook.
+
+    A scheduled camera's button does nothing in its mode: it is unavailable, and its state
+    sensor says why.
+    """
+    button = "button.porch_trigger_recording"
+    assert hass.states.get(button).attributes["press_result"] == "recording_disabled"  # type: ignore[union-attr]
     entries = async_capture_events(hass, EVENT_LOGBOOK_ENTRY)
     await hass.services.async_call("button", "press", {"entity_id": button}, blocking=True)
-    assert [entry.data["message"] for entry in entries] == [message]
+    assert [entry.data["message"] for entry in entries] == [
+        "not recording: its Recording enabled switch is off"
+    ]
+    assert hass.states.get("button.shed_trigger_recording").state == "unavailable"  # type: ignore[union-attr]
+    shed = hass.states.get("sensor.shed_recorder_state")
+    assert shed is not None
+    assert shed.attributes["triggers"] == "schedule_only"
 
 
 async def test_bad_targets(hass: HomeAssistant, cameras: MockConfigEntry) -> None:
@@ -247,13 +258,13 @@ async def test_mode_and_schedule_change_without_restart(
     state = await wait_for_state(
         hass,
         "sensor.shed_recorder_state",
-        lambda s: s.attributes["next_change"] != midnight.isoformat(),
+        lambda s: s.attributes.get("next_change") != midnight.isoformat(),
     )
     hass.config_entries.async_update_subentry(
         cameras, shed, data={**shed.data, CONF_RECORD_MODE: "event"}
     )
     state = await wait_for_state(hass, "sensor.shed_recorder_state", "idle")
-    assert state.attributes["next_change"] is None
+    assert "next_change" not in state.attributes
     assert state.attributes["mode"] == "event"
     assert len(fake_starts(tmp_path / "fake_ffmpeg.log")) == before + 1
 

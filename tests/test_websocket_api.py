@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -21,6 +22,7 @@ from custom_components.heldar.const import EVENT_RECORDING_FINISHED, EVENT_RECOR
 from custom_components.heldar.recorder import events as ev
 from custom_components.heldar.recorder.events import Event, EventState
 from custom_components.heldar.recorder.segments import segment_name
+from custom_components.heldar.recorder.status import RecorderState
 
 from .review_common import START, Hub, fragmented_segments, setup_hub
 
@@ -42,6 +44,7 @@ async def hubs(hass: HomeAssistant, real_ffmpeg_hass: None, tmp_path: Path) -> l
     event = Event("20261124_130001_beef", "front", START + 1, START + 5, ["button"])
     event.state, event.trigger, event.end = EventState.FINISHED, START + 1, START + 5
     event.clip = f"events/{event.id}.mp4"
+    event.clip_runs = [[0.0, START + 1, 2.0]]  # inside footage: the footage plays
     (tmp_path / "front" / "events").mkdir()
     fragmented_segments(tmp_path / "clip", 1)[0].rename(tmp_path / "front" / event.clip)
     ev.save(tmp_path / "front", event)
@@ -199,7 +202,7 @@ async def test_playlist(
     hass_client_no_auth: ClientSessionGenerator,
     hubs: list[Hub],
 ) -> None:
-    """The playlist URL plays without a header; its start is the first segment's start."""
+    """The playlist URL plays without a header; its start is the first recorded instant."""
     client = await hass_ws_client(hass)
     front = hubs[1]
     await client.send_json_auto_id(
@@ -212,7 +215,7 @@ async def test_playlist(
     )
     answer = await client.receive_json()
     assert answer["success"], answer
-    assert answer["result"]["start"] == iso(START + 2)
+    assert answer["result"]["start"] == iso(START + 3)
     url = answer["result"]["url"]
     assert url.startswith("/api/heldar/hls/")
     assert url.endswith("/playlist.m3u8")
@@ -227,10 +230,20 @@ async def test_playlist(
         {"type": "heldar/playlist", "camera": front.camera_id, "start": iso(START), "end": None}
     )
     live = await client.receive_json()
+    # While the camera records, a live playlist goes on; once it rests (its last file filed
+    # away), the playlist ends, so a player stops at its end rather than wait for ever.
+    status = front.camera.status
+    assert status is not None
+    long_ago = datetime.fromtimestamp(START, UTC)
+    for state, ends in ((RecorderState.RECORDING, False), (RecorderState.IDLE, True)):
+        front.camera.status = replace(status, state=state, since=long_ago)
+        response = await http.get(live["result"]["url"])
+        text = await response.text()
+        assert "#EXT-X-PLAYLIST-TYPE:EVENT" in text
+        assert ("#EXT-X-ENDLIST" in text) is ends, state
+    front.camera.status = replace(status, state=RecorderState.IDLE, since=datetime.now(UTC))
     response = await http.get(live["result"]["url"])
-    text = await response.text()
-    assert "#EXT-X-PLAYLIST-TYPE:EVENT" in text
-    assert "#EXT-X-ENDLIST" not in text
+    assert "#EXT-X-ENDLIST" not in await response.text()  # its last file may not be filed yet
 
 
 async def test_export_errors(

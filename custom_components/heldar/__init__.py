@@ -62,7 +62,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register heldar.trigger and the recordings views once, before any hub loads."""
     async_setup_services(hass)
     hass.http.register_view(RecordingView())
-    thumbnails = ThumbnailView(get_ffmpeg_manager(hass).binary)
+    thumbnails = ThumbnailView()
     hass.http.register_view(thumbnails)
     hass.http.register_view(HlsEventThumbnailView(thumbnails))
     hass.http.register_view(HlsPlaylistView())

@@ -12,7 +12,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import DOMAIN, REASON_BUTTON
 from .data import HeldarConfigEntry
 from .entity import HeldarCameraEntity, async_setup_camera_entities
-from .recorder.modes import RecordMode
 from .texts import async_load_texts, result_text
 
 PARALLEL_UPDATES = 0
@@ -38,22 +37,25 @@ async def async_setup_entry(
 
 
 class TriggerButton(HeldarCameraEntity, ButtonEntity):
-    """Start or extend an event recording with the camera's post-roll, and say what it did."""
+    """Start or extend an event recording with the camera's post-roll, and say what it did.
+
+    In a mode where triggers do nothing (continuous without a sub-stream, scheduled) the
+    button is unavailable; the recorder state sensor's ``triggers`` attribute says why.
+    """
 
     _last_result: str | None = None
 
     @property
+    def available(self) -> bool:
+        """Unavailable while restarting, and in a mode that ignores triggers."""
+        return super().available and self._camera.config.takes_triggers
+
+    @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return what a press does: nothing in a mode without triggers, else the last result."""
-        config = self._camera.config
-        if not config.record_enabled:
-            result: str | None = "recording_disabled"
-        elif not config.takes_triggers:
-            continuous = config.record_mode is RecordMode.CONTINUOUS
-            result = "already_continuous" if continuous else "schedule_only"
-        else:
-            result = self._last_result
-        return {"press_result": result}
+        """Return what a press does: nothing while recording is off, else the last result."""
+        if not self._camera.config.record_enabled:
+            return {"press_result": "recording_disabled"}
+        return {"press_result": self._last_result} if self._last_result else {}
 
     async def async_press(self) -> None:
         """Trigger the camera, as heldar.trigger would; a press that does nothing is logged."""

@@ -1,14 +1,14 @@
 """Live view: a camera entity for every camera Heldar records by URL.
 
 Its stream is the camera's own URL (with the login), for Home Assistant's live view; its
-picture is the newest keyframe Heldar already recorded, so neither opens a connection of
-Heldar's own. A camera added from a Home Assistant camera entity already has that entity.
+picture is the newest keyframe Heldar recorded while that is recent, else a keyframe taken
+from the stream (see stills.py). A camera added from a Home Assistant camera entity already
+has that entity.
 """
 
 from __future__ import annotations
 
 from homeassistant.components.camera import Camera, CameraEntityDescription, CameraEntityFeature
-from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -17,7 +17,7 @@ from .data import HeldarConfigEntry, HeldarData
 from .entity import HeldarCameraEntity, async_setup_camera_entities
 from .recorder.supervisor import RecorderState
 from .recorder.urls import with_credentials
-from .stills import StillCache
+from .stills import LiveStill
 
 PARALLEL_UPDATES = 0
 
@@ -40,7 +40,7 @@ async def async_setup_entry(
 
 
 class HeldarCamera(HeldarCameraEntity, Camera):
-    """The camera's live stream, and its newest recorded keyframe as the picture."""
+    """The camera's live stream, and a recent keyframe as its picture."""
 
     _attr_supported_features = CameraEntityFeature.STREAM
 
@@ -48,7 +48,7 @@ class HeldarCamera(HeldarCameraEntity, Camera):
         """Bind to ``camera``."""
         HeldarCameraEntity.__init__(self, data, camera, LIVE)
         Camera.__init__(self)
-        self._stills = StillCache()
+        self._still = LiveStill(data.hass, camera)
 
     @property
     def is_recording(self) -> bool:
@@ -64,7 +64,5 @@ class HeldarCamera(HeldarCameraEntity, Camera):
     async def async_camera_image(
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
-        """Return the newest keyframe Heldar has on disk (the frontend scales it)."""
-        return await self._stills.async_newest(
-            self.hass, get_ffmpeg_manager(self.hass).binary, self._camera.store.index
-        )
+        """Return the newest recent keyframe on disk, else one from the stream (see stills.py)."""
+        return await self._still.async_picture()

@@ -1,10 +1,12 @@
 """Export a time range of a camera as one MP4: the heldar.export action and heldar/export.
 
-The segments are joined with FFmpeg's concat demuxer, stream copy and ``+faststart``, cut at
-the keyframe at or before the start and at the end (the same join as event clips). It runs in
-the background, bound to the hub entry; while it reads a segment, retention leaves it alone.
-The finished file is kept like an event clip (same folder, same retention), shows in the
-media browser, and ``heldar_export_finished`` tells automations where it is.
+The range holds what the timeline shows (footage, event clips, events still recording; see
+footage.py). Its files are joined with FFmpeg's concat demuxer, stream copy and
+``+faststart``, cut at the keyframe at or before the start and at the end. It runs in the
+background, bound to the hub entry; while it reads a file, retention leaves it alone.
+The finished file, named after the camera and its start, is kept like an event clip (same
+folder, same retention), shows in the media browser, and ``heldar_export_finished`` tells
+automations where it is.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import contextlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 import logging
+import os
 from pathlib import Path
 import secrets
+import time
 from typing import Any
 
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
@@ -25,11 +29,11 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from . import review
+from . import footage, review
 from .const import DOMAIN, EVENT_EXPORT_FINISHED
 from .media_id import event_media_id
-from .recorder import events as ev
-from .recorder.events import CLIP_SUFFIX, EVENTS_DIR, Event, EventState, SegmentRef
+from .recorder import clips, events as ev
+from .recorder.events import EVENTS_DIR, Event, EventState, SegmentRef
 from .views import RECORDING_URL
 
 _LOGGER = logging.getLogger(__name__)
@@ -104,23 +108,24 @@ async def async_start(
     if end - start > MAX_EXPORT.total_seconds():
         raise _invalid(ExportError.TOO_LONG, hours=f"{(end - start) / 3600:.1f}")
     camera = found.camera
-    segments = review.footage(camera, start, end)
-    if not segments:
+    # Footage, event clips and events still recording alike: whatever the timeline shows.
+    pieces = footage.pieces(camera, start, end, time.time())
+    if not pieces:
         raise _invalid(ExportError.NO_FOOTAGE, start=review.iso(start), end=review.iso(end))
-    covered = [(max(a, start), min(b, end)) for a, b in review.spans(segments)]
+    covered = footage.spans(pieces)
     gaps = review.holes(covered, start, end)
-    stamp = Event.new_id(start).rsplit("_", 1)[0]
     event = Event(
-        id=f"{stamp}_export_{secrets.token_hex(2)}",
+        id=export_id(camera.config.slug, start),
         camera=camera.config.slug,
         start=start,
         window_end=end,
-        reasons=[review.EXPORT_REASON],
-        segments=[SegmentRef(s.name, s.start, s.end, shared=True) for s in segments],
+        reasons=[footage.EXPORT_REASON],
+        segments=[_reference(camera.store.directory, piece) for piece in pieces],
         trigger=start,
         end=end,
     )
-    relative = f"{EVENTS_DIR}/{event.id}{CLIP_SUFFIX}"
+    joined = _entries(pieces)
+    relative = f"{EVENTS_DIR}/{event.id}{clips.CLIP_SUFFIX}"
     result: dict[str, Any] = {
         "path": str(camera.store.directory / relative),
         "url": RECORDING_URL.format(camera=camera.config.slug, path=relative),
@@ -132,23 +137,63 @@ async def async_start(
     if entry is None:  # pragma: no cover - found means loaded
         raise _invalid(ExportError.NOT_A_CAMERA, targets=camera.config.name)
     entry.async_create_background_task(
-        hass, _async_run(hass, found, event, dict(result)), f"heldar export {event.id}"
+        hass, _async_run(hass, found, event, joined, dict(result)), f"heldar export {event.id}"
     )
     return result
 
 
+def export_id(slug: str, start: float) -> str:
+    """Return an export's id, its file's name: the UTC start, the camera's folder, a suffix."""
+    stamp = Event.new_id(start).rsplit("_", 1)[0]
+    return f"{stamp}_{slug}_export_{secrets.token_hex(2)}"
+
+
+def _reference(camera_dir: Path, piece: footage.Piece) -> SegmentRef:
+    """Return what the export's journal keeps of a file it read (never its to delete)."""
+    relative = os.path.relpath(piece.path, camera_dir)
+    return SegmentRef(relative, piece.start, piece.end, shared=True)
+
+
+def _entries(pieces: list[footage.Piece]) -> list[clips.ConcatEntry]:
+    """Return the files to join, each cut to the stretch the range holds.
+
+    Stretches of one file that follow each other (an event clip's runs) are one entry: the
+    concat demuxer takes a file's length from its cuts, and a cut inside a file would repeat
+    the frames from the keyframe before it.
+    """
+    entries: list[clips.ConcatEntry] = []
+    for piece in pieces:
+        inpoint = piece.media_in if piece.media_in > 0 else None
+        outpoint = piece.media_out if piece.ends_early else None
+        if entries and entries[-1].path == piece.path:
+            inpoint = entries.pop().inpoint
+        entries.append(clips.ConcatEntry(piece.path, inpoint, outpoint))
+    return entries
+
+
 async def _async_run(
-    hass: HomeAssistant, found: review.Found, event: Event, result: dict[str, Any]
+    hass: HomeAssistant,
+    found: review.Found,
+    event: Event,
+    entries: list[clips.ConcatEntry],
+    result: dict[str, Any],
 ) -> None:
-    """Join the range while its segments are protected, keep it, and announce it."""
+    """Join the range while its files are protected, keep it, and announce it."""
     store = found.camera.store
     in_use = found.data.recordings.in_use
-    paths = [store.directory / segment.path for segment in event.segments]
+    paths = [entry.path for entry in entries]
     for path in paths:
         in_use[path] += 1
     loop = asyncio.get_running_loop()
     try:
-        joined = await ev.join_clip(get_ffmpeg_manager(hass).binary, store.directory, event)
+        joined = await clips.join_files(
+            get_ffmpeg_manager(hass).binary,
+            entries,
+            store.directory / EVENTS_DIR / f"{event.id}{clips.CLIP_SUFFIX}",
+            movflags=clips.EXPORT_MOVFLAGS,
+            script_dir=store.directory / event.folder,
+            relative_to=store.directory,
+        )
     finally:
         for path in paths:
             in_use[path] -= 1

@@ -7,10 +7,17 @@ wherever the timestamp sequence changes, so every new file starts with one; a pl
 places each file by the playlist's timeline, and ``EXT-X-PROGRAM-DATE-TIME`` on every entry
 gives the wall-clock time of its first frame (real gaps simply show as jumps in it).
 
+What a playlist lists comes from footage.py: footage segments, event clips and the segments
+of events still recording, each a stretch of one file. A file that only partly lies in the
+playlist's range, and an event clip, are listed one fragment (one keyframe interval) at a time
+from a keyframe, so a range ends where it was asked to and starts at most a keyframe interval
+early.
+
 A live playlist (no end) is an EVENT playlist: it is only ever appended to. Files that closed
 before its token was issued are listed whole; later files, including the one being written,
-are listed one fragment (one keyframe interval) at a time, so each reload adds entries and
-never changes one already listed. Building is blocking (it reads box headers): use an executor.
+are listed one fragment at a time, so each reload adds entries and never changes one already
+listed; once the camera rests it ends (``EXT-X-ENDLIST``). Building is blocking (it reads box
+headers): use an executor.
 """
 
 from __future__ import annotations
@@ -18,22 +25,23 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+import itertools
 import math
 from pathlib import Path
 
-from .recorder.fmp4 import Layout, read_fragments, read_layout
-from .recorder.index import SegmentInfo
-from .recorder.segments import segment_start
+from .footage import Piece
+from .recorder.fmp4 import Fragment, Layout, read_fragments, read_layout
 
 MIME_HLS = "application/vnd.apple.mpegurl"
 # The type Home Assistant's frontend hands to its HLS player (it checks for exactly this one;
 # with MIME_HLS its media dialog says the browser cannot play the item).
 MIME_HLS_PLAYER = "application/x-mpegURL"
-MAX_SEGMENT_SECONDS = 3600.0
 _CACHE_SIZE = 20_000
+_FRAGMENT_CACHE_SIZE = 2_000
+_EPSILON = 0.001
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Part:
     """One media segment of the playlist: a byte range of one file."""
 
@@ -50,9 +58,25 @@ class LayoutCache:
     """Remember closed files' layouts, so a playlist reload reads only what is new."""
 
     def __init__(self, size: int = _CACHE_SIZE) -> None:
-        """Keep at most ``size`` layouts."""
+        """Keep at most ``size`` layouts (and fewer fragment lists)."""
         self._size = size
         self._layouts: OrderedDict[tuple[str, int], Layout | None] = OrderedDict()
+        self._fragments: OrderedDict[tuple[str, int], list[Fragment]] = OrderedDict()
+
+    def fragments(self, path: Path, size: int, layout: Layout) -> list[Fragment]:
+        """Return a closed file's fragments (an event clip's are listed on every playlist)."""
+        key = (str(path), size)
+        if (found := self._fragments.get(key)) is not None:
+            self._fragments.move_to_end(key)
+            return found
+        try:
+            found = read_fragments(path, layout)
+        except OSError:
+            return []
+        self._fragments[key] = found
+        if len(self._fragments) > _FRAGMENT_CACHE_SIZE:
+            self._fragments.popitem(last=False)
+        return found
 
     def get(self, path: Path, size: int) -> Layout | None:
         """Return the layout of a closed file of ``size`` bytes. Blocking on a miss."""
@@ -70,88 +94,112 @@ class LayoutCache:
         return layout
 
 
-def covering(segments: list[SegmentInfo], start: float, end: float) -> list[SegmentInfo]:
-    """Return the segments (oldest first) that hold footage between ``start`` and ``end``."""
-    return [s for s in segments if s.end > start and s.start < end]
-
-
 def plan(
-    camera_dir: Path,
-    segments: list[SegmentInfo],
-    cache: LayoutCache,
-    *,
-    split_after: float | None = None,
-    current: str | None = None,
+    pieces: list[Piece], cache: LayoutCache, *, split_after: float | None = None
 ) -> list[Part]:
-    """Return the playlist's entries for ``segments`` (and the growing file ``current``).
+    """Return the playlist's entries for ``pieces`` (see footage.py), oldest first.
 
-    Files that end after ``split_after`` are listed fragment by fragment (live playlists).
+    A whole closed file is one entry. A stretch of a file (an event clip's run, or a file cut
+    by the playlist's range) is listed fragment by fragment, from the keyframe at or before
+    its start to the last fragment that starts before its end; so is a file that ends after
+    ``split_after`` (a live playlist lists later files that way) and the file being written,
+    whose complete fragments are listed as they come.
     """
     parts: list[Part] = []
-    for segment in segments:
-        layout = cache.get(camera_dir / segment.name, segment.size)
-        if layout is None or layout.media_end <= layout.init_end:
+    for piece in pieces:
+        whole = not piece.growing and _listed_whole(piece, split_after)
+        found = _read(piece, cache, fragments=not whole)
+        if found is None:
             continue
-        if split_after is not None and segment.end > split_after:
-            parts += _fragments(camera_dir / segment.name, layout, segment.end)
-        else:
+        layout, fragments = found
+        if whole:
+            media = layout.media_end - layout.media_offset
             parts.append(
                 Part(
-                    segment.name,
-                    segment.start,
-                    segment.duration,
-                    layout.init_end,
-                    layout.media_end - layout.init_end,
+                    piece.name,
+                    piece.start,
+                    piece.end - piece.start,
+                    layout.media_offset,
+                    media,
                     layout.init_end,
                     first_of_file=True,
                 )
             )
-    if current is not None:
-        try:
-            layout = read_layout(camera_dir / current)
-        except OSError:
-            layout = None
-        if layout is not None:
-            parts += _fragments(camera_dir / current, layout, None)
+        else:
+            parts += _stretch(piece, layout, fragments)
+    for before, after in itertools.pairwise(parts):
+        # A new file, or a jump inside one, starts with its init section again.
+        if after.name == before.name and after.offset == before.offset + before.length:
+            after.first_of_file = False
     return parts
 
 
-def _fragments(path: Path, layout: Layout, end: float | None) -> list[Part]:
-    """List a file's fragments; without ``end`` (still growing) the last one waits."""
-    wall = segment_start(path.name)
+def _read(
+    piece: Piece, cache: LayoutCache, *, fragments: bool
+) -> tuple[Layout, list[Fragment]] | None:
+    """Return a piece's file layout (and its fragments, if asked); None if it has no media."""
+    path = piece.path
     try:
-        fragments = read_fragments(path, layout)
+        if piece.growing:  # never cached: it grows
+            layout = read_layout(path)
+            listed = read_fragments(path, layout) if layout is not None else []
+        else:
+            size = path.stat().st_size
+            layout = cache.get(path, size)
+            listed = cache.fragments(path, size, layout) if layout and fragments else []
     except OSError:
+        return None
+    if layout is None or layout.media_end <= layout.media_offset:
+        return None
+    return layout, listed
+
+
+def _listed_whole(piece: Piece, split_after: float | None) -> bool:
+    return piece.whole and (split_after is None or piece.end <= split_after)
+
+
+def _stretch(piece: Piece, layout: Layout, fragments: list[Fragment]) -> list[Part]:
+    """List the fragments that hold the piece's stretch, from a keyframe on."""
+    if not fragments:
         return []
-    if wall is None or not fragments:
-        return []
-    base = wall.timestamp()
     zero = fragments[0].start
-    parts = []
+    first = 0
     for index, fragment in enumerate(fragments):
-        start = base + fragment.start - zero
+        if fragment.start - zero > piece.media_in + _EPSILON:
+            break
+        if fragment.keyframe:
+            first = index
+    parts = []
+    for index in range(first, len(fragments)):
+        fragment = fragments[index]
+        media = fragment.start - zero
+        if index > first and media >= piece.media_out - _EPSILON:
+            break
         if index + 1 < len(fragments):
             duration = fragments[index + 1].start - fragment.start
-        elif end is not None:
-            duration = max(end - start, 0.001)
+        elif fragment.duration > 0:
+            duration = fragment.duration
+        elif not piece.growing:
+            duration = max(piece.media_out - media, 0.001)
         else:
-            break
+            break  # still being written, its length unknown
+        wall = piece.start + (media - piece.media_in)
         parts.append(
             Part(
-                path.name,
-                start,
+                piece.name,
+                wall,
                 duration,
                 fragment.offset,
                 fragment.size,
                 layout.init_end,
-                first_of_file=index == 0,
+                first_of_file=True,
             )
         )
     return parts
 
 
-def build_playlist(parts: list[Part], *, live: bool) -> str:
-    """Return the media playlist text for ``parts``."""
+def build_playlist(parts: list[Part], *, live: bool, ended: bool = False) -> str:
+    """Return the media playlist text for ``parts`` (``ended``: a live one that is complete)."""
     target = max((math.ceil(part.duration) for part in parts), default=1)
     lines = [
         "#EXTM3U",
@@ -174,6 +222,6 @@ def build_playlist(parts: list[Part], *, live: bool) -> str:
             f"#EXT-X-BYTERANGE:{part.length}@{part.offset}",
             part.name,
         ]
-    if not live:
+    if not live or ended:
         lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"

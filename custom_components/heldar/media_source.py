@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
+import time
 
 from homeassistant.components.media_player import BrowseError, MediaClass
 from homeassistant.components.media_source import (
@@ -22,16 +23,18 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from . import review, tokens
+from . import footage, review, tokens
 from .const import DOMAIN
 from .hls import MIME_HLS_PLAYER
 from .media_id import MediaId, MediaKind, event_media_id
+from .media_titles import day_title, stream_note, tile_title
 from .recorder.events import Event
 from .recorder.index import SegmentInfo
 from .recorder.store import CameraStore
 from .recordings import RecordingsManager
 from .review_views import PLAYLIST_URL
 from .segment_thumbnails import segment_thumbnail_url
+from .texts import reason_text
 from .views import THUMBNAIL_URL
 
 VIDEO_MP4 = "video/mp4"
@@ -95,7 +98,7 @@ class HeldarMediaSource(MediaSource):
             start, end = MediaId(store.camera_id, kind, key).span()
         except ValueError as err:
             raise _unknown(Unresolvable, ident) from err
-        if found is None or not review.footage(found.camera, start, end):
+        if found is None or not footage.pieces(found.camera, start, end, time.time()):
             raise _unknown(Unresolvable, ident)
         token = tokens.issue(self.hass, found.camera.subentry_id, start, end)
         return PlayMedia(PLAYLIST_URL.format(token=token), MIME_HLS_PLAYER)
@@ -134,7 +137,7 @@ class HeldarMediaSource(MediaSource):
         days = {_local(s.start).date() for s in store.index.segments}
         days |= {_local(e.start).date() for e in store.finished_events()}
         children = [
-            _folder(MediaId(store.camera_id, MediaKind.DAY, day.isoformat()), _day_title(day))
+            _folder(MediaId(store.camera_id, MediaKind.DAY, day.isoformat()), day_title(day))
             for day in sorted(days, reverse=True)
         ]
         return _folder(
@@ -155,7 +158,7 @@ class HeldarMediaSource(MediaSource):
         for hour in sorted(hours, reverse=True):
             node = _folder(
                 MediaId(store.camera_id, MediaKind.HOUR, f"{day.isoformat()}T{hour:02d}"),
-                f"{hour:02d}:00-{(hour + 1) % 24:02d}:00",
+                tile_title(f"{hour:02d}:00-{(hour + 1) % 24:02d}:00", store, day),
                 children_class=MediaClass.VIDEO,
             )
             node.can_play = True
@@ -163,7 +166,7 @@ class HeldarMediaSource(MediaSource):
             node.media_content_type = MIME_HLS_PLAYER
             node.thumbnail = segment_thumbnail_url(store.camera_id, hours[hour][0].name)
             children.append(node)
-        title = f"{store.name}: {_day_title(day)}"
+        title = f"{store.name}: {day_title(day)}"
         return _folder(MediaId(store.camera_id, MediaKind.DAY, day.isoformat()), title, children)
 
     def _hour(self, store: CameraStore, key: str) -> BrowseMediaSource:
@@ -176,7 +179,9 @@ class HeldarMediaSource(MediaSource):
         children = [
             _playable(
                 MediaId(store.camera_id, MediaKind.HOUR, key),
-                f"{store.name}, {_day_title(moment.date())} {moment:%H:%M} (whole hour)",
+                tile_title(
+                    f"{moment:%H}:00-{_local(end):%H}:00 (whole hour)", store, moment.date()
+                ),
                 MIME_HLS_PLAYER,
                 segment_thumbnail_url(store.camera_id, segments[0].name) if segments else None,
             )
@@ -187,8 +192,7 @@ class HeldarMediaSource(MediaSource):
                 children.append(
                     _playable(
                         MediaId(store.camera_id, MediaKind.SEGMENT, segment.name),
-                        f"{store.name}, {_day_title(at.date())} {at:%H:%M:%S}"
-                        f"{stream_note(segment.stream)}",
+                        tile_title(f"{at:%H:%M:%S}{stream_note(segment.stream)}", store, at.date()),
                         VIDEO_MP4,
                         segment_thumbnail_url(store.camera_id, segment.name),
                     )
@@ -206,13 +210,16 @@ class HeldarMediaSource(MediaSource):
                             MediaKind.RANGE,
                             f"{chapter}-{chapter + CHAPTER_SECONDS}",
                         ),
-                        f"{store.name}, {_day_title(at.date())} {at:%H:%M}"
-                        f"-{_local(chapter + CHAPTER_SECONDS):%H:%M}",
+                        tile_title(
+                            f"{at:%H:%M}-{_local(chapter + CHAPTER_SECONDS):%H:%M}",
+                            store,
+                            at.date(),
+                        ),
                         MIME_HLS_PLAYER,
                         segment_thumbnail_url(store.camera_id, inside[0].name),
                     )
                 )
-        title = f"{store.name}: {_day_title(moment.date())} {moment:%H}:00"
+        title = f"{store.name}: {day_title(moment.date())} {moment:%H}:00"
         return _folder(
             MediaId(store.camera_id, MediaKind.HOUR, key), title, children, MediaClass.VIDEO
         )
@@ -220,14 +227,14 @@ class HeldarMediaSource(MediaSource):
     def _event_item(self, store: CameraStore, event: Event) -> BrowseMediaSource:
         moment = _local(event.trigger or event.start)
         seconds = (event.end or event.window_end) - event.start
-        reasons = ", ".join(event.reasons) or "event"
+        reasons = ", ".join(reason_text(self.hass, r) for r in event.reasons) or "event"
+        lead = f"{moment:%H:%M:%S} {reasons} ({seconds:.0f} s){stream_note(event.stream)}"
         return BrowseMediaSource(
             domain=DOMAIN,
             identifier=str(event_media_id(store.camera_id, event.id)),
             media_class=MediaClass.VIDEO,
             media_content_type=VIDEO_MP4,
-            title=f"{moment.strftime('%H:%M:%S')} {reasons} ({seconds:.0f} s)"
-            f"{stream_note(event.stream)}",
+            title=tile_title(lead, store, moment.date()),
             can_play=True,
             can_expand=False,
             thumbnail=THUMBNAIL_URL.format(camera=store.camera_id, event_id=event.id),
@@ -264,18 +271,6 @@ def _playable(media: MediaId, title: str, mime: str, thumbnail: str | None) -> B
         can_expand=False,
         thumbnail=thumbnail,
     )
-
-
-def stream_note(stream: str | None) -> str:
-    """Say which stream a recording of a camera with a sub-stream comes from."""
-    if stream is None:
-        return ""
-    return ", sub-stream" if stream == "sub" else ", main stream"
-
-
-def _day_title(day: date) -> str:
-    """Return a short day title that fits a tile: "Tue 24 Nov 2026"."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def _parse_day(text: str) -> date:

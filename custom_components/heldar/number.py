@@ -20,6 +20,7 @@ from .const import (
 )
 from .data import HeldarConfigEntry
 from .entity import HeldarCameraEntity, async_setup_camera_entities
+from .recorder.modes import RecordMode
 
 PARALLEL_UPDATES = 0
 
@@ -64,7 +65,20 @@ async def async_setup_entry(
 
 
 class RollNumber(HeldarCameraEntity, NumberEntity):
-    """A roll length, stored with the camera. A new pre-roll resizes the buffer (a restart)."""
+    """A roll length, stored with the camera. A new pre-roll resizes the buffer (a restart).
+
+    Unavailable in a mode that records no events (continuous without a sub-stream, and
+    scheduled): the recorder state sensor's ``triggers`` attribute says why.
+    """
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while restarting, and where the camera records no events."""
+        config = self._camera.config
+        events = config.record_mode.uses_triggers or bool(
+            config.sub_stream_url and config.record_mode is RecordMode.CONTINUOUS
+        )
+        return super().available and events
 
     @property
     def native_value(self) -> float:

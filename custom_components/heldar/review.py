@@ -1,7 +1,7 @@
 """What reviewing footage needs to know about a camera, answered from memory.
 
 Cameras are named by their config-subentry id (the review API's camera key). The timeline is
-built from the segment index and the finished events, never from a walk of the disk.
+built from the segment index and the events (see footage.py), never from a walk of the disk.
 """
 
 from __future__ import annotations
@@ -9,19 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
+from . import footage
 from .const import DOMAIN
-from .hls import MAX_SEGMENT_SECONDS, LayoutCache
+from .hls import LayoutCache
 from .recorder.events import Event
-from .recorder.index import GAP_SECONDS, SegmentInfo
-from .recorder.segments import segment_name
+from .recorder.index import GAP_SECONDS
 from .runtime import CameraHandle, HeldarData
 
-EXPORT_REASON = "export"
 _LAYOUTS = LayoutCache()
 
 
@@ -53,32 +53,6 @@ def iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat()
 
 
-def footage(camera: CameraHandle, start: float, end: float) -> list[SegmentInfo]:
-    """Return the indexed segments holding footage in ``[start, end)``, oldest first."""
-    candidates = camera.store.index.between(start - MAX_SEGMENT_SECONDS, end)
-    return [s for s in candidates if s.end > start and s.start < end]
-
-
-def current_segment(camera: CameraHandle) -> str | None:
-    """Return the name of the segment being written now, if the recorder has one open."""
-    status = camera.status
-    if status is None or status.last_segment is None:
-        return None
-    name = segment_name(status.last_segment.timestamp())
-    return None if camera.store.index.get(name) is not None else name
-
-
-def spans(segments: list[SegmentInfo]) -> list[tuple[float, float]]:
-    """Merge segments into continuous spans (a hole over 3 s splits them)."""
-    merged: list[list[float]] = []
-    for segment in segments:
-        if merged and segment.start - merged[-1][1] <= GAP_SECONDS:
-            merged[-1][1] = max(merged[-1][1], segment.end)
-        else:
-            merged.append([segment.start, segment.end])
-    return [(a, b) for a, b in merged]
-
-
 def holes(
     covered: list[tuple[float, float]], start: float, end: float
 ) -> list[tuple[float, float]]:
@@ -94,33 +68,23 @@ def holes(
     return found
 
 
-def is_export(event: Event) -> bool:
-    """Whether a finished "event" is in fact an export (kept like one)."""
-    return event.reasons == [EXPORT_REASON]
-
-
 def events_between(camera: CameraHandle, start: float, end: float) -> list[Event]:
-    """Return the finished events (not exports) overlapping ``[start, end)``, oldest first."""
+    """Return the finished events overlapping ``[start, end)`` that have media, oldest first.
+
+    Exports are not events; an event whose media is gone (its join failed and its segments
+    were deleted) is not shown either: the timeline never offers what cannot play.
+    """
+    now = time.time()
     return [
         event
-        for event in camera.store.finished_events()
-        if not is_export(event) and event.covers(start, end)
+        for event in footage.events_with_media(camera, start, end, now)
+        if event.id in camera.store.events
     ]
 
 
 def camera_dir(camera: CameraHandle) -> Path:
     """Return the camera's folder."""
     return camera.store.directory
-
-
-def live_segment(camera: CameraHandle, now: float) -> SegmentInfo | None:
-    """Return the segment being written, as footage from its opening up to ``now``."""
-    if (name := current_segment(camera)) is None or camera.status is None:
-        return None
-    opened = camera.status.last_segment
-    if opened is None or opened.timestamp() >= now:
-        return None
-    return SegmentInfo(name, opened.timestamp(), now - opened.timestamp(), 0)
 
 
 def describe(hass: HomeAssistant, found: Found) -> dict[str, Any]:

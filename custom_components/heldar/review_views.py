@@ -1,10 +1,12 @@
 """HTTP views for playback: a camera's HLS playlist and the segment files it points into.
 
 Both authorise with the token in their path (see tokens.py), as players load segments by
-relative URL without headers. A file is served only if it is a segment of the token's camera,
-indexed (or being written) and inside the token's range: a forged, expired or other camera's
-token gets 403, and no other file of the camera's folder, nor anything outside it, is
-reachable. Segments are sent with ``FileResponse``, which answers the playlist's byte ranges.
+relative URL without headers. A file is served only if it is a recording of the token's
+camera that a playlist lists (a footage segment, an event's clip or own segment, the file
+being written; see footage.py) and lies inside the token's range: a forged, expired or
+other camera's token gets 403, and no other file of the camera's folder, nor anything
+outside it, is reachable. Files are sent with ``FileResponse``, which answers the
+playlist's byte ranges.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ import time
 from aiohttp import web
 from homeassistant.components.http import KEY_HASS, HomeAssistantView
 
-from . import hls, review, tokens
-from .recorder.segments import SEGMENT_RE, segment_start
+from . import footage, hls, review, tokens
 from .views import ThumbnailView, _PlayingFileResponse
 
 PLAYLIST_URL = "/api/heldar/hls/{token}/playlist.m3u8"
@@ -43,31 +44,27 @@ class HlsPlaylistView(HomeAssistantView):
     cors_allowed = True
 
     async def get(self, request: web.Request, token: str) -> web.Response:
-        """Build the playlist from the index (live: up to now, with the growing file)."""
+        """Build the playlist from memory (live: up to now, with the growing file)."""
         grant, found = _grant(request, token)
         camera = found.camera
         live = grant.end is None
-        segments = review.footage(camera, grant.start, grant.end or time.time() + 1)
-        current = review.current_segment(camera) if live else None
+        now = time.time()
+        issued = grant.issued if live else None
+        listed = footage.pieces(camera, grant.start, grant.end or now, now, listed_since=issued)
         hass = request.app[KEY_HASS]
         parts = await hass.async_add_executor_job(
-            lambda: hls.plan(
-                review.camera_dir(camera),
-                segments,
-                review.layouts(),
-                split_after=grant.issued if live else None,
-                current=current,
-            )
+            lambda: hls.plan(listed, review.layouts(), split_after=issued)
         )
+        ended = live and footage.resting(camera, now)
         return web.Response(
-            text=hls.build_playlist(parts, live=live),
+            text=hls.build_playlist(parts, live=live, ended=ended),
             content_type=hls.MIME_HLS,
             headers={"Cache-Control": "no-cache"},
         )
 
 
 class HlsSegmentView(HomeAssistantView):
-    """Serve a byte range of one segment file of the token's camera."""
+    """Serve a byte range of one file of the token's camera: a segment or an event clip."""
 
     url = f"/api/heldar/hls/{_TOKEN}/{{name}}"
     name = "api:heldar:hls:segment"
@@ -77,17 +74,14 @@ class HlsSegmentView(HomeAssistantView):
     async def get(self, request: web.Request, token: str, name: str) -> web.FileResponse:
         """Stream the file (Range honoured) while retention leaves it alone."""
         grant, found = _grant(request, token)
-        camera = found.camera
-        if SEGMENT_RE.match(name) is None or (opened := segment_start(name)) is None:
+        if not footage.is_playlist_name(name):
             raise web.HTTPForbidden
-        segment = camera.store.index.get(name)
-        if segment is None and name != review.current_segment(camera):
+        piece = footage.resolve(found.camera, name, time.time())
+        if piece is None:
             raise web.HTTPNotFound
-        start = segment.start if segment is not None else opened.timestamp()
-        end = segment.end if segment is not None else time.time()
-        if end <= grant.start or (grant.end is not None and start >= grant.end):
+        if piece.end <= grant.start or (grant.end is not None and piece.start >= grant.end):
             raise web.HTTPForbidden
-        path = review.camera_dir(camera) / name
+        path = piece.path
         if not await request.app[KEY_HASS].async_add_executor_job(path.is_file):
             raise web.HTTPNotFound
         return _PlayingFileResponse(path, found.data.recordings.in_use)

@@ -23,6 +23,7 @@ from .camera_handle import CameraHandle
 from .const import SIGNAL_STORAGE_UPDATED
 from .data import HeldarConfigEntry, HeldarData
 from .entity import HeldarCameraEntity, HeldarHubEntity, async_setup_camera_entities
+from .recorder.modes import RecordMode
 from .recorder.supervisor import RecorderState
 
 PARALLEL_UPDATES = 0
@@ -171,7 +172,7 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return mode, windows, reconnects, why it is not recording, and the newest segment.
+        """Return mode, triggers, windows, reconnects, why it is not recording, the newest segment.
 
         ``streams`` says, for a camera recording a sub-stream beside its main one, which of
         the two is recording, stalled or failed.
@@ -182,8 +183,9 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
         status = self._camera.status
         if status is None:
             return {}
-        return {
+        attributes = {
             "mode": status.mode.value,
+            "triggers": triggers(self._camera),
             "window_end": _iso(status.window_end),
             "next_change": _iso(self._camera.next_change),
             "reconnects": status.reconnects,
@@ -194,6 +196,8 @@ class RecorderStateSensor(HeldarCameraEntity, SensorEntity):
             "last_error": status.last_error,
             "last_segment": _iso(status.last_segment),
         }
+        # An attribute with nothing to say is left out, not shown as "Unknown".
+        return {key: value for key, value in attributes.items() if value is not None}
 
 
 class CameraStatusSensor(HeldarCameraEntity, SensorEntity):
@@ -266,6 +270,14 @@ class HubSensor(HeldarHubEntity, SensorEntity):
     @callback
     def _async_camera_changed(self, _camera: CameraHandle) -> None:
         self.async_write_if_changed()
+
+
+def triggers(camera: CameraHandle) -> str:
+    """Say whether ``heldar.trigger`` opens events, or why it does nothing, in this mode."""
+    config = camera.config
+    if config.takes_triggers:
+        return "accepted"
+    return "already_continuous" if config.record_mode is RecordMode.CONTINUOUS else "schedule_only"
 
 
 def _iso(moment: datetime | None) -> str | None:

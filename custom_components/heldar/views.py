@@ -9,10 +9,7 @@ streamed is protected from retention until the response is done.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-import contextlib
 import logging
 from pathlib import Path, PurePosixPath
 
@@ -22,9 +19,8 @@ from homeassistant.components.http import KEY_HASS, HomeAssistantView
 from homeassistant.core import HomeAssistant
 
 from .data import async_get_hub
-from .recorder.events import EVENTS_DIR
-from .recorder.process import FFmpegNotFoundError, FFmpegProcess
-from .recorder.store import THUMBNAIL_SUFFIX, CameraStore
+from .frames import event_thumbnail
+from .recorder.store import CameraStore
 from .recordings import RecordingsManager
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,7 +28,6 @@ _LOGGER = logging.getLogger(__name__)
 RECORDING_URL = "/api/heldar/recordings/{camera}/{path}"
 THUMBNAIL_URL = "/api/heldar/thumbnails/{camera}/{event_id}"
 MIME_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg"}
-_THUMBNAIL_TIMEOUT = 20.0
 
 
 def find_camera(hass: HomeAssistant, camera: str) -> tuple[CameraStore, RecordingsManager] | None:
@@ -104,72 +99,21 @@ class RecordingView(HomeAssistantView):
 
 
 class ThumbnailView(HomeAssistantView):
-    """Return an event's thumbnail, grabbing it from the clip with FFmpeg the first time."""
+    """Return an event's thumbnail, grabbed by the frame grabber the first time (frames.py)."""
 
     url = THUMBNAIL_URL
     name = "api:heldar:thumbnail"
 
-    def __init__(self, ffmpeg: str) -> None:
-        """Grab thumbnails with ``ffmpeg``."""
-        self._ffmpeg = ffmpeg
-        # One grab per thumbnail at a time; a lock lives only while someone holds or awaits
-        # it, so viewing thousands of events does not grow this for the life of HA.
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: Counter[str] = Counter()
-
     async def get(self, request: web.Request, camera: str, event_id: str) -> web.StreamResponse:
-        """Serve the cached JPEG, making it once if needed."""
+        """Serve the JPEG of a finished or recording event."""
         hass = request.app[KEY_HASS]
         found = find_camera(hass, camera)
-        if found is None or (event := found[0].events.get(event_id)) is None or not event.clip:
+        if found is None:
             raise web.HTTPNotFound
         store = found[0]
-        relative = f"{EVENTS_DIR}/{event.id}{THUMBNAIL_SUFFIX}"
-        async with self._one_at_a_time(f"{camera}/{event_id}"):
-            try:
-                target = await hass.async_add_executor_job(safe_path, store.directory, relative)
-            except web.HTTPNotFound:
-                clip = store.directory / event.clip
-                offset = max(0.0, event.trigger - event.start) if event.trigger else 0.0
-                # The trigger's frame, or the first one if the clip is shorter than that.
-                if not await self._grab(clip, store.directory / relative, offset) and offset:
-                    await self._grab(clip, store.directory / relative, 0.0)
-                target = await hass.async_add_executor_job(safe_path, store.directory, relative)
-        return web.FileResponse(target, headers={"Content-Type": "image/jpeg"})
-
-    @contextlib.asynccontextmanager
-    async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if self._users[key] <= 0:
-                del self._users[key]
-                del self._locks[key]
-
-    async def _grab(self, clip: Path, jpeg: Path, offset: float) -> bool:
-        """Grab the frame at ``offset``, scaled to 320 pixels wide; return whether it worked."""
-        argv = [
-            self._ffmpeg,
-            *("-nostdin", "-hide_banner", "-loglevel", "error", "-y"),
-            *("-ss", f"{offset:.2f}", "-i", str(clip), "-frames:v", "1"),
-            *("-vf", "scale=320:-2", "-update", "1"),
-            *("-q:v", "5", str(jpeg)),
-        ]
-        try:
-            process = await FFmpegProcess.start(argv)
-        except FFmpegNotFoundError as err:
-            raise web.HTTPServiceUnavailable(reason=str(err)) from err
-        try:
-            async with asyncio.timeout(_THUMBNAIL_TIMEOUT):
-                code = await process.wait()
-        except TimeoutError:
-            await process.stop()
-            code = -1
-        if code != 0 or not await asyncio.get_running_loop().run_in_executor(None, jpeg.is_file):
-            _LOGGER.debug("No thumbnail for %s at %.1f s: %s", clip, offset, process.tail.text())
-            return False
-        return True
+        event = store.events.get(event_id) or store.open_events.get(event_id)
+        if event is None or (jpeg := await event_thumbnail(hass, store, event)) is None:
+            raise web.HTTPNotFound
+        return web.Response(
+            body=jpeg, content_type="image/jpeg", headers={"Cache-Control": "max-age=86400"}
+        )

@@ -17,7 +17,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.event import async_track_time_interval
 import probatio as vol
 
-from . import export, review, tokens
+from . import export, footage, review, tokens
 from .const import DOMAIN
 from .review_events import OpenEvents, event_json, reason_texts, thumbnail_token
 from .review_views import PLAYLIST_URL
@@ -85,11 +85,9 @@ def timeline(
 ) -> dict[str, Any]:
     """Build a timeline answer (also what the benchmark times)."""
     camera = found.camera
-    segments = review.footage(camera, start, end)
     now = dt_now()
-    if (live := review.live_segment(camera, now)) is not None:
-        segments.append(live)
-    clipped = [(max(a, start), min(b, end)) for a, b in review.spans(segments)]
+    # Footage, event clips, events still recording and the file being written alike.
+    clipped = footage.spans(footage.pieces(camera, start, end, now))
     token = thumbnail_token(hass, camera.subentry_id)
     events = [
         event_json(found, event, texts, token)
@@ -123,29 +121,37 @@ def _range(moment: datetime) -> float:
 def ws_subscribe(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """Send new segments and event starts and ends of one camera as they happen."""
+    """Send new segments and event starts and ends of one camera as they happen.
+
+    A segment is footage as it is indexed, or an open event's as it closes: an event camera's
+    recording grows on the timeline while it lasts.
+    """
     if (found := _camera_or_error(hass, connection, msg)) is None:
         return
     camera = found.camera
     newest = camera.store.index.segments[-1:]
     last = [newest[0].start if newest else 0.0]
+    sent: set[str] = set()  # the open events' segments already sent
     msg_id = msg["id"]
 
     @callback
     def _poll(_now: datetime) -> None:
+        closed = []
         for segment in camera.store.index.between(last[0] + 0.001, float("inf")):
             last[0] = segment.start
-            connection.send_message(
-                websocket_api.event_message(
-                    msg_id,
-                    {
-                        "segment": {
-                            "start": review.iso(segment.start),
-                            "end": review.iso(segment.end),
-                        }
-                    },
-                )
-            )
+            closed.append((segment.start, segment.end))
+        recording = [
+            ref
+            for event in camera.store.open_events.values()
+            for ref in event.segments
+            if not ref.shared
+        ]
+        closed += [(ref.start, ref.end) for ref in recording if ref.path not in sent]
+        sent.clear()
+        sent.update(ref.path for ref in recording)
+        for start, end in closed:
+            span = {"start": review.iso(start), "end": review.iso(end)}
+            connection.send_message(websocket_api.event_message(msg_id, {"segment": span}))
 
     @callback
     def _event(payload: dict[str, Any]) -> None:
@@ -183,8 +189,9 @@ async def ws_playlist(
     if end is not None and end <= start:
         connection.send_error(msg["id"], "invalid_range", "The end must follow the start.")
         return
-    segments = review.footage(found.camera, start, end if end is not None else float("inf"))
-    first = segments[0].start if segments else start
+    now = dt_now()
+    pieces = footage.pieces(found.camera, start, end if end is not None else now, now)
+    first = pieces[0].start if pieces else start  # the first recorded instant
     token = tokens.issue(hass, found.camera.subentry_id, start, end)
     connection.send_result(
         msg["id"], {"url": PLAYLIST_URL.format(token=token), "start": review.iso(first)}

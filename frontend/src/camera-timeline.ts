@@ -22,6 +22,7 @@ import {
   ZOOM_HOURS,
 } from "./model";
 import { type Clock, HOUR, formatClock, formatDateTime, ticks } from "./time";
+import { CARD_TEXT, NOT_AVAILABLE, TRIGGER_RESULT, text } from "./strings";
 import type {
   CameraInfo,
   CardHelpers,
@@ -29,8 +30,10 @@ import type {
   HomeAssistant,
   LovelaceCardElement,
   PlaylistAnswer,
+  ServiceAnswer,
   SubscribeMessage,
   TimelineAnswer,
+  TriggerAnswer,
 } from "./types";
 
 /** Closer to now than this, playback asks for the live (growing) playlist and runs into the present. */
@@ -43,6 +46,13 @@ const CLICK_SLOP_PX = 6;
 
 /** How long the card waits for an export to finish before giving up on downloading it. */
 const EXPORT_WAIT_MS = 10 * 60_000;
+/** A pop-up opened by hovering waits this long after the pointer leaves, so it can be reached. */
+const POPUP_GRACE_MS = 500;
+/** How long a notice (what Trigger did) stays. */
+const NOTICE_MS = 8_000;
+/** A camera whose picture failed is asked again this often. */
+const PICTURE_RETRY_MS = 30_000;
+
 
 /** Resolve once url answers (the file exists); 404 means not yet. */
 async function whenReady(url: string, timeoutMs: number): Promise<void> {
@@ -89,14 +99,18 @@ export class HeldarCameraTimeline extends LitElement {
     _message: { state: true },
     _error: { state: true },
     _busy: { state: true },
+    _pinned: { state: true },
+    _focused: { state: true },
+    _notice: { state: true },
+    _picture: { state: true },
   };
 
   hass?: HomeAssistant;
   camera?: CameraInfo;
   timeZone = "UTC";
-  hours = 24;
+  hours = 3;
 
-  private _view: View = { end: Date.now(), hours: 24 };
+  private _view: View = { end: Date.now(), hours: 3 };
   private _follow = true;
   private _data: TimelineData = { spans: [], events: [] };
   private _playing = false;
@@ -109,6 +123,16 @@ export class HeldarCameraTimeline extends LitElement {
   private _message = "";
   private _error = "";
   private _busy = false;
+  /** The pop-up was opened by a click, a tap or a key: it stays until closed. */
+  private _pinned = false;
+  /** The event the keyboard is on (roving focus over the events strip). */
+  private _focused: string | null = null;
+  private _notice = "";
+  /** Whether the camera entity's picture loads: "unknown" until asked. */
+  private _picture: "unknown" | "ok" | "missing" = "unknown";
+  private _pictureAsked = 0;
+  private _popupClose: number | undefined;
+  private _noticeClear: number | undefined;
 
   private _skew = 0; // server clock minus browser clock
   private _player: Player | null = null;
@@ -141,6 +165,8 @@ export class HeldarCameraTimeline extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.clearInterval(this._timer);
+    window.clearTimeout(this._popupClose);
+    window.clearTimeout(this._noticeClear);
     this._resize.disconnect();
     this._player?.stop();
     this._player = null;
@@ -157,7 +183,11 @@ export class HeldarCameraTimeline extends LitElement {
       void this._load(true);
     }
     const cameraEntity = this.camera?.entities.camera;
-    if (cameraEntity && !this._playing) void this._ensureLive(cameraEntity);
+    if (cameraEntity && !this._playing) {
+      void this._checkPicture(cameraEntity);
+      // Shown while its picture is asked for; only a picture that loaded is labelled Live.
+      if (this._picture !== "missing") void this._ensureLive(cameraEntity);
+    }
     if (this._live && this.hass) this._live.hass = this.hass;
   }
 
@@ -190,7 +220,11 @@ export class HeldarCameraTimeline extends LitElement {
     this._unsubscribe = hass.connection.subscribeMessage<SubscribeMessage>(
       (message) => {
         if ("segment" in message) this._data = { ...this._data, spans: addSegment(this._data.spans, message.segment) };
-        else if ("event" in message) this._data = { ...this._data, events: upsertEvent(this._data.events, message.event) };
+        else if ("event" in message) {
+          this._data = { ...this._data, events: upsertEvent(this._data.events, message.event) };
+          // The pre-roll before it and the file being written show on the next timeline.
+          window.setTimeout(() => void this._load(true), 1500);
+        }
       },
       { type: "heldar/subscribe", camera: camera.camera },
     );
@@ -232,7 +266,9 @@ export class HeldarCameraTimeline extends LitElement {
   async playFrom(t: number): Promise<void> {
     const { hass, camera } = this;
     if (!hass || !camera) return;
-    const from = snapToFootage(this._data.spans, t);
+    // Past what the timeline has loaded, a camera recording now (or an event still open) has
+    // the file being written: the live playlist holds it.
+    const from = snapToFootage(this._data.spans, t) ?? (this._recordingNow() ? Math.min(t, this._now) : null);
     if (from === null) {
       this._message = "No recording after this point.";
       return;
@@ -261,6 +297,12 @@ export class HeldarCameraTimeline extends LitElement {
     } catch (err) {
       this._error = errorText(err);
     }
+  }
+
+  private _recordingNow(): boolean {
+    const state = this.camera?.entities.state;
+    const recording = state ? this.hass?.states[state]?.state === "recording" : false;
+    return recording || this._data.events.some((event) => event.end === null);
   }
 
   private _ended(): void {
@@ -336,7 +378,7 @@ export class HeldarCameraTimeline extends LitElement {
     const t = this._timeOf(event);
     this._press = { x: event.clientX, t, moved: false };
     this._cursor = t;
-    this._popup = null;
+    this._closePopup();
     if (this._selecting) this._selection = { start: t, end: t };
   }
 
@@ -431,6 +473,60 @@ export class HeldarCameraTimeline extends LitElement {
     });
   }
 
+  /** Trigger the camera (as its button does) and say what that did. */
+  private async _trigger(): Promise<void> {
+    const { hass, camera } = this;
+    if (!hass || !camera?.device_id) return;
+    try {
+      const answer = await hass.callWS<ServiceAnswer<{ cameras: TriggerAnswer[] }>>({
+        type: "call_service",
+        domain: "heldar",
+        service: "trigger",
+        service_data: { reason: "button" },
+        target: { device_id: camera.device_id },
+        return_response: true,
+      });
+      const result = answer.response.cameras[0];
+      if (result) this._tell(this._triggerText(result));
+    } catch (err) {
+      this._error = errorText(err);
+    }
+  }
+
+  private _triggerText(result: TriggerAnswer): string {
+    const localize = this.hass?.localize;
+    let words = `${result.camera}: ${text(localize, TRIGGER_RESULT + result.result)}`;
+    if ((result.result === "started" || result.result === "extended") && result.window_end) {
+      const time = formatClock(Date.parse(result.window_end), this._clock);
+      words += ` (${text(localize, `${CARD_TEXT}until`, { time })})`;
+    }
+    return words;
+  }
+
+  private _tell(words: string): void {
+    this._notice = words;
+    window.clearTimeout(this._noticeClear);
+    this._noticeClear = window.setTimeout(() => (this._notice = ""), NOTICE_MS);
+  }
+
+  /** Ask once (then every 30 s while it fails) whether the camera's picture loads. */
+  private async _checkPicture(entity: string): Promise<void> {
+    const now = Date.now();
+    if (this._picture === "ok" || now - this._pictureAsked < PICTURE_RETRY_MS) return;
+    this._pictureAsked = now;
+    const picture = this.hass?.states[entity]?.attributes.entity_picture;
+    if (typeof picture !== "string") {
+      this._picture = "missing";
+      return;
+    }
+    try {
+      const response = await fetch(picture, { cache: "no-store" });
+      this._picture = response.ok ? "ok" : "missing";
+    } catch {
+      this._picture = "missing";
+    }
+  }
+
   private _renderHead(): TemplateResult {
     const { hass, camera } = this;
     const entities = camera?.entities;
@@ -451,12 +547,27 @@ export class HeldarCameraTimeline extends LitElement {
             Recording ${recording.state === "on" ? "on" : "off"}
           </button>`
         : nothing}
-      ${entities?.trigger
-        ? html`<button class="trigger" @click=${() => this._toggle("button", "press", entities.trigger)}>
-            Trigger
-          </button>`
-        : nothing}
+      ${entities?.trigger ? this._renderTrigger() : nothing}
     </div>`;
+  }
+
+  /** The Trigger button; where triggers do nothing in the camera's mode, disabled and saying why. */
+  private _renderTrigger(): TemplateResult {
+    const hass = this.hass;
+    const state = this.camera?.entities.state;
+    // "accepted", or why a trigger does nothing in the camera's mode (the button is unavailable).
+    const triggers = state ? hass?.states[state]?.attributes.triggers : undefined;
+    const idle = typeof triggers === "string" && triggers !== "accepted" ? triggers : undefined;
+    const why = idle ? text(hass?.localize, TRIGGER_RESULT + idle) : "";
+    return html`<button
+      class="trigger"
+      ?disabled=${Boolean(idle)}
+      title=${why}
+      aria-description=${why}
+      @click=${() => void this._trigger()}
+    >
+      Trigger
+    </button>`;
   }
 
   private _renderScreen(): TemplateResult {
@@ -472,10 +583,12 @@ export class HeldarCameraTimeline extends LitElement {
       ></video>
       ${this._playing
         ? html`<span class="badge">${clock}</span>`
-        : cameraEntity
-          ? html`<div class="live-holder live"></div>
-              <span class="badge">Live</span>`
-          : html`<div class="none">Click the timeline to play a recording.</div>`}
+        : cameraEntity && this._picture === "missing"
+          ? html`<div class="none placeholder" role="img">${text(this.hass?.localize, NOT_AVAILABLE)}</div>`
+          : cameraEntity
+            ? html`<div class="live-holder live"></div>
+                ${this._picture === "ok" ? html`<span class="badge">Live</span>` : nothing}`
+            : html`<div class="none">Click the timeline to play a recording.</div>`}
     </div>`;
   }
 
@@ -497,22 +610,41 @@ export class HeldarCameraTimeline extends LitElement {
     const gaps = gapsBetween(this._data.spans, start, view.end);
     const events = this._data.events.filter((e) => visible(e.start, e.end ?? now));
     const popup = this._popup;
+    const tabbable = events.some((e) => e.id === this._focused) ? this._focused : (events.at(-1)?.id ?? null);
     return html`<div class="timeline">
-      <div class="events">
+      <div
+        class="events"
+        role="toolbar"
+        aria-label="Events"
+        @keydown=${(ev: KeyboardEvent) => this._eventKey(ev, events)}
+      >
         ${events.map(
           (e) =>
             html`<div
-              class="event"
+              class="event ${popup?.id === e.id ? "open" : ""}"
               data-id=${e.id}
               title=${e.reason}
+              role="button"
+              tabindex=${e.id === tabbable ? "0" : "-1"}
+              aria-label="${e.reason}, ${formatDateTime(e.start, this._clock)}"
+              aria-expanded=${popup?.id === e.id ? "true" : "false"}
               style="left:${left(e.start)};width:${width(e.start, e.end ?? now)}"
-              @pointerenter=${() => (this._popup = e)}
-              @pointerleave=${(ev: PointerEvent) => ev.pointerType === "mouse" && (this._popup = null)}
-              @click=${() => (this._popup = this._popup === e ? null : e)}
+              @pointerenter=${(ev: PointerEvent) => ev.pointerType === "mouse" && this._hover(e)}
+              @pointerleave=${(ev: PointerEvent) => ev.pointerType === "mouse" && this._unhover()}
+              @click=${() => this._openPopup(e, true)}
+              @focus=${() => this._openPopup(e, true)}
             ></div>`,
         )}
         ${popup
-          ? html`<div class="popup" style="left:clamp(90px, ${left(popup.start)}, calc(100% - 90px))">
+          ? html`<div
+              class="popup"
+              role="dialog"
+              aria-label=${popup.reason}
+              style="left:clamp(90px, ${left(popup.start)}, calc(100% - 90px))"
+              @pointerenter=${() => window.clearTimeout(this._popupClose)}
+              @pointerleave=${(ev: PointerEvent) => ev.pointerType === "mouse" && this._unhover()}
+            >
+              <button class="close-popup" aria-label="Close" @click=${() => this._closePopup()}>×</button>
               ${popup.thumbnail ? html`<img src=${popup.thumbnail} alt="" loading="lazy" />` : nothing}
               <div><b>${popup.reason}</b></div>
               <div>${formatDateTime(popup.start, this._clock)}</div>
@@ -568,8 +700,59 @@ export class HeldarCameraTimeline extends LitElement {
   }
 
   private _playEvent(event: TimelineEvent): void {
-    this._popup = null;
+    this._closePopup();
     void this.playFrom(event.start);
+  }
+
+  /** Open an event's pop-up; ``pinned`` (a click, a tap, a key) keeps it until it is closed. */
+  private _openPopup(event: TimelineEvent, pinned: boolean): void {
+    window.clearTimeout(this._popupClose);
+    this._pinned = pinned || (this._pinned && this._popup?.id === event.id);
+    this._popup = event;
+    this._focused = event.id;
+  }
+
+  /** A mouse over an event opens its pop-up, which stays while the pointer moves onto it. */
+  private _hover(event: TimelineEvent): void {
+    if (this._pinned && this._popup?.id !== event.id) return;
+    this._openPopup(event, false);
+  }
+
+  private _unhover(): void {
+    if (this._pinned) return;
+    window.clearTimeout(this._popupClose);
+    this._popupClose = window.setTimeout(() => {
+      if (!this._pinned) this._popup = null;
+    }, POPUP_GRACE_MS);
+  }
+
+  private _closePopup(): void {
+    window.clearTimeout(this._popupClose);
+    this._popup = null;
+    this._pinned = false;
+  }
+
+  /** Arrow keys move between events (their pop-up opens), Enter plays, Escape closes. */
+  private _eventKey(key: KeyboardEvent, events: TimelineEvent[]): void {
+    if (!events.length) return;
+    const at = events.findIndex((e) => e.id === this._focused);
+    const steps: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, Home: -Infinity, End: Infinity };
+    if (key.key in steps) {
+      const step = steps[key.key];
+      const from = at < 0 ? events.length - 1 : at; // the bar takes focus on its newest event
+      const next = Math.min(events.length - 1, Math.max(0, Number.isFinite(step) ? from + step : step));
+      this._openPopup(events[next], true);
+      void this.updateComplete.then(() =>
+        this.renderRoot.querySelector<HTMLElement>(`.event[data-id="${events[next].id}"]`)?.focus(),
+      );
+    } else if ((key.key === "Enter" || key.key === " ") && at >= 0) {
+      this._playEvent(events[at]);
+    } else if (key.key === "Escape") {
+      this._closePopup();
+    } else {
+      return;
+    }
+    key.preventDefault();
   }
 
   private _renderControls(): TemplateResult {
@@ -642,6 +825,7 @@ export class HeldarCameraTimeline extends LitElement {
 
   protected override render(): TemplateResult {
     return html`${this._renderHead()} ${this._renderScreen()} ${this._renderTimeline()} ${this._renderControls()}
+    <div class="message notice" role="status" ?hidden=${!this._notice}>${this._notice}</div>
     ${this._message ? html`<div class="message">${this._message}</div>` : nothing}
     ${this._error ? html`<div class="message error">${this._error}</div>` : nothing}`;
   }

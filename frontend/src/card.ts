@@ -1,14 +1,38 @@
 // The Lovelace card: one review panel per configured Heldar camera, stacked.
 import { LitElement, css, html, nothing, type TemplateResult } from "lit";
-import type { CameraInfo, CamerasAnswer, CardConfig, HomeAssistant } from "./types";
+import { CARD_TEXT, loadTexts, text } from "./strings";
+import type { CameraInfo, CamerasAnswer, CardConfig, HomeAssistant, Localize } from "./types";
 
 export const CARD_TYPE = "heldar-timeline-card";
-export const DEFAULT_HOURS = 24;
+/** The first zoom: the last hour is a third of the track, readable on a 360 px phone. */
+export const DEFAULT_HOURS = 3;
+/** The model Heldar gives each camera's device (the hub's device is another). */
+export const CAMERA_MODEL = "FFmpeg recorder";
 
-/** The cameras a config asks for, in its order; every camera when it names none. */
+/** The cameras a config asks for (by device or camera id), in its order; every one when none. */
 export function selectCameras(all: CameraInfo[], wanted: string[] | undefined): CameraInfo[] {
   if (!wanted?.length) return all;
-  return wanted.flatMap((id) => all.filter((camera) => camera.camera === id));
+  return wanted.flatMap((id) => all.filter((camera) => camera.camera === id || camera.device_id === id));
+}
+
+/** The visual editor, drawn by Home Assistant with its own selectors (ha-form). */
+export function configForm() {
+  return {
+    schema: [
+      {
+        name: "cameras",
+        selector: { device: { multiple: true, filter: { integration: "heldar", model: CAMERA_MODEL } } },
+      },
+      { name: "hours", selector: { number: { min: 1, max: 168, step: 1, mode: "box", unit_of_measurement: "h" } } },
+      { name: "title", selector: { text: {} } },
+    ],
+    computeLabel: (schema: { name: string }, localize?: Localize): string | undefined => {
+      if (schema.name === "title") return localize?.("ui.panel.lovelace.editor.card.generic.title") || "Title";
+      return text(localize, `${CARD_TEXT}${schema.name}`);
+    },
+    computeHelper: (schema: { name: string }, localize?: Localize): string | undefined =>
+      schema.name === "hours" ? text(localize, `${CARD_TEXT}hours_helper`) : undefined,
+  };
 }
 
 export class HeldarTimelineCard extends LitElement {
@@ -39,8 +63,8 @@ export class HeldarTimelineCard extends LitElement {
   private _error = "";
   private _asked = false;
 
-  static getConfigElement(): HTMLElement {
-    return document.createElement(`${CARD_TYPE}-editor`);
+  static getConfigForm() {
+    return configForm();
   }
 
   static getStubConfig(): CardConfig {
@@ -49,10 +73,9 @@ export class HeldarTimelineCard extends LitElement {
 
   setConfig(config: CardConfig): void {
     if (config.cameras !== undefined && !Array.isArray(config.cameras)) throw new Error("cameras must be a list");
-    if (config.hours !== undefined && !(typeof config.hours === "number" && config.hours > 0)) {
-      throw new Error("hours must be a positive number");
-    }
-    this._config = { ...config };
+    const hours = config.hours === undefined ? undefined : Number(config.hours);
+    if (hours !== undefined && !(hours > 0)) throw new Error("hours must be a positive number");
+    this._config = { ...config, hours };
   }
 
   getCardSize(): number {
@@ -64,6 +87,7 @@ export class HeldarTimelineCard extends LitElement {
   }
 
   protected override willUpdate(): void {
+    if (this.hass) loadTexts(this.hass);
     if (this.hass && !this._asked) {
       this._asked = true;
       this.hass

@@ -1,7 +1,7 @@
-// Entry point: define the card and its editor, and offer the card in HA's card picker.
+// Entry point: define the card, and offer it in HA's card picker, "By card" and "By entity".
 import { HeldarCameraTimeline } from "./camera-timeline";
-import { CARD_TYPE, HeldarTimelineCard } from "./card";
-import { HeldarTimelineCardEditor } from "./editor";
+import { CAMERA_MODEL, CARD_TYPE, HeldarTimelineCard } from "./card";
+import type { HomeAssistant } from "./types";
 
 interface CustomCardEntry {
   type: string;
@@ -9,6 +9,17 @@ interface CustomCardEntry {
   description: string;
   preview?: boolean;
   documentationURL?: string;
+  getEntitySuggestion?(hass: HomeAssistant, entityId: string): { config: Record<string, unknown> } | null;
+}
+
+const DOCUMENTATION = "https://github.com/heldar-nvr/heldar-ha#the-timeline-card";
+
+/** HA's "By entity" picker asks every card about the chosen entity: a Heldar camera's gets this card. */
+export function entitySuggestion(hass: HomeAssistant, entityId: string): { config: Record<string, unknown> } | null {
+  const entry = hass.entities?.[entityId];
+  const device = entry?.device_id ? hass.devices?.[entry.device_id] : undefined;
+  if (entry?.platform !== "heldar" || !device || device.model !== CAMERA_MODEL) return null;
+  return { config: { type: `custom:${CARD_TYPE}`, cameras: [device.id] } };
 }
 
 function define(tag: string, element: CustomElementConstructor): boolean {
@@ -26,15 +37,18 @@ function define(tag: string, element: CustomElementConstructor): boolean {
 function register(): void {
   define("heldar-camera-timeline", HeldarCameraTimeline);
   const defined = define(CARD_TYPE, HeldarTimelineCard);
-  define(`${CARD_TYPE}-editor`, HeldarTimelineCardEditor);
   const registry = window as unknown as { customCards?: CustomCardEntry[] };
   registry.customCards ??= [];
   if (defined && !registry.customCards.some((card) => card.type === CARD_TYPE)) {
     registry.customCards.push({
       type: CARD_TYPE,
       name: "Heldar timeline",
-      description: "Review Heldar recordings on a timeline: scrub, play on across segments, download a range.",
-      preview: false,
+      description:
+        "Review Heldar recordings on a timeline, continuous footage and events alike: play by click, " +
+        "drag or previous/next event, trigger, and download a range.",
+      preview: true,
+      documentationURL: DOCUMENTATION,
+      getEntitySuggestion: entitySuggestion,
     });
   }
 }

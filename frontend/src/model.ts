@@ -118,11 +118,15 @@ export function gapsBetween(spans: Span[], start: number, end: number): Span[] {
   return gaps;
 }
 
-/** The event to jump to from t: the first one starting after it, or the last one before it. */
+/**
+ * The event to jump to from t: the first one starting after it, or, backwards, the last one
+ * before the event t is in (so "previous" while an event plays goes to the one before it).
+ */
 export function neighbourEvent(events: TimelineEvent[], t: number, direction: -1 | 1): TimelineEvent | null {
   const slack = 1_500; // a jump lands a little after the start; "previous" must not find the same event
   if (direction > 0) return events.find((e) => e.start > t + slack) ?? null;
-  const before = events.filter((e) => e.start < t - slack);
+  const inside = (e: TimelineEvent) => e.start <= t && (e.end === null || t <= e.end + slack);
+  const before = events.filter((e) => e.start < t - slack && !inside(e));
   return before.length ? before[before.length - 1] : null;
 }
 

@@ -123,6 +123,8 @@ export const timelineStyles = css`
   .events {
     position: relative;
     height: 20px;
+    /* Wide hit areas stop at the track's ends (the pop-up above still shows). */
+    overflow-x: clip;
   }
   .event {
     position: absolute;
@@ -133,6 +135,34 @@ export const timelineStyles = css`
     border-radius: 3px;
     background: var(--heldar-event);
     cursor: pointer;
+  }
+  /* The part that takes the pointer: wider than the bar, so a narrow event can be hit. */
+  .event::before {
+    content: "";
+    position: absolute;
+    top: -6px;
+    bottom: -4px;
+    left: 50%;
+    width: max(100%, 24px);
+    transform: translateX(-50%);
+  }
+  .event.open,
+  .event:focus-visible {
+    outline: 2px solid var(--primary-text-color, #222);
+    outline-offset: 1px;
+  }
+  @media (pointer: coarse), (any-pointer: coarse) {
+    .events {
+      height: 28px;
+    }
+    .event {
+      height: 24px;
+    }
+    /* At least as wide as a finger. */
+    .event::before {
+      top: -10px;
+      width: max(100%, 44px);
+    }
   }
   .track {
     position: relative;
@@ -215,6 +245,17 @@ export const timelineStyles = css`
     font-size: 0.8em;
     box-shadow: 0 2px 6px rgba(0, 0, 0, 0.3);
   }
+  .popup .close-popup {
+    float: right;
+    min-height: 0;
+    padding: 0 6px;
+    line-height: 1.4;
+    margin: 0 0 4px 4px;
+  }
+  .popup .play-event {
+    width: 100%;
+    min-height: 36px;
+  }
   .popup img {
     width: 100%;
     display: block;
@@ -225,6 +266,16 @@ export const timelineStyles = css`
     padding: 4px 12px;
     font-size: 0.85em;
     color: var(--secondary-text-color, #666);
+  }
+  .message[hidden] {
+    display: none;
+  }
+  .message.notice {
+    color: var(--primary-text-color, #222);
+  }
+  .screen .placeholder {
+    text-align: center;
+    padding: 0 12px;
   }
   .message.error {
     color: var(--error-color, #db4437);

@@ -64,18 +64,48 @@ export interface HassConnection {
   subscribeMessage<T>(callback: (message: T) => void, message: Record<string, unknown>): Promise<() => Promise<void>>;
 }
 
+/** What the entity and device registries tell the frontend (the slice the card reads). */
+export interface HassEntityEntry {
+  entity_id: string;
+  platform?: string;
+  device_id?: string | null;
+}
+
+export interface HassDevice {
+  id: string;
+  model?: string | null;
+}
+
+export type Localize = (key: string, values?: Record<string, string | number>) => string;
+
 export interface HomeAssistant {
   states: Record<string, HassEntity | undefined>;
+  entities?: Record<string, HassEntityEntry | undefined>;
+  devices?: Record<string, HassDevice | undefined>;
   connection: HassConnection;
   language?: string;
   locale?: { language: string; time_format?: string };
+  localize?: Localize;
+  loadBackendTranslation?(category: string, integration: string): Promise<Localize>;
   callWS<T>(message: Record<string, unknown>): Promise<T>;
   callService(domain: string, service: string, data?: Record<string, unknown>): Promise<unknown>;
   formatEntityState?(entity: HassEntity): string;
 }
 
+/** One camera's part of heldar.trigger's response. */
+export interface TriggerAnswer {
+  camera: string;
+  result: string;
+  window_end: string | null;
+}
+
+export interface ServiceAnswer<T> {
+  response: T;
+}
+
 export interface CardConfig {
   type: string;
+  /** Heldar cameras: their devices (as the editor picks them) or their camera ids. */
   cameras?: string[];
   hours?: number;
   title?: string;

@@ -73,6 +73,13 @@ describe("timeline data", () => {
     // Just after jumping to b, "previous" goes to a, not to b again.
     expect(neighbourEvent(events, t("2026-07-01T10:10:00.500Z"), -1)?.id).toBe("a");
     expect(neighbourEvent(events, t("2026-07-01T10:15:00Z"), 1)).toBeNull();
+    // Seconds into an event that is playing, "previous" goes to the one before it.
+    const ended = [
+      { id: "a", start: t("2026-07-01T10:01:00Z"), end: t("2026-07-01T10:01:30Z"), reason: "", thumbnail: null },
+      { id: "c", start: t("2026-07-01T10:12:00Z"), end: t("2026-07-01T10:12:20Z"), reason: "", thumbnail: null },
+    ];
+    expect(neighbourEvent(ended, t("2026-07-01T10:12:08Z"), -1)?.id).toBe("a");
+    expect(neighbourEvent(ended, t("2026-07-01T10:20:00Z"), -1)?.id).toBe("c");
   });
 
   it("snaps a click in a gap to the next footage", () => {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 import json
-import os
 from pathlib import Path
 import re
 import time
@@ -31,11 +30,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
-
-# HELDAR_SCREENSHOTS=docs makes the tests save the README's pictures of the card there.
-SCREENSHOTS = (
-    Path(os.environ["HELDAR_SCREENSHOTS"]) if os.environ.get("HELDAR_SCREENSHOTS") else None
-)
 
 # Records the video's playback: first-frame program date-time, currentTime samples, waits.
 WATCH_JS = """(panel) => {
@@ -155,8 +149,8 @@ def test_card_offered_in_picker_and_renders_recent_spans(page: Page, review: Rev
             continue
     offered.first.wait_for(timeout=10_000)
     offered.first.click(force=True)  # the picker lays a click-catching overlay on each preview
-    editor = page.locator("heldar-timeline-card-editor")
-    editor.get_by_text(review.camera["name"]).wait_for(timeout=30_000)
+    # The editor is Home Assistant's own form, with its device picker for the cameras.
+    page.locator("hui-form-editor ha-selector-device").first.wait_for(timeout=30_000)
 
 
 def test_click_plays_footage_from_that_instant(page: Page, review: Review) -> None:
@@ -199,7 +193,9 @@ def test_playback_crosses_segment_boundaries_without_stalling(page: Page, review
     samples = [s for s in log["samples"] if log["since"] is not None and s[0] >= log["since"]]
     at = [s[2] / 1000 for s in samples]
     crossed = [b for b in boundaries if at and at[0] < b < at[-1]]
-    assert len(crossed) >= 3, (start, at[:1], at[-1:], boundaries)
+    if len(crossed) < 3:  # what was played, for the failure message
+        listing = review.ha.fetch(playlists[-1].removeprefix(review.ha.url))[1].decode()
+        pytest.fail(f"{(start, at[:1], at[-1:], boundaries)}\n{playlists}\n{listing}")
     # currentTime keeps advancing: over every second of samples it moved on.
     for earlier, later in zip(samples, samples[4:], strict=False):
         assert later[1] > earlier[1], f"currentTime stuck at {earlier[1]}"
@@ -287,15 +283,6 @@ def test_trigger_shows_as_event_without_reload(page: Page, review: Review) -> No
             {"entity_id": mode, "option": "continuous"},
         )
     assert event.get_attribute("title")
-    if SCREENSHOTS:
-        click_at(panel, time.time() - 4 * SEGMENT_SECONDS)
-        time.sleep(3)
-        event.hover()
-        panel.locator(".popup").wait_for()
-        time.sleep(1)
-        page.locator("heldar-timeline-card").screenshot(
-            path=SCREENSHOTS / "timeline-card-desktop.png"
-        )
 
 
 def test_hour_item_plays_in_media_browser(page: Page, review: Review) -> None:
@@ -400,6 +387,3 @@ def test_phone_layout_fits_and_touch_scrubs(phone: Page, review: Review) -> None
         time.sleep(0.1)
     seconds_per_px = (end - start) / box["width"]
     assert abs(first / 1000 - released) <= seconds_per_px + KEYFRAME_SECONDS
-    if SCREENSHOTS:
-        time.sleep(2)
-        phone.screenshot(path=SCREENSHOTS / "timeline-card-phone.png")

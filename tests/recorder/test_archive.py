@@ -8,20 +8,20 @@ import json
 from pathlib import Path
 import struct
 import threading
+import time
 from typing import Any, SupportsIndex
 
 import pytest
 
-from custom_components.heldar.recorder import archive as archive_module
-from custom_components.heldar.recorder.archive import Archive, ClosedSegment
-from custom_components.heldar.recorder.events import (
-    Event,
-    EventState,
-    SegmentRef,
-    concat_list,
-    load_all,
-    save,
+from custom_components.heldar.recorder import (
+    archive as archive_module,
+    clips,
+    event_writer,
 )
+from custom_components.heldar.recorder.archive import Archive, ClosedSegment
+from custom_components.heldar.recorder.clips import concat_list
+from custom_components.heldar.recorder.event_writer import SEGMENTS_GRACE
+from custom_components.heldar.recorder.events import Event, EventState, SegmentRef, load_all, save
 from custom_components.heldar.recorder.ffprobe import Probe
 from custom_components.heldar.recorder.index import SegmentIndex, SegmentInfo
 from custom_components.heldar.recorder.segments import segment_name
@@ -103,8 +103,21 @@ async def test_buffer_keeps_just_enough(tmp_path: Path, fake_ffmpeg: Path) -> No
 
 
 async def test_trigger_turns_buffer_into_an_event_clip(tmp_path: Path, fake_ffmpeg: Path) -> None:
-    """Pre-roll segments join the event, the clip is made, event-only segments are removed."""
-    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=6)
+    """Pre-roll segments join the event, the clip is made, event-only segments stay a while.
+
+    The store follows the event from its trigger on, so playback reaches it while it records.
+    """
+    store = CameraStore("cam", "Cam", tmp_path / "cam", SegmentIndex(tmp_path / "cam", None))
+    said = Announcements()
+    archive = Archive(
+        "Cam",
+        tmp_path / "cam",
+        ffmpeg=str(fake_ffmpeg),
+        buffer_dir=tmp_path / "buffer",
+        pre_roll=6,
+        on_event=said,
+        store=store,
+    )
     buffer = tmp_path / "buffer"
     for step in range(6):  # T0 .. T0+12 buffered
         await archive.route([segment(buffer, T0 + 2 * step)], now=T0 + 2 * step + 2)
@@ -114,12 +127,17 @@ async def test_trigger_turns_buffer_into_an_event_clip(tmp_path: Path, fake_ffmp
     archive.trigger(trigger_at + 1.5, trigger_at + 2, "doorbell")  # never shortens
     assert event.window_end == trigger_at + 4
     assert event.reasons == ["motion", "doorbell"]
+    assert store.open_events == {event.id: event}
     await asyncio.sleep(0)  # the journal write and "started" run as tasks
     for step in range(6, 10):
         start = T0 + 2 * step
         await archive.route([segment(buffer, start)], now=start + 2)
+        if step == 6:  # the pre-roll and the first closed segment are the event's already
+            assert [ref.start for ref in store.open_events[event.id].segments][-1] == start
     await asyncio.wait_for(said.finished.wait(), 10)
     await archive.close()
+    assert store.open_events == {}
+    assert store.events == {event.id: event}
 
     assert [phase for phase, _ in said.seen] == ["started", "finished"]
     finished = said.seen[-1][1]
@@ -129,13 +147,44 @@ async def test_trigger_turns_buffer_into_an_event_clip(tmp_path: Path, fake_ffmp
     assert finished.end == trigger_at + 4
     camera = tmp_path / "cam"
     assert (camera / finished.clip).is_file()  # type: ignore[operator]
-    assert not (camera / finished.folder).exists()
+    # Kept for players that listed them while the event recorded; removed later.
+    assert all((camera / ref.path).is_file() for ref in finished.segments)
+    assert finished.segments_until is not None
+    assert finished.segments_until == pytest.approx(time.time() + SEGMENTS_GRACE, abs=30)
     joined = next(r["joined"] for r in fake_records(tmp_path / "fake_ffmpeg.log") if "joined" in r)
     assert len(joined) == len(finished.segments)
     journal = json.loads((camera / finished.journal).read_text())
     assert journal["state"] == "finished"
     assert journal["reasons"] == ["motion", "doorbell"]
     assert not (tmp_path / "buffer").exists()  # released on close
+
+
+async def test_a_finished_events_segments_go_after_the_grace(
+    tmp_path: Path, fake_ffmpeg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the grace has passed the event's own segments are removed, and the journal says so.
+
+    A restart before then leaves them to the next start, which removes the overdue ones.
+    """
+    monkeypatch.setattr(event_writer, "SEGMENTS_GRACE", 0.3)
+    archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    camera = tmp_path / "cam"
+    archive.trigger(T0, T0 + 3, "motion")
+    await archive.route([segment(camera, T0 + 0.2, 4)], now=T0 + 4.5)
+    await asyncio.wait_for(said.finished.wait(), 10)
+    event = said.seen[-1][1]
+    await archive.close()  # before the grace: nothing removed, the journal remembers
+    assert (camera / event.segments[0].path).is_file()
+    (saved,) = load_all(camera)
+    assert saved.segments_until == event.segments_until
+    restarted, _ = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
+    await asyncio.sleep(0.4)
+    await restarted.recover(T0 + 10)
+    async with asyncio.timeout(10):
+        while (camera / event.folder).exists() or load_all(camera)[0].segments_until:
+            await asyncio.sleep(0.05)
+    assert (camera / str(event.clip)).is_file()
+    await restarted.close()
 
 
 async def test_footage_is_shared_not_moved(tmp_path: Path, fake_ffmpeg: Path) -> None:
@@ -329,7 +378,7 @@ async def test_a_join_that_raises_still_finishes_the_event(
     def fail(*_: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(archive_module.ev, "_write_script", fail)
+    monkeypatch.setattr(clips, "_write_script", fail)
     archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
     owned: list[str] = []
 
@@ -426,11 +475,15 @@ async def test_a_clip_whose_segments_cannot_be_removed_is_finished(
     def fail(*_: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(archive_module.ev, "remove_event_segments", fail)
+    monkeypatch.setattr(event_writer.ev, "remove_event_segments", fail)
+    monkeypatch.setattr(event_writer, "SEGMENTS_GRACE", 0.1)
     archive, said = make_archive(tmp_path, fake_ffmpeg, pre_roll=0, buffered=False)
     archive.trigger(T0, T0 + 3, "motion")
     await archive.route([segment(tmp_path / "cam", T0 + 0.2, 4)], now=T0 + 4.5)
     await asyncio.wait_for(said.finished.wait(), 10)
+    async with asyncio.timeout(10):
+        while "segments kept" not in caplog.text:
+            await asyncio.sleep(0.05)
     await archive.close()
     event = said.seen[-1][1]
     assert event.state is EventState.FINISHED

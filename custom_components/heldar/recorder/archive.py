@@ -10,7 +10,7 @@ small buffer (tmpfs when there is room). Once a segment is closed, never before:
   buffer keeps just enough closed segments to cover the pre-roll, plus the one being written.
 
 Events end when their window has ended and the segment holding that moment is closed; then
-``event_writer.py`` joins them into one clip and removes the event-only segments.
+``event_writer.py`` joins them into one clip and later removes the event-only segments.
 """
 
 from __future__ import annotations
@@ -102,8 +102,6 @@ class Archive:
     def task_factory(self, factory: TaskFactory | None) -> None:
         self.writer.task_factory = factory
 
-    # -- inputs ---------------------------------------------------------------------------
-
     def set_footage(self, active: bool, now: float) -> None:  # noqa: FBT001
         """Record that continuous or scheduled recording started or stopped at ``now``."""
         ongoing = bool(self._footage) and self._footage[-1][1] is None
@@ -125,7 +123,7 @@ class Archive:
             self.open_event = event
             if reason:
                 event.reasons.append(reason)
-            self.writer.spawn(self.writer.save_and_announce(event, "started"), "event start")
+            self.writer.open(event)
             return event
         moved = until > event.window_end
         added = bool(reason) and reason not in event.reasons
@@ -264,10 +262,12 @@ class Archive:
         found = await loop.run_in_executor(None, ev.load_all, self.camera_dir)
         resumed: float | None = None
         for event in found:
-            if event.state is not EventState.OPEN:
+            if event.state is not EventState.OPEN:  # its segments may still be kept a while
+                self.writer.remove_segments_later(event)
                 continue
             if event.window_end > now and resumed is None:
                 self.open_event = event
+                self.writer.follow(event)
                 resumed = event.window_end
                 continue
             event.interrupted = True

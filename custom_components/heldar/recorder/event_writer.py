@@ -3,6 +3,11 @@
 The archive decides which segments belong to which event; this writes each event's journal
 (coalesced, one write at a time, so an older state never lands after a newer one), joins a
 finished event into one clip, and tells the store and the listener.
+
+A finished event's own segments are removed ``SEGMENTS_GRACE`` after its clip is written, not
+at once: a player that listed them while the event was open (the card plays live playlists
+of up to an hour back) may still read them. Until then the journal says so
+(``segments_until``); a removal a restart cut short is done at the next start.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from collections.abc import Callable, Coroutine
 import logging
 import os
 from pathlib import Path
+import time
 from typing import Any
 
-from . import events as ev
+from . import clips, events as ev
 from .events import Event, EventState, SegmentRef
 from .segments import segment_start
 from .store import CameraStore
@@ -22,6 +28,10 @@ from .store import CameraStore
 _LOGGER = logging.getLogger(__name__)
 
 type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
+
+# How long a finished event's segments outlive its clip: more than the card's live reach
+# (an hour) and the media browser's hour playlists.
+SEGMENTS_GRACE = 75 * 60.0
 
 
 class EventWriter:
@@ -49,6 +59,18 @@ class EventWriter:
         # Who owns the joins and journal writes: Home Assistant ties them to the config entry.
         self.task_factory: TaskFactory | None = None
         self._due: dict[str, tuple[asyncio.TimerHandle, Event]] = {}
+        self._removals: dict[str, asyncio.TimerHandle] = {}
+        self._closing = False
+
+    def open(self, event: Event) -> None:
+        """An event starts: the store follows it at once, its journal and news follow."""
+        self.follow(event)
+        self.spawn(self.save_and_announce(event, "started"), "event start")
+
+    def follow(self, event: Event) -> None:
+        """Let the store follow an open event (playback reaches it while it records)."""
+        if self._store is not None:
+            self._store.event_opened(event)
 
     async def finish(self, event: Event) -> None:
         """Join the event and announce it finished, whatever goes wrong on the way."""
@@ -71,7 +93,7 @@ class EventWriter:
             self._on_event(event, "finished")
 
     async def _join(self, event: Event) -> None:
-        result = await ev.join_clip(self._ffmpeg, self.camera_dir, event)
+        result = await clips.join_clip(self._ffmpeg, self.camera_dir, event)
         if result.clip is None:
             event.state = EventState.FAILED
             event.error = result.error
@@ -81,14 +103,36 @@ class EventWriter:
             return
         event.clip = result.clip
         event.clip_bytes = result.size
+        event.clip_runs = clips.clip_runs(event, result.seconds)
         event.state = EventState.FINISHED
+        if any(not segment.shared for segment in event.segments):
+            event.segments_until = time.time() + SEGMENTS_GRACE
+            self.remove_segments_later(event)
+
+    def remove_segments_later(self, event: Event) -> None:
+        """Remove a finished event's own segments once ``segments_until`` has passed."""
+        if event.segments_until is None or event.id in self._removals or self._closing:
+            return  # closing: the next start removes them
+        delay = max(event.segments_until - time.time(), 0.0)
+        self._removals[event.id] = asyncio.get_running_loop().call_later(
+            delay, self._removal_due, event
+        )
+
+    def _removal_due(self, event: Event) -> None:
+        self._removals.pop(event.id, None)
+        self.spawn(self._remove_segments(event), "event segments")
+
+    async def _remove_segments(self, event: Event) -> None:
         try:
             await asyncio.get_running_loop().run_in_executor(
                 None, ev.remove_event_segments, self.camera_dir, event
             )
         except OSError as err:
-            # The clip plays: the event is done, only its loose segments stay behind.
+            # The clip plays: only the event's loose segments stay behind.
             _LOGGER.warning("Event %s of %s: segments kept: %s", event.id, self.camera, err)
+            return
+        event.segments_until = None
+        await self._save(event)
 
     def spawn(self, coro: Coroutine[Any, Any, None], what: str) -> None:
         """Run ``coro`` as a task of this camera's, owned by ``task_factory`` if set."""
@@ -136,7 +180,14 @@ class EventWriter:
             self._on_event(event, phase)
 
     async def close(self, grace: float) -> None:
-        """Write pending journals, and wait up to ``grace`` seconds for joins in progress."""
+        """Write pending journals, and wait up to ``grace`` seconds for joins in progress.
+
+        Segment removals not yet due are left to the next start.
+        """
+        self._closing = True
+        for removal in self._removals.values():
+            removal.cancel()
+        self._removals.clear()
         for event_id in list(self._due):
             self.save_now(event_id)
         if self._tasks:

@@ -4,18 +4,17 @@ An event starts at the first trigger minus the pre-roll and lasts until its wind
 triggers that arrive while it is open extend it and add their reasons. Its state lives in
 ``<camera>/events/<id>.json``, written atomically on every change, so an event that a restart
 cuts short is found again and closed with what is on disk. When it ends, its segments are
-joined with FFmpeg's concat demuxer (stream copy, ``+faststart`` so phones play it at once),
-trimmed to the event's start and end at keyframe precision. A failed join keeps the segments.
+joined into one clip (``clips.py``), trimmed to the event's start and end at keyframe
+precision; they stay on disk a while longer for players that listed them while the event was
+open (``segments_until``). A failed join keeps the segments.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
 import json
 import logging
 import os
@@ -25,16 +24,9 @@ import shutil
 import tempfile
 from typing import Any
 
-from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
-from .segments import read_mp4_shape
-from .stderr_tail import summarize
-
 _LOGGER = logging.getLogger(__name__)
 
 EVENTS_DIR = "events"
-CLIP_SUFFIX = ".mp4"
-_JOIN_TIMEOUT = 300.0
-_JOIN_STOP = StopTimeouts(interrupt=1.0, terminate=1.0, kill=1.0)
 
 
 class EventState(StrEnum):
@@ -73,6 +65,16 @@ class Event:
     error: str | None = None
     interrupted: bool = False
     stream: str | None = None  # on a camera with a sub-stream: which stream ("main", "sub")
+    # Where the clip's media lies on the wall clock: [media_in, wall_start, seconds] runs.
+    clip_runs: list[list[float]] = field(default_factory=list)
+    # A finished event's segments are kept until then (players may still read them).
+    segments_until: float | None = None
+
+    def segments_kept(self, now: float) -> bool:
+        """Whether the event's own segments are on disk for players (open, failed, kept a while)."""
+        if self.state is not EventState.FINISHED:
+            return True
+        return self.segments_until is not None and self.segments_until > now
 
     @property
     def folder(self) -> str:
@@ -130,91 +132,6 @@ def load_all(camera_dir: Path) -> list[Event]:
         except (OSError, ValueError, TypeError, KeyError) as err:
             _LOGGER.warning("Skipping unreadable event journal %s: %s", journal, err)
     return events
-
-
-def concat_list(camera_dir: Path, event: Event) -> str:
-    """Return the concat demuxer script that joins the event's segments and trims its ends."""
-    lines = ["ffconcat version 1.0"]
-    last = len(event.segments) - 1
-    end = event.end if event.end is not None else event.window_end
-    for index, segment in enumerate(event.segments):
-        path = str(camera_dir / segment.path).replace("'", "'\\''")
-        lines.append(f"file '{path}'")
-        if index == 0 and event.start > segment.start:
-            # Stream copy starts at the keyframe at or before this point: within one GOP.
-            lines.append(f"inpoint {event.start - segment.start:.3f}")
-        if index == last and end < segment.end:
-            lines.append(f"outpoint {end - segment.start:.3f}")
-    return "\n".join(lines) + "\n"
-
-
-@dataclass(frozen=True, slots=True)
-class ClipResult:
-    """What joining produced: the clip's path relative to the camera folder, or an error."""
-
-    clip: str | None
-    error: str | None = None
-    size: int = 0
-
-
-async def join_clip(ffmpeg: str, camera_dir: Path, event: Event) -> ClipResult:
-    """Join the event's segments into ``events/<id>.mp4``; never touches the segments."""
-    if not event.segments:
-        return ClipResult(None, "no footage was recorded for this event")
-    loop = asyncio.get_running_loop()
-    script = camera_dir / event.folder / "concat.txt"
-    clip = camera_dir / EVENTS_DIR / f"{event.id}{CLIP_SUFFIX}"
-    part_file = clip.with_suffix(".part.mp4")
-    await loop.run_in_executor(None, _write_script, script, concat_list(camera_dir, event))
-    argv = [
-        ffmpeg,
-        *("-nostdin", "-hide_banner", "-loglevel", "error", "-y"),
-        *("-f", "concat", "-safe", "0", "-i", str(script)),
-        *("-map", "0", "-c", "copy", "-movflags", "+faststart", str(part_file)),
-    ]
-    try:
-        process = await FFmpegProcess.start(argv)
-    except FFmpegNotFoundError as err:
-        return ClipResult(None, str(err))
-    code: int | None = None
-    try:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(_JOIN_TIMEOUT):
-                code = await process.wait()
-    except asyncio.CancelledError:
-        # The event stays open in its journal and is joined after a restart.
-        process.kill()
-        await process.wait()
-        raise
-    if code is None:
-        await process.stop(_JOIN_STOP)
-    error = None if code == 0 else summarize(process.tail.text()) or f"FFmpeg exited with {code}"
-    size = 0
-    if error is None:
-        error, size = await loop.run_in_executor(None, _publish_clip, part_file, clip)
-    with contextlib.suppress(OSError):
-        await loop.run_in_executor(None, partial(script.unlink, missing_ok=True))
-    if error is not None:
-        await loop.run_in_executor(None, _discard, part_file)
-        return ClipResult(None, error)
-    return ClipResult(f"{EVENTS_DIR}/{clip.name}", size=size)
-
-
-def _write_script(script: Path, text: str) -> None:
-    script.parent.mkdir(parents=True, exist_ok=True)
-    script.write_text(text, encoding="utf-8")
-
-
-def _publish_clip(part_file: Path, clip: Path) -> tuple[str | None, int]:
-    """Check the joined file plays (moov and samples present) and give it its final name."""
-    try:
-        shape = read_mp4_shape(part_file)
-    except OSError as err:
-        return f"the joined clip is missing: {err.strerror}", 0
-    if "moov" not in shape.boxes or "mdat" not in shape.boxes:
-        return "the joined clip holds no media", 0
-    part_file.replace(clip)
-    return None, clip.stat().st_size
 
 
 def _discard(path: Path) -> None:

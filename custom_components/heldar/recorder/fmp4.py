@@ -1,11 +1,13 @@
 """Where the parts of a fragmented MP4 segment lie, so HLS can point into the file as it is.
 
-A Heldar segment is ``ftyp moov (moof mdat)* [mfra]``. HLS plays it without copying: its
-init section is the byte range ``ftyp moov`` and its media is the ``moof``/``mdat`` run after
-it (the trailing ``mfra`` index is left out). For the segment being written, each complete
-fragment (one keyframe interval) is listed on its own, with its start read from ``tfdt``.
-Only box headers, ``moov`` and ``moof`` are read, never the media data. Blocking: run it in an
-executor.
+A Heldar segment is ``ftyp moov (moof mdat)* [mfra]``, an event clip
+``ftyp moov sidx (moof mdat)* mfra``. HLS plays both without copying: the init section is
+the byte range ``ftyp moov`` and the media is the ``moof``/``mdat`` run after it (the clip's
+``sidx``, which tells a plain player the whole duration up front, and the trailing ``mfra``
+index are left out). Files can also be listed fragment by fragment, each with its start
+(``tfdt``), its length (the ``trun`` sample durations) and whether it opens on a keyframe, so
+a playlist can begin at a keyframe and end where it was asked to. Only box headers, ``moov``
+and ``moof`` are read, never the media data. Blocking: run it in an executor.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import BinaryIO
 
 _HEADER = 8
 _MFRO_SIZE = 16
+_SKIPPED = {"sidx", "styp", "free"}  # boxes between the init section and the first fragment
+_NON_SYNC = 0x00010000  # sample_is_non_sync_sample, in ISO BMFF sample flags
 _BOX = struct.Struct(">I4s")
 
 
@@ -25,9 +29,15 @@ class Layout:
     """A segment's init section and media byte ranges."""
 
     init_end: int  # the init section is bytes [0, init_end)
-    media_end: int  # the media is bytes [init_end, media_end)
+    media_end: int  # the media is bytes [media_start, media_end)
     timescale: int  # the video track's ticks per second (0: unknown)
     video_track: int  # the video track's id (0: unknown)
+    media_start: int = 0  # after a ``sidx`` following the init section (0: at init_end)
+
+    @property
+    def media_offset(self) -> int:
+        """Return where the first fragment starts."""
+        return self.media_start or self.init_end
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,8 @@ class Fragment:
     offset: int
     size: int
     start: float  # seconds from the file's first sample (its tfdt)
+    duration: float = 0.0  # the video samples' durations (0: unknown)
+    keyframe: bool = True  # whether its first video sample is a sync sample
 
 
 def _boxes(data: bytes, offset: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
@@ -119,33 +131,20 @@ def read_layout(path: Path) -> Layout | None:
                 (mfra,) = struct.unpack_from(">I", tail, 12)
                 if 0 < mfra <= size - ftyp[1] - moov[1]:
                     media_end = size - mfra
-        return Layout(ftyp[1] + moov[1], media_end, timescale, track)
+        init_end = ftyp[1] + moov[1]
+        media_start = init_end
+        if (after := _read_header(handle, init_end)) is not None and after[0] in _SKIPPED:
+            media_start += after[1]
+        return Layout(init_end, media_end, timescale, track, media_start)
 
 
 def read_fragments(path: Path, layout: Layout) -> list[Fragment]:
     """Return the file's complete fragments, in order (a growing file's last may be missing)."""
-    fragments: list[Fragment] = []
-    with path.open("rb") as handle:
-        size = handle.seek(0, 2)
-        offset = layout.init_end
-        while offset < min(size, layout.media_end):
-            moof = _read_header(handle, offset)
-            if moof is None or moof[0] != "moof" or offset + moof[1] > size:
-                break
-            mdat = _read_header(handle, offset + moof[1])
-            if mdat is None or mdat[0] != "mdat" or offset + moof[1] + mdat[1] > size:
-                break
-            handle.seek(offset + _HEADER)
-            start = _decode_time(handle.read(moof[1] - _HEADER), layout)
-            if start is None:
-                break
-            fragments.append(Fragment(offset, moof[1] + mdat[1], start))
-            offset += moof[1] + mdat[1]
-    return fragments
+    return [fragment for fragment, _ in read_moofs(path, layout)]
 
 
-def _decode_time(moof: bytes, layout: Layout) -> float | None:
-    """Return the video track's ``tfdt`` in seconds from a ``moof`` payload."""
+def _video_timing(moof: bytes, layout: Layout) -> tuple[float, float, bool] | None:
+    """Return the video track's start (``tfdt``), duration and keyframe flag, in seconds."""
     if layout.timescale <= 0:
         return None
     for kind, start, end in _boxes(moof):
@@ -162,24 +161,63 @@ def _decode_time(moof: bytes, layout: Layout) -> float | None:
             (ticks,) = struct.unpack_from(">Q", moof, tfdt[0] + 4)
         else:
             (ticks,) = struct.unpack_from(">I", moof, tfdt[0] + 4)
-        return float(ticks) / layout.timescale
+        trun = _child(moof, start, end, "trun")
+        length, keyframe = _samples(moof, tfhd[0], trun[0]) if trun else (0, True)
+        return ticks / layout.timescale, length / layout.timescale, keyframe
     return None
+
+
+def _samples(moof: bytes, tfhd: int, trun: int) -> tuple[int, bool]:
+    """Return a track run's total duration (ticks) and whether its first sample is a sync one.
+
+    The defaults come from ``tfhd``; a movie-wide default (``trex``) is assumed to be a sync
+    sample with no duration, which FFmpeg never relies on.
+    """
+    (tf_flags,) = struct.unpack_from(">I", moof, tfhd)
+    position = tfhd + 8 + (8 if tf_flags & 0x01 else 0) + (4 if tf_flags & 0x02 else 0)
+    default_duration = default_flags = 0
+    if tf_flags & 0x08:
+        (default_duration,) = struct.unpack_from(">I", moof, position)
+        position += 4
+    position += 4 if tf_flags & 0x10 else 0
+    if tf_flags & 0x20:
+        (default_flags,) = struct.unpack_from(">I", moof, position)
+    flags, count = struct.unpack_from(">II", moof, trun)
+    flags &= 0xFFFFFF
+    position = trun + 8 + (4 if flags & 0x01 else 0)
+    first_flags: int | None = None
+    if flags & 0x04:
+        (first_flags,) = struct.unpack_from(">I", moof, position)
+        position += 4
+    per_sample = 4 * sum(bool(flags & bit) for bit in (0x100, 0x200, 0x400, 0x800))
+    total = 0
+    for index in range(count):
+        sample = position + index * per_sample
+        duration = default_duration
+        if flags & 0x100:
+            (duration,) = struct.unpack_from(">I", moof, sample)
+        if index == 0 and first_flags is None and flags & 0x400:
+            skip = 4 * sum(bool(flags & bit) for bit in (0x100, 0x200))
+            (first_flags,) = struct.unpack_from(">I", moof, sample + skip)
+        total += duration
+    sync = not ((default_flags if first_flags is None else first_flags) & _NON_SYNC)
+    return total, sync
 
 
 def read_moofs(path: Path, layout: Layout, offset: int = 0) -> list[tuple[Fragment, bytes]]:
     """Return each complete fragment from ``offset`` on, with its ``moof`` payload.
 
     The ``moof`` lists every sample's size, duration and keyframe flag, which is all the
-    activity index needs, so only it is read, never the ``mdat``. ``offset`` 0 means the first
-    fragment; a growing file is read again from the offset after the last fragment returned,
-    and a fragment whose ``mdat`` is not fully written yet is left for the next call. A ``moof``
-    over 1 MiB (a second of video lists a few hundred bytes) is taken for garbage: the walk
-    stops there rather than read it.
+    playlists and the activity index need, so only it is read, never the ``mdat``. ``offset`` 0
+    means the first fragment; a growing file is read again from the offset after the last
+    fragment returned, and a fragment whose ``mdat`` is not fully written yet is left for the
+    next call. A ``moof`` over 1 MiB (a second of video lists a few hundred bytes) is taken for
+    garbage: the walk stops there rather than read it.
     """
     found: list[tuple[Fragment, bytes]] = []
     with path.open("rb") as handle:
         size = handle.seek(0, 2)
-        offset = max(offset, layout.init_end)
+        offset = max(offset, layout.media_offset)
         while offset < min(size, layout.media_end):
             moof = _read_header(handle, offset)
             if moof is None or moof[0] != "moof" or not _HEADER < moof[1] <= 1 << 20:
@@ -190,11 +228,13 @@ def read_moofs(path: Path, layout: Layout, offset: int = 0) -> list[tuple[Fragme
             handle.seek(offset + _HEADER)
             payload = handle.read(moof[1] - _HEADER)
             try:
-                start = _decode_time(payload, layout)
+                timing = _video_timing(payload, layout)
             except struct.error:  # a box that claims more than its parent holds
                 break
-            if start is None:
+            if timing is None:
                 break
-            found.append((Fragment(offset, moof[1] + mdat[1], start), payload))
+            start, duration, keyframe = timing
+            fragment = Fragment(offset, moof[1] + mdat[1], start, duration, keyframe)
+            found.append((fragment, payload))
             offset += moof[1] + mdat[1]
     return found

@@ -38,6 +38,8 @@ class CameraStore:
     index: SegmentIndex
     limits: Limits = field(default_factory=Limits)
     events: dict[str, Event] = field(default_factory=dict)
+    # Events recording now (their segments fill in as they close), by id.
+    open_events: dict[str, Event] = field(default_factory=dict)
     # Paths that must not be deleted right now: the open segment, an open event's files.
     busy: Callable[[], set[Path]] = field(default=lambda: set())  # noqa: PLW0108
 
@@ -46,8 +48,13 @@ class CameraStore:
         loaded = await asyncio.get_running_loop().run_in_executor(None, ev.load_all, self.directory)
         self.events = {event.id: event for event in loaded if event.state is not EventState.OPEN}
 
+    def event_opened(self, event: Event) -> None:
+        """Follow an event from its first trigger on, as the recorder fills it in."""
+        self.open_events[event.id] = event
+
     def event_finished(self, event: Event) -> None:
         """Take in an event whose clip is ready (or failed)."""
+        self.open_events.pop(event.id, None)
         self.events[event.id] = event
 
     def finished_events(self) -> list[Event]:
@@ -60,7 +67,7 @@ class CameraStore:
         if event.clip:
             files.append(self.directory / event.clip)
             files.append((self.directory / event.clip).with_suffix(THUMBNAIL_SUFFIX))
-        if event.state is EventState.FAILED:
+        if event.state is EventState.FAILED or event.segments_until is not None:
             files += [self.directory / s.path for s in event.segments if not s.shared]
         return files
 
