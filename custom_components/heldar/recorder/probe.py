@@ -13,7 +13,7 @@ from enum import StrEnum
 import re
 
 from .command import probe_argv
-from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
+from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts, finish_child, start_child
 from .stderr_tail import summarize
 from .urls import mask, url_secrets
 
@@ -23,6 +23,7 @@ _AUTH = re.compile(
 _VERSION = re.compile(r"^ffmpeg version (\S+)", re.MULTILINE)
 _MAJOR = re.compile(r"(\d+)\.")
 _QUICK_STOP = StopTimeouts(interrupt=0.5, terminate=0.5, kill=1.0)
+_VERSION_TIMEOUT = 10.0
 
 
 class ProbeOutcome(StrEnum):
@@ -73,21 +74,10 @@ class FFmpegVersion:
 async def ffmpeg_version(binary: str) -> FFmpegVersion | None:
     """Return the FFmpeg version, or None when the binary cannot be run."""
     try:
-        process = await asyncio.create_subprocess_exec(
-            binary,
-            "-version",
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        process = await start_child([binary, "-version"])
     except OSError:
         return None
-    try:
-        async with asyncio.timeout(10):
-            out, _ = await process.communicate()
-    except TimeoutError:
-        process.kill()
-        await process.wait()
+    if (out := await finish_child(process, _VERSION_TIMEOUT)) is None:
         return None
     if (match := _VERSION.search(out.decode(errors="replace"))) is None:
         return None
