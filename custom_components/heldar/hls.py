@@ -116,6 +116,11 @@ def plan(
     return parts
 
 
+def file_fragments(path: Path, layout: Layout, end: float | None) -> list[Part]:
+    """List a file's fragments as playlist entries (a playlist token's scope cuts files so)."""
+    return _fragments(path, layout, end)
+
+
 def _fragments(path: Path, layout: Layout, end: float | None) -> list[Part]:
     """List a file's fragments; without ``end`` (still growing) the last one waits."""
     wall = segment_start(path.name)

@@ -37,6 +37,9 @@ class Fragment:
     offset: int
     size: int
     start: float  # seconds from the file's first sample (its tfdt)
+    # Whether its first video sample is a sync sample (a fragment is cut every second, so one
+    # may start inside a GOP); True when the flags cannot be read.
+    keyframe: bool = True
 
 
 def _boxes(data: bytes, offset: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
@@ -136,10 +139,12 @@ def read_fragments(path: Path, layout: Layout) -> list[Fragment]:
             if mdat is None or mdat[0] != "mdat" or offset + moof[1] + mdat[1] > size:
                 break
             handle.seek(offset + _HEADER)
-            start = _decode_time(handle.read(moof[1] - _HEADER), layout)
+            payload = handle.read(moof[1] - _HEADER)
+            start = _decode_time(payload, layout)
             if start is None:
                 break
-            fragments.append(Fragment(offset, moof[1] + mdat[1], start))
+            keyframe = _first_sample_is_sync(payload, layout)
+            fragments.append(Fragment(offset, moof[1] + mdat[1], start, keyframe))
             offset += moof[1] + mdat[1]
     return fragments
 
@@ -164,3 +169,35 @@ def _decode_time(moof: bytes, layout: Layout) -> float | None:
             (ticks,) = struct.unpack_from(">I", moof, tfdt[0] + 4)
         return float(ticks) / layout.timescale
     return None
+
+
+_NON_SYNC = 0x00010000  # sample_is_non_sync_sample, in ISO 14496-12 sample flags
+_TFHD_FIELDS = ((0x1, 8), (0x2, 4), (0x8, 4), (0x10, 4))  # fields before default_sample_flags
+_TFHD_DEFAULT_FLAGS = 0x20
+_TRUN_DATA_OFFSET, _TRUN_FIRST_FLAGS = 0x1, 0x4
+_TRUN_DURATION, _TRUN_SIZE, _TRUN_FLAGS = 0x100, 0x200, 0x400
+
+
+def _first_sample_is_sync(moof: bytes, layout: Layout) -> bool:
+    """Whether the video track's first sample in a ``moof`` payload is a sync sample."""
+    for kind, start, end in _boxes(moof):
+        tfhd = _child(moof, start, end, "tfhd") if kind == "traf" else None
+        trun = _child(moof, start, end, "trun") if kind == "traf" else None
+        if tfhd is None or trun is None:
+            continue
+        (track,) = struct.unpack_from(">I", moof, tfhd[0] + 4)
+        if layout.video_track and track != layout.video_track:
+            continue
+        flags = int.from_bytes(moof[trun[0] + 1 : trun[0] + 4])
+        at = trun[0] + 8 + (4 if flags & _TRUN_DATA_OFFSET else 0)
+        if flags & _TRUN_FIRST_FLAGS:
+            return not struct.unpack_from(">I", moof, at)[0] & _NON_SYNC
+        if flags & _TRUN_FLAGS:
+            at += (4 if flags & _TRUN_DURATION else 0) + (4 if flags & _TRUN_SIZE else 0)
+            return not struct.unpack_from(">I", moof, at)[0] & _NON_SYNC
+        box_flags = int.from_bytes(moof[tfhd[0] + 1 : tfhd[0] + 4])
+        if box_flags & _TFHD_DEFAULT_FLAGS:
+            at = tfhd[0] + 8 + sum(size for bit, size in _TFHD_FIELDS if box_flags & bit)
+            return not struct.unpack_from(">I", moof, at)[0] & _NON_SYNC
+        return True
+    return True
