@@ -7,8 +7,9 @@ import dataclasses
 from http import HTTPStatus
 from types import SimpleNamespace
 
-from homeassistant.components.http import KEY_HASS
+from homeassistant.components.http import KEY_HASS, KEY_HASS_USER
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockUser
 
 from custom_components.heldar.views import ThumbnailView
 
@@ -18,12 +19,14 @@ from .test_media_source import Recordings, recordings  # noqa: F401 - the fixtur
 async def test_thumbnail_locks_do_not_grow(
     hass: HomeAssistant,
     recordings: Recordings,  # noqa: F811 - the fixture imported above
+    hass_admin_user: MockUser,
 ) -> None:
     """Every event viewed used to leave a lock behind for the life of Home Assistant."""
     entry, folder, event = recordings
     store = entry.runtime_data.recordings.stores["front"]
     view = ThumbnailView("ffmpeg")
-    request = SimpleNamespace(app={KEY_HASS: hass})
+    seen = {KEY_HASS_USER: hass_admin_user}  # the view asks who is looking
+    request = SimpleNamespace(app={KEY_HASS: hass}, get=seen.get)
     ids = [f"{event.id}{n}" for n in range(4)]
     for event_id in ids:
         store.events[event_id] = dataclasses.replace(event, id=event_id)

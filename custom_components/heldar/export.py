@@ -5,6 +5,11 @@ the keyframe at or before the start and at the end (the same join as event clips
 the background, bound to the hub entry; while it reads a segment, retention leaves it alone.
 The finished file is kept like an event clip (same folder, same retention), shows in the
 media browser, and ``heldar_export_finished`` tells automations where it is.
+
+Exports are bounded (export_queue.py): at most 24 hours of footage, two joins at a time per
+hub with four more waiting, none that would take the disk under the hub's free-space floor,
+and a time limit that grows with the footage. A user (not an automation) needs to be an
+administrator, or allowed by the hub's option, and allowed to see the camera (access.py).
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import contextlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 import logging
-from pathlib import Path
 import secrets
 from typing import Any
 
@@ -25,8 +29,16 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from . import review
-from .const import DOMAIN, EVENT_EXPORT_FINISHED
+from . import access, review
+from .const import DOMAIN, EVENT_EXPORT_FINISHED, GB
+from .export_queue import (
+    MAX_RUNNING,
+    MAX_WAITING,
+    ExportQueue,
+    join_timeout,
+    queue_of,
+    sweep_export,
+)
 from .media_id import event_media_id
 from .recorder import events as ev
 from .recorder.events import CLIP_SUFFIX, EVENTS_DIR, Event, EventState, SegmentRef
@@ -49,6 +61,8 @@ class ExportError(StrEnum):
     NO_FOOTAGE = "no_footage"
     TOO_LONG = "too_long"
     NOT_A_CAMERA = "not_a_camera"
+    QUEUE_FULL = "export_queue_full"
+    NO_SPACE = "export_no_space"
 
 
 EXPORT_SCHEMA = vol.All(
@@ -87,6 +101,9 @@ async def async_handle_service(call: ServiceCall) -> ServiceResponse:
         found = review.find(hass, subentry) if subentry else None
     if found is None:
         raise _invalid(ExportError.NOT_A_CAMERA, targets=key)
+    by_user, user = await access.context_user(hass, call.context)
+    if by_user:
+        access.require_export(hass, user, found)
     start = as_timestamp(call.data[ATTR_START])
     if ATTR_END in call.data:
         end = as_timestamp(call.data[ATTR_END])
@@ -109,6 +126,20 @@ async def async_start(
         raise _invalid(ExportError.NO_FOOTAGE, start=review.iso(start), end=review.iso(end))
     covered = [(max(a, start), min(b, end)) for a, b in review.spans(segments)]
     gaps = review.holes(covered, start, end)
+    size = sum(segment.size for segment in segments)
+    queue = queue_of(hass, found.entry_id)
+    retention = found.data.recordings.retention
+    free = await retention.free_bytes()
+    # Checked after the last await, so no other export slips in between check and admission.
+    if queue.full:
+        raise _invalid(ExportError.QUEUE_FULL, running=str(MAX_RUNNING), waiting=str(MAX_WAITING))
+    if free - queue.reserved_bytes - size < retention.min_free_bytes:
+        raise _invalid(
+            ExportError.NO_SPACE,
+            size=f"{size / GB:.2f}",
+            free=f"{max(free - queue.reserved_bytes, 0) / GB:.2f}",
+            floor=f"{retention.min_free_bytes / GB:.2f}",
+        )
     stamp = Event.new_id(start).rsplit("_", 1)[0]
     event = Event(
         id=f"{stamp}_export_{secrets.token_hex(2)}",
@@ -131,35 +162,34 @@ async def async_start(
     entry = hass.config_entries.async_get_entry(found.entry_id)
     if entry is None:  # pragma: no cover - found means loaded
         raise _invalid(ExportError.NOT_A_CAMERA, targets=camera.config.name)
+    queue.admit(size)
     entry.async_create_background_task(
-        hass, _async_run(hass, found, event, dict(result)), f"heldar export {event.id}"
+        hass,
+        _async_run(hass, found, event, dict(result), (queue, size)),
+        f"heldar export {event.id}",
     )
     return result
 
 
 async def _async_run(
-    hass: HomeAssistant, found: review.Found, event: Event, result: dict[str, Any]
+    hass: HomeAssistant,
+    found: review.Found,
+    event: Event,
+    result: dict[str, Any],
+    admitted: tuple[ExportQueue, int],
 ) -> None:
-    """Join the range while its segments are protected, keep it, and announce it."""
-    store = found.camera.store
-    in_use = found.data.recordings.in_use
-    paths = [store.directory / segment.path for segment in event.segments]
-    for path in paths:
-        in_use[path] += 1
-    loop = asyncio.get_running_loop()
+    """Wait for a turn, join the range while its segments are protected, keep it, announce it."""
+    queue, size = admitted
     try:
-        joined = await ev.join_clip(get_ffmpeg_manager(hass).binary, store.directory, event)
+        async with queue.turn():
+            joined = await _async_join(hass, found, event, join_timeout(result["seconds"]))
     finally:
-        for path in paths:
-            in_use[path] -= 1
-            if in_use[path] <= 0:
-                del in_use[path]
-        with contextlib.suppress(OSError):
-            await loop.run_in_executor(None, _remove_folder, store.directory / event.folder)
+        queue.release(size)
+    store = found.camera.store
     if joined.clip is not None:
         event.state = EventState.FINISHED
         event.clip, event.clip_bytes = joined.clip, joined.size
-        await loop.run_in_executor(None, ev.save, store.directory, event)
+        await hass.async_add_executor_job(ev.save, store.directory, event)
         store.event_finished(event)
         _LOGGER.info("Exported %s of %s to %s", result["seconds"], event.camera, event.clip)
     else:
@@ -167,9 +197,34 @@ async def _async_run(
     _fire(hass, found, result, joined.error)
 
 
-def _remove_folder(folder: Path) -> None:
-    if folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
+async def _async_join(
+    hass: HomeAssistant, found: review.Found, event: Event, limit: float
+) -> ev.ClipResult:
+    """Join with the segments protected from retention; sweep what a cut-short join left."""
+    store = found.camera.store
+    in_use = found.data.recordings.in_use
+    paths = [store.directory / segment.path for segment in event.segments]
+    for path in paths:
+        in_use[path] += 1
+    loop = asyncio.get_running_loop()
+    binary = get_ffmpeg_manager(hass).binary
+    try:
+        async with asyncio.timeout(limit):
+            joined = await ev.join_clip(binary, store.directory, event, limit=limit + 30)
+    except TimeoutError:
+        joined = ev.ClipResult(None, f"the export took longer than its limit of {limit:.0f} s")
+    finally:
+        for path in paths:
+            in_use[path] -= 1
+            if in_use[path] <= 0:
+                del in_use[path]
+        # Cancelled (Home Assistant stopping, the hub unloading) or timed out: the join left
+        # its .part.mp4 and concat.txt. Shielded, so a second cancel cannot stop the sweep.
+        with contextlib.suppress(OSError):
+            await asyncio.shield(
+                loop.run_in_executor(None, sweep_export, store.directory, event.id)
+            )
+    return joined
 
 
 @callback

@@ -1,26 +1,32 @@
-"""HTTP views for playback: a camera's HLS playlist and the segment files it points into.
+"""HTTP views for playback: a camera's HLS playlist and the segment bytes it points into.
 
-Both authorise with the token in their path (see tokens.py), as players load segments by
-relative URL without headers. A file is served only if it is a segment of the token's camera,
-indexed (or being written) and inside the token's range: a forged, expired or other camera's
-token gets 403, and no other file of the camera's folder, nor anything outside it, is
-reachable. Segments are sent with ``FileResponse``, which answers the playlist's byte ranges.
+Both authorise with the playlist token in their path (see tokens.py), as players load segments
+by relative URL without headers. Every request checks, in this order: the token is Heldar's,
+unaltered and unexpired; the login it was issued to still stands (refresh token not revoked,
+user not removed, active, allowed to log in from here); that user may still see the camera
+(access.py); the file is a segment of that camera, indexed or being written, inside the
+token's range; and the bytes asked for lie in the fragments inside the range or their init
+sections (playback_scope.py), an unranged request only for a file wholly inside it. Anything
+else is refused with 403 (a missing camera or file with 404), and no other file of the folder,
+nor anything outside it, is reachable. Segments are sent with ``FileResponse``, which answers
+the playlist's byte ranges.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 import time
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from homeassistant.components.http import KEY_HASS, HomeAssistantView
 
-from . import hls, review, tokens
+from . import access, hls, playback_scope, review, tokens
 from .recorder.segments import SEGMENT_RE, segment_start
-from .views import ThumbnailView, _PlayingFileResponse
+from .views import _PlayingFileResponse, safe_path
 
 PLAYLIST_URL = "/api/heldar/hls/{token}/playlist.m3u8"
-EVENT_THUMBNAIL_URL = "/api/heldar/hls/{token}/events/{event_id}.jpg"
 _TOKEN = r"{token:[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+}"  # noqa: S105 - a route pattern
+_WINDOWS = playback_scope.WindowCache()
 
 
 def _grant(request: web.Request, token: str) -> tuple[tokens.PlaybackGrant, review.Found]:
@@ -28,9 +34,12 @@ def _grant(request: web.Request, token: str) -> tuple[tokens.PlaybackGrant, revi
     grant = tokens.verify(hass, token)
     if grant is None:
         raise web.HTTPForbidden
+    user = access.token_holder(hass, grant.refresh_token_id, request)
     found = review.find(hass, grant.camera)
     if found is None:
         raise web.HTTPNotFound
+    if not access.may_read(hass, user, found):
+        raise web.HTTPForbidden
     return grant, found
 
 
@@ -49,16 +58,22 @@ class HlsPlaylistView(HomeAssistantView):
         live = grant.end is None
         segments = review.footage(camera, grant.start, grant.end or time.time() + 1)
         current = review.current_segment(camera) if live else None
-        hass = request.app[KEY_HASS]
-        parts = await hass.async_add_executor_job(
-            lambda: hls.plan(
-                review.camera_dir(camera),
+        spans: dict[str, playback_scope.Span] = {s.name: (s.start, s.end) for s in segments}
+        if current is not None and (opened := segment_start(current)) is not None:
+            spans[current] = (opened.timestamp(), None)
+        directory = review.camera_dir(camera)
+
+        def build() -> list[hls.Part]:
+            parts = hls.plan(
+                directory,
                 segments,
                 review.layouts(),
                 split_after=grant.issued if live else None,
                 current=current,
             )
-        )
+            return playback_scope.restrict(directory, parts, spans, grant.start, grant.end)
+
+        parts = await request.app[KEY_HASS].async_add_executor_job(build)
         return web.Response(
             text=hls.build_playlist(parts, live=live),
             content_type=hls.MIME_HLS,
@@ -67,7 +82,7 @@ class HlsPlaylistView(HomeAssistantView):
 
 
 class HlsSegmentView(HomeAssistantView):
-    """Serve a byte range of one segment file of the token's camera."""
+    """Serve the bytes of one segment file that the token's playlist lists."""
 
     url = f"/api/heldar/hls/{_TOKEN}/{{name}}"
     name = "api:heldar:hls:segment"
@@ -75,7 +90,7 @@ class HlsSegmentView(HomeAssistantView):
     cors_allowed = True
 
     async def get(self, request: web.Request, token: str, name: str) -> web.FileResponse:
-        """Stream the file (Range honoured) while retention leaves it alone."""
+        """Stream the bytes asked for (Range honoured) while retention leaves the file alone."""
         grant, found = _grant(request, token)
         camera = found.camera
         if SEGMENT_RE.match(name) is None or (opened := segment_start(name)) is None:
@@ -83,34 +98,45 @@ class HlsSegmentView(HomeAssistantView):
         segment = camera.store.index.get(name)
         if segment is None and name != review.current_segment(camera):
             raise web.HTTPNotFound
-        start = segment.start if segment is not None else opened.timestamp()
-        end = segment.end if segment is not None else time.time()
-        if end <= grant.start or (grant.end is not None and start >= grant.end):
+        span: playback_scope.Span = (
+            (segment.start, segment.end) if segment is not None else (opened.timestamp(), None)
+        )
+        if (span[1] is not None and span[1] <= grant.start) or (
+            grant.end is not None and span[0] >= grant.end
+        ):
             raise web.HTTPForbidden
-        path = review.camera_dir(camera) / name
-        if not await request.app[KEY_HASS].async_add_executor_job(path.is_file):
-            raise web.HTTPNotFound
+        hass = request.app[KEY_HASS]
+        # A plain file of the folder: a symbolic link put in a segment's place is refused.
+        path = await hass.async_add_executor_job(safe_path, review.camera_dir(camera), name)
+        if not playback_scope.inside(span, grant.start, grant.end):
+            cut = await hass.async_add_executor_job(
+                _WINDOWS.get, path, span, grant.start, grant.end
+            )
+            asked = await hass.async_add_executor_job(_asked, request, path)
+            if cut is None or asked is None or not cut.allows(*asked):
+                raise web.HTTPForbidden
         return _PlayingFileResponse(path, found.data.recordings.in_use)
 
 
-class HlsEventThumbnailView(HomeAssistantView):
-    """Serve an event's thumbnail to an <img> with the camera's token (one for many events).
+def _asked(request: web.Request, path: Path) -> tuple[int, int] | None:
+    """Return the bytes ``[low, high)`` a request asks for; None: the whole file, or unsure.
 
-    Signing each of a busy day's 500 thumbnail URLs on its own costs tens of milliseconds on
-    the event loop; one token per camera and answer costs microseconds.
+    ``If-Range`` is refused outright: when it does not match, ``FileResponse`` sends the whole
+    file. Blocking (the file's size resolves a suffix or open-ended range).
     """
-
-    url = f"/api/heldar/hls/{_TOKEN}/events/{{event_id}}.jpg"
-    name = "api:heldar:hls:event_thumbnail"
-    requires_auth = False
-
-    def __init__(self, thumbnails: ThumbnailView) -> None:
-        """Grab and cache with the authenticated thumbnail view's machinery."""
-        self._thumbnails = thumbnails
-
-    async def get(self, request: web.Request, token: str, event_id: str) -> web.StreamResponse:
-        """Serve the JPEG of one of the token's camera's events."""
-        _, found = _grant(request, token)
-        if event_id not in found.camera.store.events:
-            raise web.HTTPNotFound
-        return await self._thumbnails.get(request, found.camera.config.slug, event_id)
+    if hdrs.IF_RANGE in request.headers:
+        return None
+    try:
+        wanted = request.http_range
+    except ValueError:
+        return None
+    if wanted.start is None:
+        return None
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None
+    if wanted.start < 0:  # bytes=-N: the last N bytes
+        return max(size + wanted.start, 0), size
+    high = size if wanted.stop is None else min(wanted.stop, size)
+    return wanted.start, high

@@ -16,7 +16,7 @@ from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.components.http import KEY_HASS, HomeAssistantView
 
 from .recorder.segments import SEGMENT_RE
-from .views import find_camera
+from .views import authorized_camera
 
 SEGMENT_THUMBNAIL_URL = "/api/heldar/segment_thumbnails/{camera}/{name}"
 _CACHE_SIZE = 2000
@@ -68,8 +68,8 @@ class SegmentThumbnailView(HomeAssistantView):
     async def get(self, request: web.Request, camera: str, name: str) -> web.Response:
         """Serve the JPEG of an indexed segment."""
         hass = request.app[KEY_HASS]
-        found = find_camera(hass, camera)
-        if found is None or SEGMENT_RE.match(name) is None or found[0].index.get(name) is None:
+        found = authorized_camera(request, camera)
+        if SEGMENT_RE.match(name) is None or found[0].index.get(name) is None:
             raise web.HTTPNotFound
         key = (camera, name)
         if (jpeg := self._cache.get(key)) is None:

@@ -5,6 +5,10 @@ seek. Only ``.mp4`` recordings and ``.jpg`` thumbnails inside a known camera's f
 served: a path that climbs out (``..``), is absolute, names a hidden file or passes through a
 symbolic link is refused with 403, an unknown camera or a missing file with 404. A file being
 streamed is protected from retention until the response is done.
+
+Every request is a logged-in user's (a bearer token, or one of Home Assistant's signed paths,
+which name the login that asked for them and die with it), and that user must be allowed to
+see the camera (access.py); else 403.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from pathlib import Path, PurePosixPath
 
 from aiohttp import web
 from aiohttp.abc import AbstractStreamWriter
-from homeassistant.components.http import KEY_HASS, HomeAssistantView
+from homeassistant.components.http import KEY_HASS, KEY_HASS_USER, HomeAssistantView
 from homeassistant.core import HomeAssistant
 
+from . import access, review
 from .data import async_get_hub
 from .recorder.events import EVENTS_DIR
 from .recorder.process import FFmpegNotFoundError, FFmpegProcess
@@ -40,6 +45,21 @@ def find_camera(hass: HomeAssistant, camera: str) -> tuple[CameraStore, Recordin
     if (hub := async_get_hub(hass)) is not None and (store := hub.recordings.stores.get(camera)):
         return store, hub.recordings
     return None
+
+
+def authorized_camera(request: web.Request, camera: str) -> tuple[CameraStore, RecordingsManager]:
+    """Return a camera's store and recordings manager, if the request's user may see it.
+
+    An unknown camera is 404, one the user may not see 403.
+    """
+    hass = request.app[KEY_HASS]
+    found = find_camera(hass, camera)
+    described = review.find_by_slug(hass, camera)
+    if found is None or described is None:
+        raise web.HTTPNotFound
+    if not access.may_read(hass, request.get(KEY_HASS_USER), described):
+        raise web.HTTPForbidden
+    return found
 
 
 def safe_path(base: Path, relative: str) -> Path:
@@ -95,10 +115,7 @@ class RecordingView(HomeAssistantView):
     async def get(self, request: web.Request, camera: str, path: str) -> web.FileResponse:
         """Stream the file, honouring Range."""
         hass = request.app[KEY_HASS]
-        found = find_camera(hass, camera)
-        if found is None:
-            raise web.HTTPNotFound
-        store, recordings = found
+        store, recordings = authorized_camera(request, camera)
         target = await hass.async_add_executor_job(safe_path, store.directory, path)
         return _PlayingFileResponse(target, recordings.in_use)
 
@@ -120,10 +137,9 @@ class ThumbnailView(HomeAssistantView):
     async def get(self, request: web.Request, camera: str, event_id: str) -> web.StreamResponse:
         """Serve the cached JPEG, making it once if needed."""
         hass = request.app[KEY_HASS]
-        found = find_camera(hass, camera)
-        if found is None or (event := found[0].events.get(event_id)) is None or not event.clip:
+        store = authorized_camera(request, camera)[0]
+        if (event := store.events.get(event_id)) is None or not event.clip:
             raise web.HTTPNotFound
-        store = found[0]
         relative = f"{EVENTS_DIR}/{event.id}{THUMBNAIL_SUFFIX}"
         async with self._one_at_a_time(f"{camera}/{event_id}"):
             try:

@@ -157,8 +157,13 @@ class ClipResult:
     size: int = 0
 
 
-async def join_clip(ffmpeg: str, camera_dir: Path, event: Event) -> ClipResult:
-    """Join the event's segments into ``events/<id>.mp4``; never touches the segments."""
+async def join_clip(
+    ffmpeg: str, camera_dir: Path, event: Event, *, limit: float = _JOIN_TIMEOUT
+) -> ClipResult:
+    """Join the event's segments into ``events/<id>.mp4``; never touches the segments.
+
+    ``limit``: the seconds FFmpeg may take (exports scale it with their length).
+    """
     if not event.segments:
         return ClipResult(None, "no footage was recorded for this event")
     loop = asyncio.get_running_loop()
@@ -179,7 +184,7 @@ async def join_clip(ffmpeg: str, camera_dir: Path, event: Event) -> ClipResult:
     code: int | None = None
     try:
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(_JOIN_TIMEOUT):
+            async with asyncio.timeout(limit):
                 code = await process.wait()
     except asyncio.CancelledError:
         # The event stays open in its journal and is joined after a restart.
