@@ -350,7 +350,7 @@ def test_forged_tokens_are_refused(review: Review) -> None:
     body_text, signature = token.split(".")
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
     grant = json.loads(base64.urlsafe_b64decode(body_text + "=" * (-len(body_text) % 4)))
-    grant[-1] += 365 * 86400  # a year more of life, under the old signature
+    grant[5] += 365 * 86400  # a year more of life (its expiry), under the old signature
     stretched = base64.urlsafe_b64encode(json.dumps(grant, separators=(",", ":")).encode())
     forged = {
         "bad signature": f"{body_text}.{flipped}",
