@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from homeassistant.components.http.auth import async_sign_path
 from homeassistant.core import CALLBACK_TYPE, Event as HassEvent, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.translation import async_get_translations
@@ -21,10 +20,9 @@ from homeassistant.util.hass_dict import HassKey
 from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
 from .recorder.events import Event
 from .review import Found, find, iso
+from .thumbnail_links import thumbnail_links
 from .views import THUMBNAIL_URL
 
-# A thumbnail opens one JPEG of one event; a dashboard holds its timeline answer for a day.
-THUMBNAIL_LIFETIME = timedelta(hours=24)
 _KEY: HassKey[OpenEvents] = HassKey("heldar_open_events")
 _PREFIX = f"component.{DOMAIN}.selector.event_reason.options."
 
@@ -60,7 +58,7 @@ def thumbnail_url(hass: HomeAssistant, path: str, refresh_token_id: str) -> str:
     Home Assistant's signed path opens that one path only, and only while the login
     (refresh token) that asked for it stands; the view still checks its user may see the camera.
     """
-    return async_sign_path(hass, path, THUMBNAIL_LIFETIME, refresh_token_id=refresh_token_id)
+    return thumbnail_links(hass).url(path, refresh_token_id)
 
 
 def event_json(
