@@ -65,6 +65,14 @@ def test_a_cut_file_opens_from_the_keyframe_before_the_start(tmp_path: Path) -> 
     parts = [hls.Part(path.name, START, 3.0, layout.init_end, layout.media_end - layout.init_end,
                       layout.init_end, first_of_file=True)]  # fmt: skip
     kept = playback_scope.restrict(tmp_path, parts, {path.name: span}, START + 2.6, None)
+    # One entry, from the keyframe's fragment to the end: a player starts on its keyframe.
+    assert [(p.offset, p.length, p.first_of_file) for p in kept] == [
+        (fragments[2].offset, layout.media_end - fragments[2].offset, True)
+    ]
+    assert kept[0].start == START + 1.5
+    # A file already listed fragment by fragment (a live playlist) keeps its fragments.
+    pieces = hls.file_fragments(path, layout, span[1])
+    kept = playback_scope.restrict(tmp_path, pieces, {path.name: span}, START + 2.6, None)
     assert [(p.offset, p.first_of_file) for p in kept] == [
         (fragments[2].offset, True),
         (fragments[3].offset, False),

@@ -11,7 +11,11 @@ every file the range touches would open far more than was asked for. Instead:
 
 The playlist lists exactly those bytes (``restrict``), and the segment view refuses a byte
 range outside them and an unranged request for a file the range cuts (``window`` and
-``Window.allows``). Blocking (it reads box headers): run it in an executor.
+``Window.allows``). A file the playlist lists whole is listed trimmed, still as one entry that
+begins on its keyframe: listed fragment by fragment, a player seeking into the range would
+fetch a fragment that starts between keyframes first, and show nothing until the next one
+(the card's click-to-frame went from 79 to over 300 ms). Blocking (it reads box headers): run
+it in an executor.
 """
 
 from __future__ import annotations
@@ -138,10 +142,38 @@ def restrict(
             layout = None
         if cut is None or layout is None:
             continue
+        listed = list(group)
+        every = hls.file_fragments(path, layout, span[1]) if len(listed) == 1 else listed
         pieces = [
             piece
-            for piece in hls.file_fragments(path, layout, span[1])
+            for piece in every
             if cut.start <= piece.offset and piece.offset + piece.length <= cut.end
         ]
+        if not pieces:
+            continue
+        if len(listed) == 1:  # listed whole: one entry again, from the keyframe on
+            pieces = [_trimmed(listed[0], every, pieces)]
         kept += [replace(piece, first_of_file=index == 0) for index, piece in enumerate(pieces)]
     return kept
+
+
+def _trimmed(whole: hls.Part, every: list[hls.Part], kept: list[hls.Part]) -> hls.Part:
+    """Return a whole-file entry cut to the fragments ``kept``, on the whole entry's clock.
+
+    The whole entry's start and length are the index's (to the millisecond); the fragments'
+    are the file's named second plus their decode times. Only offsets within the file are
+    taken from the fragments, so an uncut file keeps exactly its entry (a player seeks by these
+    times: mixing the two clocks made the card's first frame 250 ms late).
+    """
+    first, last = kept[0], kept[-1]
+    start = whole.start + (first.start - every[0].start)
+    end = whole.start + whole.duration
+    if last is not every[-1]:
+        end = min(end, whole.start + (last.start + last.duration - every[0].start))
+    return replace(
+        whole,
+        start=start,
+        duration=max(end - start, 0.001),
+        offset=first.offset,
+        length=last.offset + last.length - first.offset,
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 import time
 
-from aiohttp import hdrs, web
+from aiohttp import web
 from homeassistant.components.http import KEY_HASS, HomeAssistantView
 
 from . import access, hls, playback_scope, review, tokens
@@ -105,38 +105,47 @@ class HlsSegmentView(HomeAssistantView):
             grant.end is not None and span[0] >= grant.end
         ):
             raise web.HTTPForbidden
-        hass = request.app[KEY_HASS]
-        # A plain file of the folder: a symbolic link put in a segment's place is refused.
-        path = await hass.async_add_executor_job(safe_path, review.camera_dir(camera), name)
-        if not playback_scope.inside(span, grant.start, grant.end):
-            cut = await hass.async_add_executor_job(
-                _WINDOWS.get, path, span, grant.start, grant.end
-            )
-            asked = await hass.async_add_executor_job(_asked, request, path)
-            if cut is None or asked is None or not cut.allows(*asked):
-                raise web.HTTPForbidden
-        return _PlayingFileResponse(path, found.data.recordings.in_use)
+        asked = _asked(request)
+        path, cut = await request.app[KEY_HASS].async_add_executor_job(
+            _open, review.camera_dir(camera) / name, span, grant, asked
+        )
+        return _PlayingFileResponse(path, found.data.recordings.in_use, ranged_only=cut)
 
 
-def _asked(request: web.Request, path: Path) -> tuple[int, int] | None:
-    """Return the bytes ``[low, high)`` a request asks for; None: the whole file, or unsure.
+def _open(
+    path: Path, span: playback_scope.Span, grant: tokens.PlaybackGrant, asked: slice | None
+) -> tuple[Path, bool]:
+    """Check the file and the bytes asked for, in one trip to the executor; say if it is cut.
 
-    ``If-Range`` is refused outright: when it does not match, ``FileResponse`` sends the whole
-    file. Blocking (the file's size resolves a suffix or open-ended range).
+    A plain file of the folder (a symbolic link put in a segment's place is refused); of a
+    file the grant cuts, only bytes inside its window. Blocking.
     """
-    if hdrs.IF_RANGE in request.headers:
-        return None
+    path = safe_path(path.parent, path.name)
+    if playback_scope.inside(span, grant.start, grant.end):
+        return path, False
+    cut = _WINDOWS.get(path, span, grant.start, grant.end)
+    if cut is None or asked is None:
+        raise web.HTTPForbidden
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise web.HTTPNotFound from err
+    if asked.start < 0:  # bytes=-N: the last N bytes
+        low, high = max(size + asked.start, 0), size
+    else:
+        low, high = asked.start, size if asked.stop is None else min(asked.stop, size)
+    if not cut.allows(low, high):
+        raise web.HTTPForbidden
+    return path, True
+
+
+def _asked(request: web.Request) -> slice | None:
+    """Return the byte range a request asks for; None: the whole file, or malformed.
+
+    A cut file's response sends that range whatever ``If-Range`` says (see views.py).
+    """
     try:
         wanted = request.http_range
     except ValueError:
         return None
-    if wanted.start is None:
-        return None
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return None
-    if wanted.start < 0:  # bytes=-N: the last N bytes
-        return max(size + wanted.start, 0), size
-    high = size if wanted.stop is None else min(wanted.stop, size)
-    return wanted.start, high
+    return None if wanted.start is None else wanted

@@ -20,7 +20,7 @@ import contextlib
 import logging
 from pathlib import Path, PurePosixPath
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from homeassistant.components.http import KEY_HASS, KEY_HASS_USER, HomeAssistantView
 from homeassistant.core import HomeAssistant
@@ -88,15 +88,25 @@ def safe_path(base: Path, relative: str) -> Path:
 
 
 class _PlayingFileResponse(web.FileResponse):
-    """A file response that marks its file as playing while it is being sent."""
+    """A file response that marks its file as playing while it is being sent.
 
-    def __init__(self, path: Path, in_use: Counter[Path]) -> None:
+    ``ranged_only``: the range asked for is sent whatever ``If-Range`` says (browsers add it
+    to the next range of a file they cached a part of), as a byte-scoped link may open only
+    the bytes it was checked for; the files only ever grow, so earlier bytes stay valid.
+    """
+
+    def __init__(self, path: Path, in_use: Counter[Path], *, ranged_only: bool = False) -> None:
         super().__init__(path, headers={"Content-Type": MIME_TYPES[path.suffix]})
         self._playing = path
         self._in_use = in_use
+        self._ranged_only = ranged_only
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         """Send the file (or the requested range) while retention leaves it alone."""
+        if self._ranged_only and hdrs.IF_RANGE in request.headers:
+            headers = request.headers.copy()
+            del headers[hdrs.IF_RANGE]
+            request = request.clone(headers=headers)
         self._in_use[self._playing] += 1
         try:
             return await super().prepare(request)
