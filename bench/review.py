@@ -139,7 +139,17 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
                 "-",
                 None,
                 events=EVENTS,
+                loadavg=[round(x, 2) for x in os.getloadavg()],
             )
+            # The same answers without thumbnails (no event has a clip): what the links cost.
+            for event in yard.camera.store.events.values():
+                event.clip = None
+            bare = []
+            for _ in range(200):
+                with Stopwatch() as watch:
+                    timeline(hass, yard, first, first + 86400, texts, login.id)
+                bare.append(watch.seconds)
+            emit("timeline_day_without_thumbnails_median", median_ms(bare), "ms", "-", None)
 
             # 2. A 24 h playlist (first build reads box headers; reloads hit the cache).
             segments = review.footage(yard.camera, first, first + 86400)

@@ -131,6 +131,11 @@ def cell(value: object) -> str:
     return str(value)
 
 
+def met(record: dict[str, object]) -> str:
+    """Return the table's verdict: yes, no, - (no target), or unresolved (see overhead.py)."""
+    return "unresolved" if record.get("resolved") is False else cell(record["pass"])
+
+
 def table(records: list[dict[str, object]]) -> str:
     """Return the Markdown table of every metric."""
     lines = [
@@ -138,7 +143,7 @@ def table(records: list[dict[str, object]]) -> str:
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['metric']} | {cell(r['value'])} | {r['unit']} | {r['target']} | {cell(r['pass'])} |"
+        f"| {r['metric']} | {cell(r['value'])} | {r['unit']} | {r['target']} | {met(r)} |"
         for r in records
     ]
     return "\n".join(lines)
