@@ -244,6 +244,8 @@ async def test_a_cancelled_export_is_swept(
     await hass.async_block_till_done()
     assert leftovers(hub) == []
     assert not processes_with(f"{hub.folder}/events/")
+    # The queue goes with the unload: the next load counts no export of this one's.
+    assert hub.entry.entry_id not in hass.data.get(export_queue._KEY, {})
 
 
 async def test_leftovers_are_swept_when_the_hub_starts(

@@ -127,7 +127,10 @@ async def async_start(
     covered = [(max(a, start), min(b, end)) for a, b in review.spans(segments)]
     gaps = review.holes(covered, start, end)
     size = sum(segment.size for segment in segments)
-    queue = queue_of(hass, found.entry_id)
+    entry = hass.config_entries.async_get_entry(found.entry_id)
+    if entry is None:  # pragma: no cover - found means loaded
+        raise _invalid(ExportError.NOT_A_CAMERA, targets=camera.config.name)
+    queue = queue_of(hass, entry)
     retention = found.data.recordings.retention
     free = await retention.free_bytes()
     # Checked after the last await, so no other export slips in between check and admission.
@@ -159,9 +162,6 @@ async def async_start(
         "seconds": round(sum(b - a for a, b in covered), 3),
         "gaps": [{"start": review.iso(a), "end": review.iso(b)} for a, b in gaps],
     }
-    entry = hass.config_entries.async_get_entry(found.entry_id)
-    if entry is None:  # pragma: no cover - found means loaded
-        raise _invalid(ExportError.NOT_A_CAMERA, targets=camera.config.name)
     queue.admit(size)
     entry.async_create_background_task(
         hass,

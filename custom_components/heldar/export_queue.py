@@ -20,7 +20,9 @@ import asyncio
 from collections.abc import AsyncIterator
 import contextlib
 from pathlib import Path
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 
@@ -74,11 +76,22 @@ class ExportQueue:
 
 
 @callback
-def queue_of(hass: HomeAssistant, entry_id: str) -> ExportQueue:
-    """Return the hub entry's export queue."""
+def queue_of(hass: HomeAssistant, entry: ConfigEntry[Any]) -> ExportQueue:
+    """Return the hub entry's export queue; it goes with the entry's unload.
+
+    Unloading cancels the exports' tasks, and a task cancelled before it began never counts
+    itself out: the next load starts with an empty queue.
+    """
     queues = hass.data.setdefault(_KEY, {})
-    if (queue := queues.get(entry_id)) is None:
-        queue = queues[entry_id] = ExportQueue()
+    if (queue := queues.get(entry.entry_id)) is None:
+        queue = queues[entry.entry_id] = ExportQueue()
+        entry_id = entry.entry_id
+
+        @callback
+        def _forget() -> None:
+            queues.pop(entry_id, None)
+
+        entry.async_on_unload(_forget)
     return queue
 
 
