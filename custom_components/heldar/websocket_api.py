@@ -53,9 +53,14 @@ def _camera_or_error(
 def ws_cameras(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """List the cameras with their device and entities."""
+    """List the cameras the user may see, with their device and entities.
+
+    ``may_export``: whether this user may export and share the camera's footage, so the card
+    can offer (or not) its Download and Share.
+    """
     cameras = [
         review.describe(hass, found)
+        | {"may_export": access.may_export(hass, connection.user, found)}
         for entry in hass.config_entries.async_loaded_entries(DOMAIN)
         for subentry_id in entry.runtime_data.cameras
         if (found := review.find(hass, subentry_id)) is not None

@@ -112,8 +112,10 @@ async def test_a_camera_the_user_may_not_see_is_not_shown(
     guest, admin = site.back_only, site.admin
     cameras = await ask(hass, hass_ws_client, guest, {"type": "heldar/cameras"})
     assert [camera["name"] for camera in cameras["result"]["cameras"]] == ["Back"]
+    assert cameras["result"]["cameras"][0]["may_export"] is False  # not an admin
     everyone = await ask(hass, hass_ws_client, admin, {"type": "heldar/cameras"})
     assert len(everyone["result"]["cameras"]) == 2
+    assert all(camera["may_export"] for camera in everyone["result"]["cameras"])
     front = site.front.camera_id
     window = {"start": iso(START - 10), "end": iso(START + 40)}
     for message in (
