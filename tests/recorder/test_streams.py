@@ -10,6 +10,7 @@ import pytest
 
 from custom_components.heldar.recorder import streams
 from custom_components.heldar.recorder.command import RecordCommand
+from custom_components.heldar.recorder.probe import stream_probe_argv
 from custom_components.heldar.recorder.streams import (
     AudioMode,
     MediaPlan,
@@ -116,3 +117,13 @@ def test_probe_arguments_carry_an_io_timeout() -> None:
     assert rtsp[rtsp.index("-timeout") + 1] == str(streams.PROBE_IO_TIMEOUT_US)
     http = streams.probe_streams_argv("ffprobe", "http://cam/video.mjpg")
     assert http[http.index("-rw_timeout") + 1] == str(streams.PROBE_IO_TIMEOUT_US)
+
+
+def test_the_stream_check_has_an_io_timeout_for_every_protocol() -> None:
+    """The camera form's check: RTSP's socket timeout, or -rw_timeout before -i for the rest."""
+    http = stream_probe_argv("ffmpeg", "http://cam/video.mjpg", 10)
+    assert http[http.index("-rw_timeout") + 1] == "10000000"
+    assert http.index("-rw_timeout") < http.index("-i")
+    rtsp = stream_probe_argv("ffmpeg", "rtsp://cam/live", 10)
+    assert rtsp[rtsp.index("-timeout") + 1] == "10000000"
+    assert "-rw_timeout" not in rtsp

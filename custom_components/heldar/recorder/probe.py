@@ -15,7 +15,7 @@ import re
 from .command import probe_argv
 from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts, finish_child, start_child
 from .stderr_tail import summarize
-from .urls import mask, url_secrets
+from .urls import is_rtsp, mask, url_secrets
 
 _AUTH = re.compile(
     r"\b(401|403)\b|unauthori[sz]ed|forbidden|authori[sz]ation failed", re.IGNORECASE
@@ -43,10 +43,22 @@ class ProbeResult:
     detail: str = ""
 
 
+def stream_probe_argv(binary: str, url: str, seconds: float) -> list[str]:
+    """Return the probe's command line, with a socket I/O timeout whatever the protocol.
+
+    RTSP's comes with its input options; any other protocol gets the generic ``-rw_timeout``.
+    """
+    argv = probe_argv(binary, url, seconds)
+    if not is_rtsp(url):
+        at = argv.index("-i")
+        argv[at:at] = ["-rw_timeout", str(int(seconds * 1_000_000))]
+    return argv
+
+
 async def probe_stream(binary: str, url: str, seconds: float = 10.0) -> ProbeResult:
     """Open ``url`` with FFmpeg and copy one video packet, giving up after ``seconds``."""
     try:
-        process = await FFmpegProcess.start(probe_argv(binary, url, seconds))
+        process = await FFmpegProcess.start(stream_probe_argv(binary, url, seconds))
     except FFmpegNotFoundError as err:
         return ProbeResult(ProbeOutcome.FFMPEG_MISSING, str(err))
     code: int | None = None
