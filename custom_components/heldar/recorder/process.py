@@ -262,17 +262,18 @@ class FFmpegProcess:
                 self._transport.send_signal(signum)
 
 
-async def start_child(argv: list[str]) -> asyncio.subprocess.Process:
+async def start_child(argv: list[str], *, stderr: bool = False) -> asyncio.subprocess.Process:
     """Start a short helper (ffprobe, ``ffmpeg -version``) as every Heldar child is started.
 
     Its own session, the ``HELDAR_OWNER`` mark and the death signal, as for FFmpeg; stdout
-    piped, stdin and stderr closed. Raises OSError when it cannot be started.
+    piped, stdin closed, stderr piped if asked for (else closed). Raises OSError when it
+    cannot be started.
     """
     return await asyncio.create_subprocess_exec(
         *argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE if stderr else subprocess.DEVNULL,
         env={**os.environ, **owner_env()},
         start_new_session=True,
         close_fds=True,
