@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import hashlib
 import hmac
 import json
@@ -21,6 +22,9 @@ from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from yarl import URL
 
+from custom_components.heldar.recorder import events as ev
+from custom_components.heldar.recorder.command import FRAGMENTED_MP4
+from custom_components.heldar.recorder.events import Event, EventState
 from custom_components.heldar.recorder.fmp4 import Fragment, read_fragments, read_layout
 from custom_components.heldar.recorder.segments import segment_name
 from tests.review_common import START
@@ -339,6 +343,57 @@ async def test_bytes_outside_the_grant_are_refused(
     # A file wholly inside the range is open whole.
     inside = url.replace("playlist.m3u8", names[-1])
     assert (await fetch(inside))[0] == 200
+
+
+async def test_an_event_clips_bytes_outside_the_grant_are_refused(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, site: Site, fetch: Fetch
+) -> None:
+    """An event clip is scoped as a segment is: a range inside it opens its fragments only.
+
+    Before, a playlist token opened the whole clip of any event its range touched.
+    """
+    folder = site.front.folder
+    event = Event("20261124_130500_c1ip", "front", START + 300, START + 306, ["button"])
+    event.state, event.trigger, event.end = EventState.FINISHED, START + 300, START + 306
+    event.clip = f"events/{event.id}.mp4"
+    event.clip_runs = [[0.0, START + 300, 6.0]]  # no footage of the camera lies there
+    clip = folder / event.clip
+    argv = [
+        *("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10"),
+        *("-t", "6", "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p", "-f", "mp4"),
+        *(arg for option in FRAGMENTED_MP4.split(":") for arg in _flag(option)),
+        str(clip),
+    ]
+    await hass.async_add_executor_job(partial(subprocess.run, argv, check=True))
+    await hass.async_add_executor_job(ev.save, folder, event)
+    site.front.camera.store.event_finished(event)
+    layout = read_layout(clip)
+    assert layout is not None
+    fragments = read_fragments(clip, layout)
+    assert len(fragments) >= 5
+    url = await playlist(
+        hass, hass_ws_client, site.kid, site.front.camera_id, START + 303.5, START + 400
+    )
+    status, text = await fetch(url)
+    assert status == 200
+    name = f"event_{event.id}.mp4"
+    listed = [entry for entry in segments_listed(text.decode()) if entry[0] == name]
+    assert listed, text
+    first = next(f for f in fragments if f.offset == listed[0][1])
+    assert first.start - fragments[0].start == 3.0  # the keyframe before 3.5 s into the clip
+    link = url.replace("playlist.m3u8", name)
+    for offset, length in ((0, layout.init_end), (listed[0][1], listed[0][2])):
+        assert (await fetch(link, Range=f"bytes={offset}-{offset + length - 1}"))[0] == 206
+    before = fragments[0]
+    wanted = f"bytes={before.offset}-{before.offset + before.size - 1}"
+    assert (await fetch(link, Range=wanted))[0] == 403
+    assert (await fetch(link, Range="bytes=0-"))[0] == 403
+    assert (await fetch(link))[0] == 403
+
+
+def _flag(option: str) -> tuple[str, str]:
+    key, value = option.split("=", 1)
+    return f"-{key}", value
 
 
 async def test_another_cameras_footage_is_refused(
