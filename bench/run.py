@@ -107,6 +107,8 @@ def extras(name: str, args: argparse.Namespace) -> list[str]:
     """
     if name == "overhead" and args.rederive:
         return ["--rederive"]
+    if name == "clock" and args.clock_phases:
+        return ["--phases", args.clock_phases]
     if name != "soak" or args.soak_minutes is None:
         return []
     minutes = args.soak_minutes
@@ -209,6 +211,10 @@ def main() -> None:
         action="store_true",
         help="overhead: write P1's rows again from the recorded ones, with today's verdicts",
     )
+    parser.add_argument(
+        "--clock-phases",
+        help="clock: run only these phases (single, dual); the other phase's rows are kept",
+    )
     args = parser.parse_args()
     names = selected(args.names)
     log = HERE / "last-run.log"
@@ -224,8 +230,16 @@ def main() -> None:
     saved = HERE / "results.json"
     earlier = json.loads(saved.read_text()) if saved.exists() else []
     # Rows of benchmarks that no longer exist (renamed or replaced) are dropped.
+    fresh = {str(r["metric"]) for r in records}
+    partial = {"clock"} if args.clock_phases else set()
     merged = [
-        r for r in earlier if r.get("benchmark") in BENCHMARKS and r.get("benchmark") not in names
+        r
+        for r in earlier
+        if r.get("benchmark") in BENCHMARKS
+        and (
+            r.get("benchmark") not in names
+            or (r.get("benchmark") in partial and r["metric"] not in fresh)
+        )
     ] + records
     merged.sort(key=lambda r: list(BENCHMARKS).index(str(r.get("benchmark"))))
     saved.write_text(json.dumps(merged, indent=1) + "\n")
