@@ -43,10 +43,13 @@ def started_pids(log: Path) -> list[int]:
     return [int(str(r["pid"])) for r in fake_records(log) if "argv" in r]
 
 
-async def test_grabs_a_files_frames(tmp_path: Path) -> None:
+async def test_grabs_a_files_frames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A segment's last keyframe, the keyframe at an offset; nothing from a broken file."""
     (segment,) = fragmented_segments(tmp_path, 1)  # keyframes at 0 s and 1 s
-    scratch = set(Path(tempfile.gettempdir()).glob("heldar-frame-*"))
+    # A temporary folder of the test's own: other Heldar processes share the system's.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     grabber = FrameGrabber("ffmpeg")
     last = await grabber.grab("last", FrameSource.last_keyframe(segment))
     assert last == frame_at(segment, 1.0)
@@ -61,7 +64,7 @@ async def test_grabs_a_files_frames(tmp_path: Path) -> None:
     assert await grabber.grab("broken", FrameSource.last_keyframe(broken)) is None
     missing = FrameGrabber(str(tmp_path / "no-ffmpeg"))
     assert await missing.grab("x", FrameSource.frame_at(segment)) is None
-    assert set(Path(tempfile.gettempdir()).glob("heldar-frame-*")) <= scratch  # none left
+    assert list(scratch.iterdir()) == []  # none left
 
 
 async def test_a_hanging_grab_is_killed_at_its_bound(
@@ -148,7 +151,11 @@ async def test_a_grabs_ffmpeg_does_not_outlive_home_assistant(
         parent.kill()
         parent.wait()
         await wait_until(lambda: not pid_alive(child))
-        assert fake_signals(log).get(child) == ["SIGTERM"]
+        # Ended by the death signal alone (a loaded machine may deliver it twice, once more
+        # when the orphan's new parent goes; never anything harsher).
+        signals = fake_signals(log).get(child, [])
+        assert signals
+        assert set(signals) == {"SIGTERM"}
     finally:
         if parent.poll() is None:
             parent.kill()
