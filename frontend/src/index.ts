@@ -1,5 +1,9 @@
 // Entry point: define the card, and offer it in HA's card picker, "By card" and "By entity".
+import { HeldarCameraHead } from "./camera-head";
 import { HeldarCameraTimeline } from "./camera-timeline";
+import { HeldarEventStrip } from "./event-strip";
+import { HeldarLivePicture } from "./live-picture";
+import { HeldarTimelineBar } from "./timeline-bar";
 import { CAMERA_MODEL, CARD_TYPE, HeldarTimelineCard } from "./card";
 import type { HomeAssistant } from "./types";
 
@@ -35,6 +39,11 @@ function define(tag: string, element: CustomElementConstructor): boolean {
 }
 
 function register(): void {
+  // The parts first, so the panels that draw them find them defined.
+  define("heldar-event-strip", HeldarEventStrip);
+  define("heldar-timeline-bar", HeldarTimelineBar);
+  define("heldar-camera-head", HeldarCameraHead);
+  define("heldar-live-picture", HeldarLivePicture);
   define("heldar-camera-timeline", HeldarCameraTimeline);
   const defined = define(CARD_TYPE, HeldarTimelineCard);
   const registry = window as unknown as { customCards?: CustomCardEntry[] };
