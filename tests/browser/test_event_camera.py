@@ -241,7 +241,7 @@ def test_play_the_event_with_a_tap(phone: Page, review: Review, cameras: Cameras
     # A finger 20 px beside a narrow bar (on the side the screen has room) still lands on it.
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     beside = -20 if x + 20 > PHONE_WIDTH - 1 else 20
-    hits = panel.evaluate(
+    hits = panel.locator("heldar-event-strip").evaluate(
         """(el, [x, y, dx]) => [0, dx].map((d) => {
              const hit = el.shadowRoot.elementFromPoint(x + d, y);
              return hit?.dataset?.id ?? `${hit?.tagName}.${hit?.className}`;
