@@ -1,10 +1,6 @@
 // Entry point: define the card, and offer it in HA's card picker, "By card" and "By entity".
-import { HeldarCameraHead } from "./camera-head";
-import { HeldarCameraTimeline } from "./camera-timeline";
-import { HeldarEventStrip } from "./event-strip";
-import { HeldarLivePicture } from "./live-picture";
-import { HeldarTimelineBar } from "./timeline-bar";
-import { CAMERA_MODEL, CARD_TYPE, HeldarTimelineCard } from "./card";
+import { CAMERA_MODEL, CARD_TYPE } from "./card";
+import { defineElements } from "./elements";
 import type { HomeAssistant } from "./types";
 
 interface CustomCardEntry {
@@ -26,26 +22,8 @@ export function entitySuggestion(hass: HomeAssistant, entityId: string): { confi
   return { config: { type: `custom:${CARD_TYPE}`, cameras: [device.id] } };
 }
 
-function define(tag: string, element: CustomElementConstructor): boolean {
-  if (customElements.get(tag)) return true;
-  try {
-    customElements.define(tag, element);
-    return true;
-  } catch (err) {
-    // Say why in the browser console; HA then shows its own "custom element doesn't exist" card.
-    console.error(`Heldar: could not define <${tag}>`, err);
-    return false;
-  }
-}
-
 function register(): void {
-  // The parts first, so the panels that draw them find them defined.
-  define("heldar-event-strip", HeldarEventStrip);
-  define("heldar-timeline-bar", HeldarTimelineBar);
-  define("heldar-camera-head", HeldarCameraHead);
-  define("heldar-live-picture", HeldarLivePicture);
-  define("heldar-camera-timeline", HeldarCameraTimeline);
-  const defined = define(CARD_TYPE, HeldarTimelineCard);
+  const defined = defineElements();
   const registry = window as unknown as { customCards?: CustomCardEntry[] };
   registry.customCards ??= [];
   if (defined && !registry.customCards.some((card) => card.type === CARD_TYPE)) {

@@ -1,6 +1,9 @@
 // What the card's unit tests share: a fake Home Assistant, waiting, and queries through shadow roots.
 import type { CameraInfo, HomeAssistant, SubscribeMessage } from "../src/types";
-import "../src/index";
+import { defineElements } from "../src/elements";
+
+// The elements, without the entry point's watch for a swapped registry (tests/card.test.ts has it).
+defineElements();
 
 export const CAMERA: CameraInfo = {
   camera: "sub1",
