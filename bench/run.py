@@ -99,12 +99,16 @@ def run(name: str, log: Path, extra: list[str]) -> list[dict[str, object]]:
 
 
 def extras(name: str, args: argparse.Namespace) -> list[str]:
-    """Return a benchmark's options: only the soak has any, for its shorter versions.
+    """Return a benchmark's options: the soak's shorter versions, overhead's re-derivation.
 
     A soak of 90 minutes or more keeps the full run's hour of warm-up, 10-minute samples and
     hour of retention, so its flat line is judged as the 6 h run's would be; a shorter one
     scales them down.
     """
+    if name == "overhead" and args.rederive:
+        return ["--rederive"]
+    if name == "clock" and args.clock_phases:
+        return ["--phases", args.clock_phases]
     if name != "soak" or args.soak_minutes is None:
         return []
     minutes = args.soak_minutes
@@ -130,6 +134,11 @@ def cell(value: object) -> str:
     return str(value)
 
 
+def met(record: dict[str, object]) -> str:
+    """Return the table's verdict: yes, no, - (no target), or unresolved (see overhead.py)."""
+    return "unresolved" if record.get("resolved") is False else cell(record["pass"])
+
+
 def table(records: list[dict[str, object]]) -> str:
     """Return the Markdown table of every metric."""
     lines = [
@@ -137,7 +146,7 @@ def table(records: list[dict[str, object]]) -> str:
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['metric']} | {cell(r['value'])} | {r['unit']} | {r['target']} | {cell(r['pass'])} |"
+        f"| {r['metric']} | {cell(r['value'])} | {r['unit']} | {r['target']} | {met(r)} |"
         for r in records
     ]
     return "\n".join(lines)
@@ -197,6 +206,15 @@ def main() -> None:
         help="a shorter soak of this many minutes (under 90: warm-up, samples and retention"
         " scaled down; from 90: the full run's hour of warm-up and of retention)",
     )
+    parser.add_argument(
+        "--rederive",
+        action="store_true",
+        help="overhead: write P1's rows again from the recorded ones, with today's verdicts",
+    )
+    parser.add_argument(
+        "--clock-phases",
+        help="clock: run only these phases (single, dual); the other phase's rows are kept",
+    )
     args = parser.parse_args()
     names = selected(args.names)
     log = HERE / "last-run.log"
@@ -204,13 +222,24 @@ def main() -> None:
     records = [record for name in names for record in run(name, log, extras(name, args))]
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     for record in records:
-        record["measured"] = when
+        # A re-derived row keeps when it was measured, and says when it was derived.
+        if "measured" in record:
+            record["rederived"] = when
+        record.setdefault("measured", when)
     # A subset replaces its own benchmarks' rows and keeps the others from earlier runs.
     saved = HERE / "results.json"
     earlier = json.loads(saved.read_text()) if saved.exists() else []
     # Rows of benchmarks that no longer exist (renamed or replaced) are dropped.
+    fresh = {str(r["metric"]) for r in records}
+    partial = {"clock"} if args.clock_phases else set()
     merged = [
-        r for r in earlier if r.get("benchmark") in BENCHMARKS and r.get("benchmark") not in names
+        r
+        for r in earlier
+        if r.get("benchmark") in BENCHMARKS
+        and (
+            r.get("benchmark") not in names
+            or (r.get("benchmark") in partial and r["metric"] not in fresh)
+        )
     ] + records
     merged.sort(key=lambda r: list(BENCHMARKS).index(str(r.get("benchmark"))))
     saved.write_text(json.dumps(merged, indent=1) + "\n")

@@ -33,6 +33,11 @@ _LUMA_TWICE = [16 + luma * 219 / 255 for luma in _LUMA]
 _CONTIGUOUS = 0.5
 # How close in time a change must be to a mark read one level off (see ``judge``).
 _NEAR = 2.0
+# A change with no mark this close is a misread, not a lag: with 16 levels, a given pair of
+# levels recurs about every 240 s, so a lone misread change once matched a mark 181 s away.
+# A real lag this large shows on every change of its segment, so as many unmatched changes,
+# which ``Verdict.check`` fails (more than one in five).
+_FAR = 30.0
 # Frames a level must hold to count as one (see ``transitions``); marks are 25 frames apart.
 _STABLE = 6
 
@@ -250,8 +255,22 @@ def judge(
     if frames:
         verdict.wall_seconds = frames[-1].wall - frames[0].wall + 1 / max(verdict.fps, 1.0)
     mine = [mark for mark in marks if mark.mount == mount]
-    pairs = list(itertools.pairwise(mine))
-    for wall, old_level, new_level in transitions(frames):
+    verdict.lags, verdict.unmatched = match_changes(transitions(frames), mine)
+    return verdict
+
+
+def match_changes(
+    changes: list[tuple[float, int, int]], marks: list[Mark]
+) -> tuple[list[tuple[float, float]], int]:
+    """Match each change seen (when, level before, level after) with the camera's mark.
+
+    Returns the lags (when the mark was sent, how late the change showed) and how many
+    changes matched no mark within ``_FAR``.
+    """
+    pairs = list(itertools.pairwise(marks))
+    lags: list[tuple[float, float]] = []
+    unmatched = 0
+    for wall, old_level, new_level in changes:
         # The camera's change from ``old_level`` to ``new_level`` that is nearest in time.
         exact = [new for old, new in pairs if (old.level, new.level) == (old_level, new_level)]
         # A level may read one off (a segment's first keyframe at a low bitrate): such a
@@ -263,13 +282,13 @@ def judge(
             and abs(new.level - new_level) <= 1
             and abs(wall - new.sent) <= _NEAR
         ]
-        changes = exact if _closest(exact, wall) <= _NEAR or not near else near
-        if not changes:
-            verdict.unmatched += 1
+        found = exact if _closest(exact, wall) <= _NEAR or not near else near
+        if _closest(found, wall) > _FAR:
+            unmatched += 1
             continue
-        mark = min(changes, key=lambda new: abs(wall - new.sent))
-        verdict.lags.append((mark.sent, wall - mark.sent))
-    return verdict
+        mark = min(found, key=lambda new: abs(wall - new.sent))
+        lags.append((mark.sent, wall - mark.sent))
+    return lags, unmatched
 
 
 def _closest(marks: list[Mark], wall: float) -> float:

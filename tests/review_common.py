@@ -62,6 +62,13 @@ def fragmented_segments(
     return paths
 
 
+def login_of(hass: HomeAssistant, access_token: str) -> str:
+    """Return the refresh token id (the login) behind an access token, for playlist tokens."""
+    refresh_token = hass.auth.async_validate_access_token(access_token)
+    assert refresh_token is not None
+    return refresh_token.id
+
+
 @dataclass
 class Hub:
     """The hub entry, its camera and the camera's folder."""

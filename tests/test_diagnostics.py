@@ -8,8 +8,12 @@ from pathlib import Path
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.heldar.const import CONF_PASSWORD, CONF_USERNAME
-from custom_components.heldar.diagnostics import async_get_config_entry_diagnostics
+from custom_components.heldar.const import CONF_PASSWORD, CONF_SUB_STREAM_URL, CONF_USERNAME
+from custom_components.heldar.diagnostics import (
+    async_get_config_entry_diagnostics,
+    mask_url,
+    mask_urls,
+)
 
 from .common import camera_subentry, hub_entry, wait_for_state
 
@@ -78,3 +82,52 @@ async def test_diagnostics_of_a_failing_camera(
     for secret in (PASSWORD, "p%40ss", "p@ss", "w:rd"):
         assert secret not in text
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_every_url_field_is_masked(
+    hass: HomeAssistant, fake_ffmpeg_hass: Path, tmp_path: Path
+) -> None:
+    """The sub-stream's URL too, and any key ending in ``url``, whatever its query calls a secret.
+
+    Before, only ``stream_url`` was masked, and only its credential-like parameters.
+    """
+    entry = hub_entry(
+        tmp_path,
+        camera_subentry(
+            "Front",
+            "rtsp://front.local/live?channel=1&code=mainsecret",
+            **{
+                CONF_SUB_STREAM_URL: "rtsp://viewer:subpass@front.local/sub?subtype=1&k=subsecret",
+                CONF_USERNAME: "admin",
+                CONF_PASSWORD: PASSWORD,
+            },
+        ),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    text = json.dumps(diagnostics, default=str)
+    for secret in ("mainsecret", "subsecret", "subpass", "viewer"):
+        assert secret not in text
+    (camera,) = diagnostics["cameras"]
+    assert camera["settings"]["sub_stream_url"] == "rtsp://front.local/sub?subtype=***&k=***"
+    assert camera["settings"]["stream_url"] == "rtsp://front.local/live?channel=***&code=***"
+    assert diagnostics["shares"] == []
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+def test_the_url_rule_reaches_any_depth() -> None:
+    """A URL field added later is masked without being listed anywhere."""
+    masked = mask_urls(
+        {
+            "a": [{"snapshot_URL": "http://u:p@cam/snap.jpg?auth=s3cret"}],
+            "plain": "http://u:p@cam/?auth=s3cret",  # not a URL field: left for other rules
+            "mirror_url": "not a url",
+        }
+    )
+    assert masked["a"][0]["snapshot_URL"] == "http://cam/snap.jpg?auth=***"
+    assert masked["plain"] == "http://u:p@cam/?auth=s3cret"
+    assert masked["mirror_url"] == "not a url"
+    assert mask_url("rtsp://cam:554/user=admin&password=hunter2&channel=1&stream=0.sdp") == (
+        "rtsp://cam:554/user=***&password=***&channel=***&stream=***"
+    )

@@ -61,12 +61,20 @@ async def ask(client: Any, message: dict[str, Any]) -> dict[str, Any]:  # noqa: 
 
 def entries(playlist: str) -> list[tuple[float, str]]:
     """Return each entry's program date-time and file name."""
-    found, moment = [], 0.0
+    return [(moment, name) for moment, name, _ in ranged_entries(playlist)]
+
+
+def ranged_entries(playlist: str) -> list[tuple[float, str, str]]:
+    """Return each entry's program date-time, file name and HTTP Range, as a player asks."""
+    found, moment, wanted = [], 0.0, ""
     for line in playlist.splitlines():
         if line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
             moment = stamp(line.split(":", 1)[1])
+        elif line.startswith("#EXT-X-BYTERANGE:"):
+            length, offset = (int(n) for n in line.split(":", 1)[1].split("@"))
+            wanted = f"bytes={offset}-{offset + length - 1}"
         elif line and not line.startswith("#"):
-            found.append((moment, line))
+            found.append((moment, line, wanted))
     return found
 
 
@@ -133,11 +141,14 @@ async def test_an_event_plays_while_recording_and_after_its_clip(  # noqa: PLR09
     )
     playlist = await (await http.get(live["url"])).text()
     assert "#EXT-X-ENDLIST" not in playlist
-    listed = entries(playlist)
+    listed = ranged_entries(playlist)
     assert listed, playlist
     base = live["url"].rsplit("/", 1)[0]
-    response = await http.get(f"{base}/{listed[0][1]}")
-    assert response.status == 200
+    # As a player asks: the byte range the playlist lists (of a file the range cuts, a token
+    # opens no other bytes).
+    _, name, wanted = listed[0]
+    response = await http.get(f"{base}/{name}", headers={"Range": wanted})
+    assert response.status == 206
 
     # Its window ends; the clip is made, fragmented with its index up front, and plays.
     async with asyncio.timeout(40):
@@ -154,7 +165,7 @@ async def test_an_event_plays_while_recording_and_after_its_clip(  # noqa: PLR09
     async with asyncio.timeout(20):
         while "#EXT-X-ENDLIST" not in (ended := await (await http.get(live["url"])).text()):
             await asyncio.sleep(0.5)
-    assert entries(ended)[: len(listed)] == listed
+    assert ranged_entries(ended)[: len(listed)] == listed
 
     finished = await ask(
         client,

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -16,13 +17,13 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 import pytest
 
-from custom_components.heldar import export
+from custom_components.heldar import export, export_queue
 from custom_components.heldar.recorder import events as ev
 from custom_components.heldar.recorder.clips import ClipResult
 from custom_components.heldar.recorder.segments import segment_name
 from custom_components.heldar.review import events_between
 
-from .media import duration
+from .media import duration, processes_with
 from .review_common import START, Hub, fragmented_segments, setup_hub
 
 
@@ -174,3 +175,91 @@ async def test_retention_spares_what_an_export_reads(hass: HomeAssistant, hub: H
     assert not hub.entry.runtime_data.recordings.in_use
     assert store.events == {}
     assert timedelta(hours=24) == export.MAX_EXPORT
+
+
+SLOW_FFMPEG = """#!/bin/sh
+# Stands in for FFmpeg joining a long export on a slow disk: it writes a little, then waits.
+for last; do :; done
+printf 'partial' > "$last"
+exec /usr/bin/python3 -c "import time; time.sleep(60)" "$last"
+"""
+
+
+@pytest.fixture
+def slow_ffmpeg(tmp_path: Path) -> Any:  # noqa: ANN401 - the patch
+    """Make exports join with an FFmpeg that never finishes."""
+    binary = tmp_path / "slow_ffmpeg"
+    binary.write_text(SLOW_FFMPEG)
+    binary.chmod(0o755)
+    manager = type("Manager", (), {"binary": str(binary)})()
+    with patch.object(export, "get_ffmpeg_manager", lambda _hass: manager):
+        yield binary
+
+
+def leftovers(hub: Hub) -> list[str]:
+    """Return what exports left in the camera's events folder."""
+    events = hub.folder / "events"
+    return sorted(p.name for p in events.iterdir()) if events.is_dir() else []
+
+
+def test_an_exports_time_limit_grows_with_its_length() -> None:
+    """A minute, plus a tenth of the footage's length."""
+    assert export_queue.join_timeout(0) == 60
+    assert export_queue.join_timeout(3600) == 60 + 360
+    assert export_queue.join_timeout(86400) == 60 + 8640
+
+
+async def test_an_export_past_its_time_limit_is_stopped_and_swept(
+    hass: HomeAssistant, hub: Hub, slow_ffmpeg: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FFmpeg stopped at the limit (here scaled down), the event says why, nothing is left.
+
+    Before, the limit was 300 s whatever the length, and a cut-short join left its .part.mp4
+    and concat.txt for ever, where retention cannot see them.
+    """
+    monkeypatch.setattr(export_queue, "TIMEOUT_BASE", 0.5)
+    monkeypatch.setattr(export_queue, "TIMEOUT_PER_MEDIA_SECOND", 0.1)
+    done = await finished(hass)
+    started = time.monotonic()
+    response = await call_export(hass, hub, start=local(START), end=local(START + 5))
+    event = (await asyncio.wait_for(done, 30)).data
+    assert event["error"] == "the export took longer than its limit of 1 s"
+    assert time.monotonic() - started < 10
+    assert not Path(response["path"]).exists()
+    assert leftovers(hub) == []
+    assert not processes_with(f"{hub.folder}/events/")
+
+
+async def test_a_cancelled_export_is_swept(
+    hass: HomeAssistant, hub: Hub, slow_ffmpeg: Path
+) -> None:
+    """The hub unloading (or Home Assistant stopping) mid-join: FFmpeg killed, leftovers gone."""
+    await call_export(hass, hub, start=local(START), end=local(START + 5))
+    async with asyncio.timeout(10):
+        while not any(name.endswith(".part.mp4") for name in leftovers(hub)):
+            await asyncio.sleep(0.05)
+    assert any("_export_" in name for name in leftovers(hub))  # its working folder
+    assert processes_with(f"{hub.folder}/events/")
+    assert await hass.config_entries.async_unload(hub.entry.entry_id)
+    await hass.async_block_till_done()
+    assert leftovers(hub) == []
+    assert not processes_with(f"{hub.folder}/events/")
+    # The queue goes with the unload: the next load counts no export of this one's.
+    assert hub.entry.entry_id not in hass.data.get(export_queue._KEY, {})
+
+
+async def test_leftovers_are_swept_when_the_hub_starts(
+    hass: HomeAssistant, real_ffmpeg_hass: None, tmp_path: Path
+) -> None:
+    """What a killed Home Assistant's joins left goes at the next start; events stay."""
+    events = tmp_path / "front" / "events"
+    (events / "20261124_130000_export_ab12").mkdir(parents=True)
+    (events / "20261124_130000_export_ab12" / "concat.txt").write_text("ffconcat version 1.0")
+    (events / "20261124_130000_export_ab12.part.mp4").write_bytes(b"partial")
+    (events / "20261124_130500_beef.part.mp4").write_bytes(b"partial")
+    kept = events / "20261124_131000_cafe"  # an event's own folder (its segments)
+    kept.mkdir()
+    (kept / "20261124_131000.mp4").write_bytes(b"footage")
+    [hub] = await setup_hub(hass, tmp_path, "Front")
+    assert leftovers(hub) == ["20261124_131000_cafe"]
+    assert (kept / "20261124_131000.mp4").read_bytes() == b"footage"

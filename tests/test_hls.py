@@ -17,7 +17,13 @@ from custom_components.heldar import hls, tokens
 from custom_components.heldar.recorder.fmp4 import read_fragments, read_layout
 from custom_components.heldar.recorder.segments import read_mp4_shape, segment_name
 
-from .review_common import START, Hub, fragmented_segments, setup_hub
+from .review_common import START, Hub, fragmented_segments, login_of, setup_hub
+
+
+@pytest.fixture
+def login(hass: HomeAssistant, hass_access_token: str) -> str:
+    """Return an administrator's login (refresh token id), which playlist tokens are bound to."""
+    return login_of(hass, hass_access_token)
 
 
 @pytest.fixture
@@ -95,11 +101,14 @@ def test_playlist_text() -> None:
 
 
 async def test_playlist_and_segments_through_the_view(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, hubs: list[Hub]
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    hubs: list[Hub],
+    login: str,
 ) -> None:
     """The token opens the playlist and the byte ranges it names, and nothing else."""
     back, front = hubs
-    token = tokens.issue(hass, front.camera_id, START + 1, START + 40)
+    token = tokens.issue(hass, front.camera_id, START + 1, START + 40, login)
     http = await hass_client_no_auth()
     response = await http.get(f"/api/heldar/hls/{token}/playlist.m3u8")
     assert response.status == HTTPStatus.OK
@@ -120,9 +129,9 @@ async def test_playlist_and_segments_through_the_view(
     assert await response.read() == first.read_bytes()[offset : offset + length]
 
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    expired = tokens.issue(hass, front.camera_id, START, START + 40, ttl=-1)
-    other = tokens.issue(hass, back.camera_id, START, START + 200)
-    narrow = tokens.issue(hass, front.camera_id, START + 26, START + 40)
+    expired = tokens.issue(hass, front.camera_id, START, START + 40, login, ttl=-1)
+    other = tokens.issue(hass, back.camera_id, START, START + 200, login)
+    narrow = tokens.issue(hass, front.camera_id, START + 26, START + 40, login)
     cases: dict[str, HTTPStatus | set[HTTPStatus]] = {
         f"{forged}/playlist.m3u8": HTTPStatus.FORBIDDEN,
         f"{expired}/playlist.m3u8": HTTPStatus.FORBIDDEN,
@@ -152,14 +161,17 @@ async def test_playlist_and_segments_through_the_view(
 
 
 async def test_a_range_plays_for_exactly_its_length(
-    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator, hubs: list[Hub]
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    hubs: list[Hub],
+    login: str,
 ) -> None:
     """A playlist of 1 s to 5 s lasts 4 s: files cut to their keyframe fragments at both ends.
 
     Whole files were listed before, so a media browser "five-minute" stretch lasted 5:10.
     """
     front = hubs[1]
-    token = tokens.issue(hass, front.camera_id, START + 1, START + 5)
+    token = tokens.issue(hass, front.camera_id, START + 1, START + 5, login)
     http = await hass_client_no_auth()
     text = await (await http.get(f"/api/heldar/hls/{token}/playlist.m3u8")).text()
     lasting = [float(line[8:-1]) for line in text.splitlines() if line.startswith("#EXTINF:")]
@@ -175,10 +187,11 @@ async def test_ffmpeg_plays_the_playlist(
     hass_client_no_auth: ClientSessionGenerator,
     hubs: list[Hub],
     socket_enabled: None,
+    login: str,
 ) -> None:
     """Real FFmpeg reads every packet of every file through the view, with the token alone."""
     front = hubs[1]
-    token = tokens.issue(hass, front.camera_id, START, START + 40)
+    token = tokens.issue(hass, front.camera_id, START, START + 40, login)
     http = await hass_client_no_auth()
     url = str(http.make_url(f"/api/heldar/hls/{token}/playlist.m3u8"))
     process = await asyncio.create_subprocess_exec(

@@ -13,7 +13,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
-from . import websocket_api as review_api
+from . import share, websocket_api as review_api
 from .camera_handle import CameraHandle
 from .camera_settings import CameraConfig
 from .card import async_register_card
@@ -29,6 +29,7 @@ from .const import (
     SUBENTRY_CAMERA,
 )
 from .data import HeldarConfigEntry, HeldarData
+from .export_queue import sweep_leftovers
 from .issues import IssueTracker
 from .recorder.index import find_ffprobe
 from .recorder.manager import RecorderManager
@@ -38,9 +39,10 @@ from .recorder.storage import StorageProblem, check_storage
 from .recording_events import async_fire_recording_event
 from .recordings import RecordingsManager
 from .review_events import OpenEvents, async_load_texts
-from .review_views import HlsEventThumbnailView, HlsPlaylistView, HlsSegmentView
+from .review_views import HlsPlaylistView, HlsSegmentView
 from .segment_thumbnails import SegmentThumbnailView
 from .services import async_setup_services
+from .share_actions import ShareView
 from .views import RecordingView, ThumbnailView
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,12 +64,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register heldar.trigger and the recordings views once, before any hub loads."""
     async_setup_services(hass)
     hass.http.register_view(RecordingView())
-    thumbnails = ThumbnailView()
-    hass.http.register_view(thumbnails)
-    hass.http.register_view(HlsEventThumbnailView(thumbnails))
+    hass.http.register_view(ThumbnailView())
     hass.http.register_view(HlsPlaylistView())
     hass.http.register_view(HlsSegmentView())
     hass.http.register_view(SegmentThumbnailView())
+    await share.async_setup(hass)
+    hass.http.register_view(ShareView())
     review_api.async_setup(hass)
     OpenEvents.get(hass)
     await async_load_texts(hass)
@@ -136,6 +138,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
             config = CameraConfig.from_subentry(subentry)
             camera = CameraHandle(hass, subentry_id, config, storage, ffprobe)
             data.cameras[subentry_id] = camera
+            # No join runs yet: what a cut-short export or clip join left can go.
+            await hass.async_add_executor_job(sweep_leftovers, camera.output_dir)
             await data.async_start_camera(camera)
     recordings.async_start()
 

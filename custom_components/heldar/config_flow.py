@@ -10,6 +10,7 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    OptionsFlow,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
@@ -36,6 +37,7 @@ from .const import (
     DOMAIN,
     SUBENTRY_CAMERA,
 )
+from .options_flow import HeldarOptionsFlow
 from .recorder.storage import check_storage
 
 TITLE = "Heldar"
@@ -136,6 +138,12 @@ class HeldarConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(HUB_SCHEMA, values),
             errors=errors,
         )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:  # noqa: ARG004
+        """Who may export and share: an option, applied without a reload."""
+        return HeldarOptionsFlow()
 
     @classmethod
     @callback

@@ -12,6 +12,8 @@ CONF_STORAGE_DIR: Final = "storage_dir"
 CONF_MIN_FREE_GB: Final = "min_free_gb"
 CONF_MIRROR_DIR: Final = "mirror_dir"
 CONF_MIRROR_RETENTION_HOURS: Final = "mirror_retention_hours"
+# Hub option (entry options, no reload): non-admin users may export and share footage.
+CONF_ALLOW_USER_EXPORT: Final = "allow_user_export"
 DEFAULT_STORAGE_FOLDER: Final = "heldar"
 DEFAULT_MIN_FREE_GB: Final = 5.0
 DEFAULT_MIRROR_RETENTION_HOURS: Final = 24 * 7
@@ -62,6 +64,8 @@ SERVICE_TRIGGER: Final = "trigger"
 ATTR_REASON: Final = "reason"
 ATTR_POST_ROLL: Final = "post_roll"
 SERVICE_EXPORT: Final = "export"
+SERVICE_SHARE: Final = "share"
+SERVICE_UNSHARE: Final = "unshare"
 EVENT_EXPORT_FINISHED: Final = f"{DOMAIN}_export_finished"
 
 SIGNAL_CAMERA_ADDED: Final = f"{DOMAIN}_camera_added_{{}}"

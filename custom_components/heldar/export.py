@@ -7,6 +7,11 @@ background, bound to the hub entry; while it reads a file, retention leaves it a
 The finished file, named after the camera and its start, is kept like an event clip (same
 folder, same retention), shows in the media browser, and ``heldar_export_finished`` tells
 automations where it is.
+
+Exports are bounded (export_queue.py): at most 24 hours of footage, two joins at a time per
+hub with four more waiting, none that would take the disk under the hub's free-space floor,
+and a time limit that grows with the footage. A user (not an automation) needs to be an
+administrator, or allowed by the hub's option, and allowed to see the camera (access.py).
 """
 
 from __future__ import annotations
@@ -29,8 +34,16 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from . import footage, review
-from .const import DOMAIN, EVENT_EXPORT_FINISHED
+from . import access, footage, review
+from .const import DOMAIN, EVENT_EXPORT_FINISHED, GB
+from .export_queue import (
+    MAX_RUNNING,
+    MAX_WAITING,
+    ExportQueue,
+    join_timeout,
+    queue_of,
+    sweep_export,
+)
 from .media_id import event_media_id
 from .recorder import clips, events as ev
 from .recorder.events import EVENTS_DIR, Event, EventState, SegmentRef
@@ -53,6 +66,8 @@ class ExportError(StrEnum):
     NO_FOOTAGE = "no_footage"
     TOO_LONG = "too_long"
     NOT_A_CAMERA = "not_a_camera"
+    QUEUE_FULL = "export_queue_full"
+    NO_SPACE = "export_no_space"
 
 
 EXPORT_SCHEMA = vol.All(
@@ -91,6 +106,9 @@ async def async_handle_service(call: ServiceCall) -> ServiceResponse:
         found = review.find(hass, subentry) if subentry else None
     if found is None:
         raise _invalid(ExportError.NOT_A_CAMERA, targets=key)
+    by_user, user = await access.context_user(hass, call.context)
+    if by_user:
+        access.require_export(hass, user, found)
     start = as_timestamp(call.data[ATTR_START])
     if ATTR_END in call.data:
         end = as_timestamp(call.data[ATTR_END])
@@ -114,6 +132,24 @@ async def async_start(
         raise _invalid(ExportError.NO_FOOTAGE, start=review.iso(start), end=review.iso(end))
     covered = footage.spans(pieces)
     gaps = review.holes(covered, start, end)
+    joined = _entries(pieces)
+    size = await hass.async_add_executor_job(_bytes_to_read, joined)
+    entry = hass.config_entries.async_get_entry(found.entry_id)
+    if entry is None:  # pragma: no cover - found means loaded
+        raise _invalid(ExportError.NOT_A_CAMERA, targets=camera.config.name)
+    queue = queue_of(hass, entry)
+    retention = found.data.recordings.retention
+    free = await retention.free_bytes()
+    # Checked after the last await, so no other export slips in between check and admission.
+    if queue.full:
+        raise _invalid(ExportError.QUEUE_FULL, running=str(MAX_RUNNING), waiting=str(MAX_WAITING))
+    if free - queue.reserved_bytes - size < retention.min_free_bytes:
+        raise _invalid(
+            ExportError.NO_SPACE,
+            size=f"{size / GB:.2f}",
+            free=f"{max(free - queue.reserved_bytes, 0) / GB:.2f}",
+            floor=f"{retention.min_free_bytes / GB:.2f}",
+        )
     event = Event(
         id=export_id(camera.config.slug, start),
         camera=camera.config.slug,
@@ -124,7 +160,6 @@ async def async_start(
         trigger=start,
         end=end,
     )
-    joined = _entries(pieces)
     relative = f"{EVENTS_DIR}/{event.id}{clips.CLIP_SUFFIX}"
     result: dict[str, Any] = {
         "path": str(camera.store.directory / relative),
@@ -133,11 +168,11 @@ async def async_start(
         "seconds": round(sum(b - a for a, b in covered), 3),
         "gaps": [{"start": review.iso(a), "end": review.iso(b)} for a, b in gaps],
     }
-    entry = hass.config_entries.async_get_entry(found.entry_id)
-    if entry is None:  # pragma: no cover - found means loaded
-        raise _invalid(ExportError.NOT_A_CAMERA, targets=camera.config.name)
+    queue.admit(size)
     entry.async_create_background_task(
-        hass, _async_run(hass, found, event, joined, dict(result)), f"heldar export {event.id}"
+        hass,
+        _async_run(hass, found, event, joined, dict(result), (queue, size)),
+        f"heldar export {event.id}",
     )
     return result
 
@@ -152,6 +187,15 @@ def _reference(camera_dir: Path, piece: footage.Piece) -> SegmentRef:
     """Return what the export's journal keeps of a file it read (never its to delete)."""
     relative = os.path.relpath(piece.path, camera_dir)
     return SegmentRef(relative, piece.start, piece.end, shared=True)
+
+
+def _bytes_to_read(entries: list[clips.ConcatEntry]) -> int:
+    """Return the size of the files the join reads: at most what it writes. Blocking."""
+    size = 0
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            size += entry.path.stat().st_size
+    return size
 
 
 def _entries(pieces: list[footage.Piece]) -> list[clips.ConcatEntry]:
@@ -177,34 +221,20 @@ async def _async_run(
     event: Event,
     entries: list[clips.ConcatEntry],
     result: dict[str, Any],
+    admitted: tuple[ExportQueue, int],
 ) -> None:
-    """Join the range while its files are protected, keep it, and announce it."""
-    store = found.camera.store
-    in_use = found.data.recordings.in_use
-    paths = [entry.path for entry in entries]
-    for path in paths:
-        in_use[path] += 1
-    loop = asyncio.get_running_loop()
+    """Wait for a turn, join the range while its files are protected, keep it, announce it."""
+    queue, size = admitted
     try:
-        joined = await clips.join_files(
-            get_ffmpeg_manager(hass).binary,
-            entries,
-            store.directory / EVENTS_DIR / f"{event.id}{clips.CLIP_SUFFIX}",
-            movflags=clips.EXPORT_MOVFLAGS,
-            script_dir=store.directory / event.folder,
-            relative_to=store.directory,
-        )
+        async with queue.turn():
+            joined = await _async_join(hass, found, event, entries, join_timeout(result["seconds"]))
     finally:
-        for path in paths:
-            in_use[path] -= 1
-            if in_use[path] <= 0:
-                del in_use[path]
-        with contextlib.suppress(OSError):
-            await loop.run_in_executor(None, _remove_folder, store.directory / event.folder)
+        queue.release(size)
+    store = found.camera.store
     if joined.clip is not None:
         event.state = EventState.FINISHED
         event.clip, event.clip_bytes = joined.clip, joined.size
-        await loop.run_in_executor(None, ev.save, store.directory, event)
+        await hass.async_add_executor_job(ev.save, store.directory, event)
         store.event_finished(event)
         _LOGGER.info("Exported %s of %s to %s", result["seconds"], event.camera, event.clip)
     else:
@@ -212,9 +242,46 @@ async def _async_run(
     _fire(hass, found, result, joined.error)
 
 
-def _remove_folder(folder: Path) -> None:
-    if folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
+async def _async_join(
+    hass: HomeAssistant,
+    found: review.Found,
+    event: Event,
+    entries: list[clips.ConcatEntry],
+    limit: float,
+) -> clips.ClipResult:
+    """Join with the files protected from retention; sweep what a cut-short join left."""
+    store = found.camera.store
+    in_use = found.data.recordings.in_use
+    paths = [entry.path for entry in entries]
+    for path in paths:
+        in_use[path] += 1
+    loop = asyncio.get_running_loop()
+    binary = get_ffmpeg_manager(hass).binary
+    try:
+        async with asyncio.timeout(limit):
+            joined = await clips.join_files(
+                binary,
+                entries,
+                store.directory / EVENTS_DIR / f"{event.id}{clips.CLIP_SUFFIX}",
+                movflags=clips.EXPORT_MOVFLAGS,
+                script_dir=store.directory / event.folder,
+                relative_to=store.directory,
+                limit=limit + 30,
+            )
+    except TimeoutError:
+        joined = clips.ClipResult(None, f"the export took longer than its limit of {limit:.0f} s")
+    finally:
+        for path in paths:
+            in_use[path] -= 1
+            if in_use[path] <= 0:
+                del in_use[path]
+        # Cancelled (Home Assistant stopping, the hub unloading) or timed out: the join left
+        # its .part.mp4 and concat.txt. Shielded, so a second cancel cannot stop the sweep.
+        with contextlib.suppress(OSError):
+            await asyncio.shield(
+                loop.run_in_executor(None, sweep_export, store.directory, event.id)
+            )
+    return joined
 
 
 @callback

@@ -23,7 +23,7 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from . import footage, review, tokens
+from . import access, footage, review, tokens
 from .const import DOMAIN
 from .hls import MIME_HLS_PLAYER
 from .media_id import MediaId, MediaKind, event_media_id
@@ -74,7 +74,7 @@ class HeldarMediaSource(MediaSource):
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         """Return the URL of a clip or a segment."""
         media = MediaId.parse(item.identifier)
-        store = _stores(self.hass).get(media.camera) if media else None
+        store = self._stores().get(media.camera) if media else None
         if media is None or store is None or media.kind is None:
             raise _unknown(Unresolvable, item.identifier)
         kind, key = media.kind, media.key
@@ -100,12 +100,14 @@ class HeldarMediaSource(MediaSource):
             raise _unknown(Unresolvable, ident) from err
         if found is None or not footage.pieces(found.camera, start, end, time.time()):
             raise _unknown(Unresolvable, ident)
-        token = tokens.issue(self.hass, found.camera.subentry_id, start, end)
+        token = tokens.issue(
+            self.hass, found.camera.subentry_id, start, end, tokens.requester(self.hass)
+        )
         return PlayMedia(PLAYLIST_URL.format(token=token), MIME_HLS_PLAYER)
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """Return the node ``item.identifier`` names."""
-        stores = _stores(self.hass)
+        stores = self._stores()
         if not item.identifier:
             return self._root(stores)
         media = MediaId.parse(item.identifier)
@@ -119,6 +121,10 @@ class HeldarMediaSource(MediaSource):
         if media.kind is MediaKind.HOUR:
             return self._hour(store, media.key)
         raise _unknown(BrowseError, item.identifier)
+
+    def _stores(self) -> dict[str, CameraStore]:
+        """Return the cameras the asking user may see (all, when no user asks)."""
+        return access.visible(self.hass, _stores(self.hass))
 
     # -- nodes ------------------------------------------------------------------------------
 

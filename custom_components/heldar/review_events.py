@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, Event as HassEvent, HomeAssistant, callback
@@ -17,17 +17,18 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.hass_dict import HassKey
 
-from . import tokens
 from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
 from .recorder.events import Event
-from .review import Found, iso
-from .review_views import EVENT_THUMBNAIL_URL
+from .review import Found, find, iso
+from .thumbnail_links import thumbnail_links
+from .views import THUMBNAIL_URL
 
-THUMBNAIL_LIFETIME = timedelta(hours=24)
 _KEY: HassKey[OpenEvents] = HassKey("heldar_open_events")
 _PREFIX = f"component.{DOMAIN}.selector.event_reason.options."
 
-type Listener = Callable[[dict[str, Any]], None]
+# Called with an event's start or end, and the unsigned path of its thumbnail (or None):
+# each listener signs it for its own login.
+type Listener = Callable[[dict[str, Any], str | None], None]
 
 
 async def reason_texts(hass: HomeAssistant) -> dict[str, str]:
@@ -45,31 +46,32 @@ def reason_text(reasons: list[str], texts: dict[str, str]) -> str:
     )
 
 
-def thumbnail_url(hass: HomeAssistant, camera: str, event_id: str, token: str | None = None) -> str:
-    """Return a thumbnail URL an <img> can load without a header (``camera``: subentry id)."""
-    if token is None:
-        token = tokens.issue(hass, camera, 0.0, None, ttl=THUMBNAIL_LIFETIME.total_seconds())
-    return EVENT_THUMBNAIL_URL.format(token=token, event_id=event_id)
+def thumbnail_path(slug: str, event_id: str) -> str:
+    """Return the (unsigned) path of an event's thumbnail (``slug``: the camera's folder)."""
+    return THUMBNAIL_URL.format(camera=slug, event_id=event_id)
 
 
-def thumbnail_token(hass: HomeAssistant, camera: str) -> str:
-    """Return one token for all the thumbnails of one answer."""
-    return tokens.issue(hass, camera, 0.0, None, ttl=THUMBNAIL_LIFETIME.total_seconds())
+@callback
+def thumbnail_url(hass: HomeAssistant, path: str, refresh_token_id: str) -> str:
+    """Sign a thumbnail path for one login, so an <img> loads it without a header.
+
+    Home Assistant's signed path opens that one path only, and only while the login
+    (refresh token) that asked for it stands; the view still checks its user may see the camera.
+    """
+    return thumbnail_links(hass).url(path, refresh_token_id)
 
 
 def event_json(
-    found: Found, event: Event, texts: dict[str, str], token: str | None = None
+    found: Found, event: Event, texts: dict[str, str], refresh_token_id: str
 ) -> dict[str, Any]:
-    """Return a finished event as the timeline shows it."""
-    hass = found.camera.hass
+    """Return a finished event as the timeline shows it, its thumbnail signed for one login."""
+    path = thumbnail_path(found.camera.config.slug, event.id) if event.clip else None
     return {
         "id": event.id,
         "start": iso(event.start),
         "end": iso(event.end if event.end is not None else event.window_end),
         "reason": reason_text(event.reasons, texts),
-        "thumbnail": thumbnail_url(hass, found.camera.subentry_id, event.id, token)
-        if event.clip
-        else None,
+        "thumbnail": thumbnail_url(found.camera.hass, path, refresh_token_id) if path else None,
     }
 
 
@@ -129,7 +131,7 @@ class OpenEvents:
         start = datetime.fromisoformat(event.data["start"]).timestamp()
         opened = _Open(camera, event.data["event_id"], start, list(event.data.get("reasons", [])))
         self.open[opened.id] = opened
-        self._tell(camera, self._json(opened, None, {}))
+        self._tell(camera, self._json(opened, None, {}), None)
 
     @callback
     def async_finished(self, event: HassEvent[dict[str, Any]]) -> None:
@@ -140,9 +142,10 @@ class OpenEvents:
         start = datetime.fromisoformat(event.data["start"]).timestamp()
         closed = _Open(camera, event.data["event_id"], start, list(event.data.get("reasons", [])))
         payload = self._json(closed, event.data.get("end"), {})
-        if event.data.get("clip_url"):
-            payload["thumbnail"] = thumbnail_url(self.hass, camera, closed.id)
-        self._tell(camera, payload)
+        path = None
+        if event.data.get("clip_url") and (found := find(self.hass, camera)) is not None:
+            path = thumbnail_path(found.camera.config.slug, closed.id)
+        self._tell(camera, payload, path)
 
     def _json(self, event: _Open, end: str | None, texts: dict[str, str]) -> dict[str, Any]:
         return {
@@ -157,9 +160,9 @@ class OpenEvents:
     def _texts(self) -> dict[str, str]:
         return self.hass.data.get(_TEXTS_KEY, {})
 
-    def _tell(self, camera: str, payload: dict[str, Any]) -> None:
+    def _tell(self, camera: str, payload: dict[str, Any], thumbnail: str | None) -> None:
         for listener in list(self.listeners.get(camera, [])):
-            listener(payload)
+            listener(dict(payload), thumbnail)
 
 
 _TEXTS_KEY: HassKey[dict[str, str]] = HassKey("heldar_reason_texts")

@@ -1,26 +1,30 @@
-"""HTTP views for playback: a camera's HLS playlist and the segment files it points into.
+"""HTTP views for playback: a camera's HLS playlist and the file bytes it points into.
 
-Both authorise with the token in their path (see tokens.py), as players load segments by
-relative URL without headers. A file is served only if it is a recording of the token's
-camera that a playlist lists (a footage segment, an event's clip or own segment, the file
-being written; see footage.py) and lies inside the token's range: a forged, expired or
-other camera's token gets 403, and no other file of the camera's folder, nor anything
-outside it, is reachable. Files are sent with ``FileResponse``, which answers the
-playlist's byte ranges.
+Both authorise with the playlist token in their path (see tokens.py), as players load segments
+by relative URL without headers. Every request checks, in this order: the token is Heldar's,
+unaltered and unexpired; the login it was issued to still stands (refresh token not revoked,
+user not removed, active, allowed to log in from here); that user may still see the camera
+(access.py); the file is a recording of that camera that a playlist lists (a footage segment,
+an event's clip or own segment, the file being written; see footage.py) inside the token's
+range; and the bytes asked for are ones the token's playlist lists of that file, or its init
+section (playback_scope.py), an unranged request only for a file wholly inside the range.
+Anything else is refused with 403 (a missing camera or file with 404), and no other file of
+the folder, nor anything outside it, is reachable. Files are sent with ``FileResponse``, which
+answers the playlist's byte ranges.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 import time
 
 from aiohttp import web
 from homeassistant.components.http import KEY_HASS, HomeAssistantView
 
-from . import footage, hls, review, tokens
-from .views import ThumbnailView, _PlayingFileResponse
+from . import access, footage, hls, playback_scope, review, tokens
+from .views import _PlayingFileResponse, safe_path
 
 PLAYLIST_URL = "/api/heldar/hls/{token}/playlist.m3u8"
-EVENT_THUMBNAIL_URL = "/api/heldar/hls/{token}/events/{event_id}.jpg"
 _TOKEN = r"{token:[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+}"  # noqa: S105 - a route pattern
 
 
@@ -29,9 +33,12 @@ def _grant(request: web.Request, token: str) -> tuple[tokens.PlaybackGrant, revi
     grant = tokens.verify(hass, token)
     if grant is None:
         raise web.HTTPForbidden
+    user = access.token_holder(hass, grant.refresh_token_id, request)
     found = review.find(hass, grant.camera)
     if found is None:
         raise web.HTTPNotFound
+    if not access.may_read(hass, user, found):
+        raise web.HTTPForbidden
     return grant, found
 
 
@@ -64,7 +71,7 @@ class HlsPlaylistView(HomeAssistantView):
 
 
 class HlsSegmentView(HomeAssistantView):
-    """Serve a byte range of one file of the token's camera: a segment or an event clip."""
+    """Serve the bytes of one file that the token's playlist lists: a segment or a clip."""
 
     url = f"/api/heldar/hls/{_TOKEN}/{{name}}"
     name = "api:heldar:hls:segment"
@@ -72,39 +79,66 @@ class HlsSegmentView(HomeAssistantView):
     cors_allowed = True
 
     async def get(self, request: web.Request, token: str, name: str) -> web.FileResponse:
-        """Stream the file (Range honoured) while retention leaves it alone."""
+        """Stream the bytes asked for (Range honoured) while retention leaves the file alone."""
         grant, found = _grant(request, token)
         if not footage.is_playlist_name(name):
             raise web.HTTPForbidden
-        piece = footage.resolve(found.camera, name, time.time())
+        now = time.time()
+        piece = footage.resolve(found.camera, name, now)
         if piece is None:
             raise web.HTTPNotFound
         if piece.end <= grant.start or (grant.end is not None and piece.start >= grant.end):
             raise web.HTTPForbidden
-        path = piece.path
-        if not await request.app[KEY_HASS].async_add_executor_job(path.is_file):
-            raise web.HTTPNotFound
-        return _PlayingFileResponse(path, found.data.recordings.in_use)
+        asked = _asked(request)
+        path, cut = await request.app[KEY_HASS].async_add_executor_job(
+            _open, found, piece, grant, now, asked
+        )
+        return _PlayingFileResponse(path, found.data.recordings.in_use, ranged_only=cut)
 
 
-class HlsEventThumbnailView(HomeAssistantView):
-    """Serve an event's thumbnail to an <img> with the camera's token (one for many events).
+def _open(
+    found: review.Found,
+    piece: footage.Piece,
+    grant: tokens.PlaybackGrant,
+    now: float,
+    asked: slice | None,
+) -> tuple[Path, bool]:
+    """Check the file and the bytes asked for, in one trip to the executor; say if it is cut.
 
-    Signing each of a busy day's 500 thumbnail URLs on its own costs tens of milliseconds on
-    the event loop; one token per camera and answer costs microseconds.
+    A plain file of the camera's folder (a symbolic link put in a file's place is refused);
+    of a file the grant cuts, only bytes its playlist lists. Blocking.
     """
+    path = safe_path(piece.folder, piece.relative)
+    issued = grant.issued if grant.end is None else None
+    opened = playback_scope.scope(
+        found.camera, piece, grant.start, grant.end, now, review.layouts(), listed_since=issued
+    )
+    if opened is None:
+        raise web.HTTPForbidden
+    if opened.whole:
+        return path, False
+    if asked is None:
+        raise web.HTTPForbidden
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise web.HTTPNotFound from err
+    if asked.start < 0:  # bytes=-N: the last N bytes
+        low, high = max(size + asked.start, 0), size
+    else:
+        low, high = asked.start, size if asked.stop is None else min(asked.stop, size)
+    if not opened.allows(low, high):
+        raise web.HTTPForbidden
+    return path, True
 
-    url = f"/api/heldar/hls/{_TOKEN}/events/{{event_id}}.jpg"
-    name = "api:heldar:hls:event_thumbnail"
-    requires_auth = False
 
-    def __init__(self, thumbnails: ThumbnailView) -> None:
-        """Grab and cache with the authenticated thumbnail view's machinery."""
-        self._thumbnails = thumbnails
+def _asked(request: web.Request) -> slice | None:
+    """Return the byte range a request asks for; None: the whole file, or malformed.
 
-    async def get(self, request: web.Request, token: str, event_id: str) -> web.StreamResponse:
-        """Serve the JPEG of one of the token's camera's events."""
-        _, found = _grant(request, token)
-        if event_id not in found.camera.store.events:
-            raise web.HTTPNotFound
-        return await self._thumbnails.get(request, found.camera.config.slug, event_id)
+    A cut file's response sends that range whatever ``If-Range`` says (see views.py).
+    """
+    try:
+        wanted = request.http_range
+    except ValueError:
+        return None
+    return None if wanted.start is None else wanted

@@ -12,7 +12,7 @@ from homeassistant.components.http import KEY_HASS, HomeAssistantView
 
 from .frames import segment_thumbnail
 from .recorder.segments import SEGMENT_RE
-from .views import find_camera
+from .views import authorized_camera
 
 SEGMENT_THUMBNAIL_URL = "/api/heldar/segment_thumbnails/{camera}/{name}"
 
@@ -31,8 +31,8 @@ class SegmentThumbnailView(HomeAssistantView):
     async def get(self, request: web.Request, camera: str, name: str) -> web.Response:
         """Serve the JPEG of an indexed segment."""
         hass = request.app[KEY_HASS]
-        found = find_camera(hass, camera)
-        if found is None or SEGMENT_RE.match(name) is None or found[0].index.get(name) is None:
+        found = authorized_camera(request, camera)
+        if SEGMENT_RE.match(name) is None or found[0].index.get(name) is None:
             raise web.HTTPNotFound
         if (jpeg := await segment_thumbnail(hass, found[0], name)) is None:
             raise web.HTTPNotFound

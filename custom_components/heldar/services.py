@@ -1,7 +1,12 @@
-"""The heldar.trigger action: start or extend event recording on one or more cameras."""
+"""Heldar's actions: heldar.trigger here; heldar.export (export.py); share and unshare.
+
+An action called by a user (not by an automation or script) acts only on cameras that user
+may control (trigger) or export and share (access.py), as Home Assistant's entity actions do.
+"""
 
 from __future__ import annotations
 
+from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -19,6 +24,7 @@ from homeassistant.helpers.target import TargetSelection, async_extract_referenc
 from homeassistant.util.json import JsonValueType
 import probatio as vol
 
+from . import access, review
 from .camera_handle import CameraHandle
 from .const import (
     ATTR_POST_ROLL,
@@ -26,11 +32,19 @@ from .const import (
     DOMAIN,
     MAX_POST_ROLL_SECONDS,
     SERVICE_EXPORT,
+    SERVICE_SHARE,
     SERVICE_TRIGGER,
+    SERVICE_UNSHARE,
 )
 from .data import async_get_hub
 from .export import EXPORT_SCHEMA, async_handle_service
 from .recorder.supervisor import RecorderState
+from .share_actions import (
+    SHARE_SCHEMA,
+    UNSHARE_SCHEMA,
+    async_share_service,
+    async_unshare_service,
+)
 
 # Results after which the camera records (if it did not already).
 _OPENS = {"started", "extended"}
@@ -62,6 +76,20 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=EXPORT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SHARE,
+        async_share_service,
+        schema=SHARE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_UNSHARE,
+        async_unshare_service,
+        schema=UNSHARE_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
 
 
 async def _async_trigger(call: ServiceCall) -> ServiceResponse:
@@ -69,7 +97,12 @@ async def _async_trigger(call: ServiceCall) -> ServiceResponse:
     reason = str(call.data.get(ATTR_REASON) or "")
     post_roll: int | None = call.data.get(ATTR_POST_ROLL)
     results: list[JsonValueType] = []
-    for device_id, camera in _targeted_cameras(call):
+    targeted = _targeted_cameras(call)
+    by_user, user = await access.context_user(call.hass, call.context)
+    for _, camera in targeted if by_user else ():
+        if (found := review.find(call.hass, camera.subentry_id)) is not None:
+            access.require_read(call.hass, user, found, POLICY_CONTROL)
+    for device_id, camera in targeted:
         response = camera.async_trigger(post_roll, reason)
         response["device_id"] = device_id
         results.append(_expected(response))

@@ -1,10 +1,17 @@
-"""Signed path tokens for HLS playback: one token authorises one camera's playlist and its files.
+"""Playlist tokens: one camera, one time range, one user's login, a few hours.
 
-A player fetches the playlist, then its segments by relative URLs, without any header: as in
-Home Assistant's ``stream`` component the token sits in the path, so every URL the playlist
-names carries it too. The token is an HMAC over (camera, range, issue time, expiry) with a
-secret that lives only in memory, so it cannot be forged, and it dies with the expiry or a
-restart. It names a camera, so it opens nothing of another camera.
+Heldar's own HMAC is kept for this one kind of link only. A player loads the playlist, then
+every segment by a URL relative to it, without any header; Home Assistant's signed paths
+(``async_sign_path``) sign one exact path and query, so a relative segment URL cannot carry
+one. As in Home Assistant's ``stream`` component the token therefore sits in the path, where
+relative URLs inherit it. Every other link Heldar hands out is one of Home Assistant's signed
+paths (thumbnails, downloads) or a share link (share.py).
+
+The token is an HMAC over (kind, camera, range, issue time, expiry, refresh token id) with a
+secret that lives only in memory: it cannot be forged or altered, it dies with its expiry or a
+restart, and it names the refresh token it was issued to, which every request checks is still
+there, with its user active and still allowed to see the camera (review_views.py). It grants
+no more than its range: the views serve only the bytes of the fragments inside it.
 """
 
 from __future__ import annotations
@@ -17,23 +24,33 @@ import json
 import secrets
 import time
 
-from homeassistant.core import HomeAssistant
+from homeassistant.components import websocket_api
+from homeassistant.components.http.auth import STORAGE_KEY as HTTP_AUTH_KEY
+from homeassistant.components.http.const import KEY_HASS_REFRESH_TOKEN_ID
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.http import current_request
 from homeassistant.util.hass_dict import HassKey
 
-TOKEN_TTL = 12 * 3600.0
+# A viewing session: an hour's chunk at 1x with pauses, or a live playlist left running.
+PLAYLIST_TTL = 6 * 3600.0
+PLAYLIST_KIND = "playlist"
 _SECRET: HassKey[bytes] = HassKey("heldar_hls_secret")
 _SIGNATURE_BYTES = 16
 
 
 @dataclass(frozen=True, slots=True)
 class PlaybackGrant:
-    """What a token allows: one camera's footage between ``start`` and ``end`` (None: live)."""
+    """What a playlist token allows: ``camera``'s footage from ``start`` to ``end`` (None: live).
+
+    ``refresh_token_id`` is the login it was issued to; it is void once that login is.
+    """
 
     camera: str
     start: float
     end: float | None
     issued: float
     expires: float
+    refresh_token_id: str
 
 
 def _secret(hass: HomeAssistant) -> bytes:
@@ -50,19 +67,42 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@callback
+def requester(hass: HomeAssistant) -> str:
+    """Return the refresh token id of whoever asks now, as ``async_sign_path`` finds it.
+
+    The websocket connection's, else the HTTP request's, else Home Assistant's content user
+    (a media player resolving media for itself, with no user behind the call).
+    """
+    if (connection := websocket_api.current_connection.get()) and connection.refresh_token_id:
+        return connection.refresh_token_id
+    if (request := current_request.get()) is not None and KEY_HASS_REFRESH_TOKEN_ID in request:
+        return str(request[KEY_HASS_REFRESH_TOKEN_ID])
+    return str(hass.data[HTTP_AUTH_KEY])
+
+
 def issue(
     hass: HomeAssistant,
     camera: str,
     start: float,
     end: float | None,
+    refresh_token_id: str,
     *,
-    ttl: float = TOKEN_TTL,
+    ttl: float = PLAYLIST_TTL,
     now: float | None = None,
 ) -> str:
-    """Return a token for ``camera``'s footage from ``start`` to ``end`` (None: up to now)."""
+    """Return a playlist token for ``camera``'s footage from ``start`` to ``end`` (None: live)."""
     now = time.time() if now is None else now
     body = json.dumps(
-        [camera, round(start, 3), None if end is None else round(end, 3), round(now, 3), now + ttl],
+        [
+            PLAYLIST_KIND,
+            camera,
+            round(start, 3),
+            None if end is None else round(end, 3),
+            round(now, 3),
+            round(now + ttl, 3),
+            refresh_token_id,
+        ],
         separators=(",", ":"),
     ).encode()
     signature = hmac.digest(_secret(hass), body, hashlib.sha256)[:_SIGNATURE_BYTES]
@@ -70,7 +110,10 @@ def issue(
 
 
 def verify(hass: HomeAssistant, token: str, now: float | None = None) -> PlaybackGrant | None:
-    """Return what ``token`` grants, or None if it is forged, malformed or expired."""
+    """Return what ``token`` grants, or None if it is forged, altered, malformed or expired.
+
+    Whether its login still stands is the caller's check (it needs the request).
+    """
     try:
         body_text, signature_text = token.split(".")
         body, signature = _unb64(body_text), _unb64(signature_text)
@@ -80,16 +123,17 @@ def verify(hass: HomeAssistant, token: str, now: float | None = None) -> Playbac
     if not hmac.compare_digest(signature, expected):
         return None
     try:
-        camera, start, end, issued, expires = json.loads(body)
+        kind, camera, start, end, issued, expires, refresh_token_id = json.loads(body)
         grant = PlaybackGrant(
             str(camera),
             float(start),
             None if end is None else float(end),
             float(issued),
             float(expires),
+            str(refresh_token_id),
         )
     except ValueError, TypeError:
         return None
-    if (time.time() if now is None else now) > grant.expires:
+    if kind != PLAYLIST_KIND or (time.time() if now is None else now) > grant.expires:
         return None
     return grant

@@ -5,6 +5,10 @@ seek. Only ``.mp4`` recordings and ``.jpg`` thumbnails inside a known camera's f
 served: a path that climbs out (``..``), is absolute, names a hidden file or passes through a
 symbolic link is refused with 403, an unknown camera or a missing file with 404. A file being
 streamed is protected from retention until the response is done.
+
+Every request is a logged-in user's (a bearer token, or one of Home Assistant's signed paths,
+which name the login that asked for them and die with it), and that user must be allowed to
+see the camera (access.py); else 403.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ from collections import Counter
 import logging
 from pathlib import Path, PurePosixPath
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
-from homeassistant.components.http import KEY_HASS, HomeAssistantView
+from homeassistant.components.http import KEY_HASS, KEY_HASS_USER, HomeAssistantView
 from homeassistant.core import HomeAssistant
 
+from . import access, review
 from .data import async_get_hub
 from .frames import event_thumbnail
 from .recorder.store import CameraStore
@@ -35,6 +40,21 @@ def find_camera(hass: HomeAssistant, camera: str) -> tuple[CameraStore, Recordin
     if (hub := async_get_hub(hass)) is not None and (store := hub.recordings.stores.get(camera)):
         return store, hub.recordings
     return None
+
+
+def authorized_camera(request: web.Request, camera: str) -> tuple[CameraStore, RecordingsManager]:
+    """Return a camera's store and recordings manager, if the request's user may see it.
+
+    An unknown camera is 404, one the user may not see 403.
+    """
+    hass = request.app[KEY_HASS]
+    found = find_camera(hass, camera)
+    described = review.find_by_slug(hass, camera)
+    if found is None or described is None:
+        raise web.HTTPNotFound
+    if not access.may_read(hass, request.get(KEY_HASS_USER), described):
+        raise web.HTTPForbidden
+    return found
 
 
 def safe_path(base: Path, relative: str) -> Path:
@@ -63,15 +83,25 @@ def safe_path(base: Path, relative: str) -> Path:
 
 
 class _PlayingFileResponse(web.FileResponse):
-    """A file response that marks its file as playing while it is being sent."""
+    """A file response that marks its file as playing while it is being sent.
 
-    def __init__(self, path: Path, in_use: Counter[Path]) -> None:
+    ``ranged_only``: the range asked for is sent whatever ``If-Range`` says (browsers add it
+    to the next range of a file they cached a part of), as a byte-scoped link may open only
+    the bytes it was checked for; the files only ever grow, so earlier bytes stay valid.
+    """
+
+    def __init__(self, path: Path, in_use: Counter[Path], *, ranged_only: bool = False) -> None:
         super().__init__(path, headers={"Content-Type": MIME_TYPES[path.suffix]})
         self._playing = path
         self._in_use = in_use
+        self._ranged_only = ranged_only
 
     async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
         """Send the file (or the requested range) while retention leaves it alone."""
+        if self._ranged_only and hdrs.IF_RANGE in request.headers:
+            headers = request.headers.copy()
+            del headers[hdrs.IF_RANGE]
+            request = request.clone(headers=headers)
         self._in_use[self._playing] += 1
         try:
             return await super().prepare(request)
@@ -90,10 +120,7 @@ class RecordingView(HomeAssistantView):
     async def get(self, request: web.Request, camera: str, path: str) -> web.FileResponse:
         """Stream the file, honouring Range."""
         hass = request.app[KEY_HASS]
-        found = find_camera(hass, camera)
-        if found is None:
-            raise web.HTTPNotFound
-        store, recordings = found
+        store, recordings = authorized_camera(request, camera)
         target = await hass.async_add_executor_job(safe_path, store.directory, path)
         return _PlayingFileResponse(target, recordings.in_use)
 
@@ -107,10 +134,7 @@ class ThumbnailView(HomeAssistantView):
     async def get(self, request: web.Request, camera: str, event_id: str) -> web.StreamResponse:
         """Serve the JPEG of a finished or recording event."""
         hass = request.app[KEY_HASS]
-        found = find_camera(hass, camera)
-        if found is None:
-            raise web.HTTPNotFound
-        store = found[0]
+        store = authorized_camera(request, camera)[0]
         event = store.events.get(event_id) or store.open_events.get(event_id)
         if event is None or (jpeg := await event_thumbnail(hass, store, event)) is None:
             raise web.HTTPNotFound

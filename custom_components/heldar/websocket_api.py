@@ -1,7 +1,10 @@
 """The review API the timeline card uses: cameras, timeline, live updates, playlists, export.
 
 Every answer comes from memory (the segment index, the events, the registries); none walks
-the disk. The contract is in the README's "Reviewing footage" section.
+the disk. The contract is in the README's "Reviewing footage" section. Every command about a
+camera answers only a user allowed to see it (access.py), and ``heldar/cameras`` lists only
+those; exporting and sharing need an administrator or the hub's option. Links in answers are
+signed for the connection's login (refresh token) and die with it.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.event import async_track_time_interval
 import probatio as vol
 
-from . import export, footage, review, tokens
+from . import access, export, footage, review, share, tokens
 from .const import DOMAIN
-from .review_events import OpenEvents, event_json, reason_texts, thumbnail_token
+from .review_events import OpenEvents, event_json, reason_texts, thumbnail_url
 from .review_views import PLAYLIST_URL
 
 SUBSCRIBE_POLL = timedelta(seconds=2)
@@ -29,7 +32,7 @@ MAX_TIMELINE = timedelta(days=31)
 @callback
 def async_setup(hass: HomeAssistant) -> None:
     """Register the commands."""
-    for command in (ws_cameras, ws_timeline, ws_subscribe, ws_playlist, ws_export):
+    for command in (ws_cameras, ws_timeline, ws_subscribe, ws_playlist, ws_export, ws_share):
         websocket_api.async_register_command(hass, command)
 
 
@@ -39,6 +42,9 @@ def _camera_or_error(
     found = review.find(hass, msg["camera"])
     if found is None:
         connection.send_error(msg["id"], "not_found", f"No Heldar camera {msg['camera']}")
+    elif not access.may_read(hass, connection.user, found):
+        connection.send_error(msg["id"], websocket_api.ERR_UNAUTHORIZED, "Unauthorized")
+        return None
     return found
 
 
@@ -47,12 +53,18 @@ def _camera_or_error(
 def ws_cameras(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """List the cameras with their device and entities."""
+    """List the cameras the user may see, with their device and entities.
+
+    ``may_export``: whether this user may export and share the camera's footage, so the card
+    can offer (or not) its Download and Share.
+    """
     cameras = [
         review.describe(hass, found)
+        | {"may_export": access.may_export(hass, connection.user, found)}
         for entry in hass.config_entries.async_loaded_entries(DOMAIN)
         for subentry_id in entry.runtime_data.cameras
         if (found := review.find(hass, subentry_id)) is not None
+        and access.may_read(hass, connection.user, found)
     ]
     connection.send_result(msg["id"], {"cameras": cameras, "time_zone": hass.config.time_zone})
 
@@ -77,20 +89,25 @@ async def ws_timeline(
         connection.send_error(msg["id"], "invalid_range", "The end must follow the start.")
         return
     texts = await reason_texts(hass)
-    connection.send_result(msg["id"], timeline(hass, found, start, end, texts))
+    login = connection.refresh_token_id or ""
+    connection.send_result(msg["id"], timeline(hass, found, start, end, texts, login))
 
 
 def timeline(
-    hass: HomeAssistant, found: review.Found, start: float, end: float, texts: dict[str, str]
+    hass: HomeAssistant,
+    found: review.Found,
+    start: float,
+    end: float,
+    texts: dict[str, str],
+    refresh_token_id: str,
 ) -> dict[str, Any]:
-    """Build a timeline answer (also what the benchmark times)."""
+    """Build a timeline answer, its thumbnails signed for one login (the benchmark times it)."""
     camera = found.camera
     now = dt_now()
     # Footage, event clips, events still recording and the file being written alike.
     clipped = footage.spans(footage.pieces(camera, start, end, now))
-    token = thumbnail_token(hass, camera.subentry_id)
     events = [
-        event_json(found, event, texts, token)
+        event_json(found, event, texts, refresh_token_id)
         for event in review.events_between(camera, start, end)
     ]
     events += OpenEvents.get(hass).between(camera.subentry_id, start, end, texts)
@@ -136,6 +153,8 @@ def ws_subscribe(
 
     @callback
     def _poll(_now: datetime) -> None:
+        if not access.may_read(hass, connection.user, found):
+            return
         closed = []
         for segment in camera.store.index.between(last[0] + 0.001, float("inf")):
             last[0] = segment.start
@@ -154,7 +173,11 @@ def ws_subscribe(
             connection.send_message(websocket_api.event_message(msg_id, {"segment": span}))
 
     @callback
-    def _event(payload: dict[str, Any]) -> None:
+    def _event(payload: dict[str, Any], thumbnail: str | None) -> None:
+        if not access.may_read(hass, connection.user, found):
+            return
+        if thumbnail is not None and connection.refresh_token_id:
+            payload["thumbnail"] = thumbnail_url(hass, thumbnail, connection.refresh_token_id)
         connection.send_message(websocket_api.event_message(msg_id, {"event": payload}))
 
     unsub_poll = async_track_time_interval(hass, _poll, SUBSCRIBE_POLL, name="heldar subscribe")
@@ -192,7 +215,7 @@ async def ws_playlist(
     now = dt_now()
     pieces = footage.pieces(found.camera, start, end if end is not None else now, now)
     first = pieces[0].start if pieces else start  # the first recorded instant
-    token = tokens.issue(hass, found.camera.subentry_id, start, end)
+    token = tokens.issue(hass, found.camera.subentry_id, start, end, tokens.requester(hass))
     connection.send_result(
         msg["id"], {"url": PLAYLIST_URL.format(token=token), "start": review.iso(first)}
     )
@@ -213,10 +236,44 @@ async def ws_export(
     """Start an export, answering like the heldar.export action."""
     if (found := _camera_or_error(hass, connection, msg)) is None:
         return
+    access.require_export(hass, connection.user, found)
     try:
         result = await export.async_start(hass, found, _range(msg["start"]), _range(msg["end"]))
     except ServiceValidationError as err:
         connection.send_error(msg["id"], err.translation_key or "invalid_range", str(err))
         return
+    # Signed for this connection's login: it dies with it.
     result["url"] = async_sign_path(hass, result["url"], export.URL_LIFETIME)
+    connection.send_result(msg["id"], result)
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "heldar/share",
+        vol.Required("camera"): str,
+        vol.Required("event_id"): str,
+        vol.Optional("expires_in", default=share.DEFAULT_LIFETIME.total_seconds()): vol.All(
+            vol.Coerce(float), vol.Range(min=60)
+        ),
+    }
+)
+@websocket_api.async_response
+async def ws_share(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Make a share link to one event clip or export, as the heldar.share action does."""
+    if (found := _camera_or_error(hass, connection, msg)) is None:
+        return
+    access.require_export(hass, connection.user, found)
+    try:
+        result = await share.async_share(
+            hass,
+            found,
+            msg["event_id"],
+            timedelta(seconds=msg["expires_in"]),
+            connection.user.id if connection.user else None,
+        )
+    except ServiceValidationError as err:
+        connection.send_error(msg["id"], err.translation_key or "invalid_format", str(err))
+        return
     connection.send_result(msg["id"], result)

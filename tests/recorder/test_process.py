@@ -17,6 +17,8 @@ from custom_components.heldar.recorder.process import (
     FFmpegNotFoundError,
     FFmpegProcess,
     StopTimeouts,
+    finish_child,
+    start_child,
 )
 from tests.media import pid_alive
 
@@ -140,3 +142,75 @@ async def test_ffmpeg_dies_with_the_process_that_started_it(
         if pid_alive(child):
             os.kill(child, signal.SIGKILL)
         parent.stdout.close()
+
+
+HELPER = [sys.executable, "-c", "import time; time.sleep(60)"]  # an ffprobe that hangs
+
+
+async def test_a_helper_dies_with_the_process_that_started_it_and_carries_the_mark() -> None:
+    """Ffprobe and ``ffmpeg -version`` are started as FFmpeg is: death signal, owner mark.
+
+    Before, they were plain ``create_subprocess_exec`` children: one stuck on a silent camera
+    outlived a Home Assistant killed with -9, with no mark to find it by.
+    """
+    script = textwrap.dedent(
+        """
+        import asyncio, sys
+        from custom_components.heldar.recorder.process import start_child
+
+        async def main() -> None:
+            process = await start_child(sys.argv[1:])
+            print(process.pid, flush=True)
+            await asyncio.sleep(120)
+
+        asyncio.run(main())
+        """
+    )
+    parent = subprocess.Popen(  # noqa: ASYNC220 - the parent stands for a whole HA process
+        [sys.executable, "-c", script, *HELPER],
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert parent.stdout is not None
+    child = int(await asyncio.to_thread(parent.stdout.readline))
+    try:
+        environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+        marks = [entry for entry in environ if entry.startswith(b"HELDAR_OWNER=")]
+        assert marks == [f"HELDAR_OWNER={parent.pid}:".encode() + marks[0].split(b":")[1]]
+        assert os.getsid(child) == child  # its own session, as FFmpeg's
+        parent.kill()
+        parent.wait()
+        async with asyncio.timeout(10):
+            while pid_alive(child):
+                await asyncio.sleep(0.05)
+    finally:
+        if pid_alive(child):
+            os.kill(child, signal.SIGKILL)
+        parent.stdout.close()
+
+
+async def test_a_helper_that_outlives_its_limit_is_killed_and_reaped() -> None:
+    """The backstop behind a helper's own I/O timeout: killed, reaped, None."""
+    process = await start_child(HELPER)
+    started = time.monotonic()
+    assert await finish_child(process, 0.5) is None
+    assert time.monotonic() - started < 5
+    assert process.returncode == -signal.SIGKILL
+
+
+async def test_a_cancelled_helper_is_killed() -> None:
+    """Cancelling the caller (the hub unloading) kills the helper before the cancel goes on."""
+    process = await start_child(HELPER)
+    task = asyncio.create_task(finish_child(process, 60))
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert process.returncode == -signal.SIGKILL
+
+
+async def test_a_helper_that_exits_gives_its_output() -> None:
+    """What ffprobe prints comes back, with its status."""
+    process = await start_child([sys.executable, "-c", "print('ok')"])
+    assert await finish_child(process, 30) == b"ok\n"
+    assert process.returncode == 0

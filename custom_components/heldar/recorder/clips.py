@@ -115,8 +115,12 @@ async def join_files(
     movflags: str,
     script_dir: Path,
     relative_to: Path,
+    limit: float = _JOIN_TIMEOUT,
 ) -> ClipResult:
-    """Join ``entries`` into ``target``; the result names it relative to ``relative_to``."""
+    """Join ``entries`` into ``target``; the result names it relative to ``relative_to``.
+
+    ``limit``: the seconds FFmpeg may take (exports scale it with their length).
+    """
     loop = asyncio.get_running_loop()
     script = script_dir / f"{target.stem}.concat.txt"
     part_file = target.with_suffix(".part.mp4")
@@ -134,7 +138,7 @@ async def join_files(
     code: int | None = None
     try:
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(_JOIN_TIMEOUT):
+            async with asyncio.timeout(limit):
                 code = await process.wait()
     except asyncio.CancelledError:
         # An event stays open in its journal and is joined after a restart.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 import json
 from pathlib import Path
 import shutil
 
+from .process import finish_child, start_child
 from .spawn_gate import spawn_turn
 
 _PROBE_TIMEOUT = 30.0
@@ -46,27 +46,19 @@ async def probe(ffprobe: str, path: Path) -> Probe | None:
     Raises ``FFprobeMissingError`` when ffprobe itself cannot be run: that says nothing about
     the file, which must then not be quarantined.
     """
+    argv = [
+        ffprobe,
+        *("-v", "error", "-of", "json"),
+        *("-show_entries", "format=duration:stream=codec_type,codec_name"),
+        str(path),
+    ]
     try:
         async with spawn_turn():  # every camera's first segment closes in the same second
-            process = await asyncio.create_subprocess_exec(
-                ffprobe,
-                *("-v", "error", "-of", "json"),
-                *("-show_entries", "format=duration:stream=codec_type,codec_name"),
-                str(path),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+            process = await start_child(argv)
     except OSError as err:
         raise FFprobeMissingError(err.errno, f"{ffprobe}: {err.strerror}") from err
-    try:
-        async with asyncio.timeout(_PROBE_TIMEOUT):
-            out, _ = await process.communicate()
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        return None
-    if process.returncode != 0:
+    out = await finish_child(process, _PROBE_TIMEOUT)
+    if out is None or process.returncode != 0:
         return None
     try:
         data = json.loads(out)

@@ -51,7 +51,7 @@ class Fragment:
     keyframe: bool = True  # whether its first video sample is a sync sample
 
 
-def _boxes(data: bytes, offset: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
+def boxes(data: bytes, offset: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
     """Return (kind, payload offset, payload end) of the boxes in ``data[offset:end]``."""
     end = len(data) if end is None else end
     found = []
@@ -70,8 +70,9 @@ def _boxes(data: bytes, offset: int = 0, end: int | None = None) -> list[tuple[s
     return found
 
 
-def _child(data: bytes, start: int, end: int, kind: str) -> tuple[int, int] | None:
-    for name, payload, stop in _boxes(data, start, end):
+def child_box(data: bytes, start: int, end: int, kind: str) -> tuple[int, int] | None:
+    """Return (payload offset, payload end) of the first ``kind`` box in ``data[start:end]``."""
+    for name, payload, stop in boxes(data, start, end):
         if name == kind:
             return payload, stop
     return None
@@ -79,15 +80,15 @@ def _child(data: bytes, start: int, end: int, kind: str) -> tuple[int, int] | No
 
 def _video_track(moov: bytes) -> tuple[int, int]:
     """Return the video track's (id, timescale) from a ``moov`` payload, or (0, 0)."""
-    for kind, start, end in _boxes(moov):
+    for kind, start, end in boxes(moov):
         if kind != "trak":
             continue
-        tkhd = _child(moov, start, end, "tkhd")
-        mdia = _child(moov, start, end, "mdia")
+        tkhd = child_box(moov, start, end, "tkhd")
+        mdia = child_box(moov, start, end, "mdia")
         if tkhd is None or mdia is None:
             continue
-        hdlr = _child(moov, *mdia, "hdlr")
-        mdhd = _child(moov, *mdia, "mdhd")
+        hdlr = child_box(moov, *mdia, "hdlr")
+        mdhd = child_box(moov, *mdia, "mdhd")
         if hdlr is None or mdhd is None or moov[hdlr[0] + 8 : hdlr[0] + 12] != b"vide":
             continue
         v1 = moov[tkhd[0]] == 1
@@ -147,11 +148,11 @@ def _video_timing(moof: bytes, layout: Layout) -> tuple[float, float, bool] | No
     """Return the video track's start (``tfdt``), duration and keyframe flag, in seconds."""
     if layout.timescale <= 0:
         return None
-    for kind, start, end in _boxes(moof):
+    for kind, start, end in boxes(moof):
         if kind != "traf":
             continue
-        tfhd = _child(moof, start, end, "tfhd")
-        tfdt = _child(moof, start, end, "tfdt")
+        tfhd = child_box(moof, start, end, "tfhd")
+        tfdt = child_box(moof, start, end, "tfdt")
         if tfhd is None or tfdt is None:
             continue
         (track,) = struct.unpack_from(">I", moof, tfhd[0] + 4)
@@ -161,7 +162,7 @@ def _video_timing(moof: bytes, layout: Layout) -> tuple[float, float, bool] | No
             (ticks,) = struct.unpack_from(">Q", moof, tfdt[0] + 4)
         else:
             (ticks,) = struct.unpack_from(">I", moof, tfdt[0] + 4)
-        trun = _child(moof, start, end, "trun")
+        trun = child_box(moof, start, end, "trun")
         length, keyframe = _samples(moof, tfhd[0], trun[0]) if trun else (0, True)
         return ticks / layout.timescale, length / layout.timescale, keyframe
     return None

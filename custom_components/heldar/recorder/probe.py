@@ -13,9 +13,9 @@ from enum import StrEnum
 import re
 
 from .command import probe_argv
-from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts
+from .process import FFmpegNotFoundError, FFmpegProcess, StopTimeouts, finish_child, start_child
 from .stderr_tail import summarize
-from .urls import mask, url_secrets
+from .urls import is_rtsp, mask, url_secrets
 
 # FFmpeg's words for each failure, RTSP's and HTTP's. Every phrase holds a space, so none can
 # match inside a URL FFmpeg echoes ("…/Channels/401: Connection refused" is refused, not a 401;
@@ -30,6 +30,7 @@ _TIMED_OUT = re.compile(r"timed out", re.IGNORECASE)
 _VERSION = re.compile(r"^ffmpeg version (\S+)", re.MULTILINE)
 _MAJOR = re.compile(r"(\d+)\.")
 _QUICK_STOP = StopTimeouts(interrupt=0.5, terminate=0.5, kill=1.0)
+_VERSION_TIMEOUT = 10.0
 
 
 class ProbeOutcome(StrEnum):
@@ -52,12 +53,24 @@ class ProbeResult:
     detail: str = ""
 
 
+def stream_probe_argv(binary: str, url: str, seconds: float) -> list[str]:
+    """Return the probe's command line, with a socket I/O timeout whatever the protocol.
+
+    RTSP's comes with its input options; any other protocol gets the generic ``-rw_timeout``.
+    """
+    argv = probe_argv(binary, url, seconds)
+    if not is_rtsp(url):
+        at = argv.index("-i")
+        argv[at:at] = ["-rw_timeout", str(int(seconds * 1_000_000))]
+    return argv
+
+
 async def probe_stream(binary: str, url: str, seconds: float = 10.0) -> ProbeResult:
     """Open ``url`` with FFmpeg and copy one video packet, giving up after ``seconds``."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     try:
-        process = await FFmpegProcess.start(probe_argv(binary, url, seconds))
+        process = await FFmpegProcess.start(stream_probe_argv(binary, url, seconds))
     except FFmpegNotFoundError as err:
         return ProbeResult(ProbeOutcome.FFMPEG_MISSING, str(err))
     code: int | None = None
@@ -100,21 +113,10 @@ class FFmpegVersion:
 async def ffmpeg_version(binary: str) -> FFmpegVersion | None:
     """Return the FFmpeg version, or None when the binary cannot be run."""
     try:
-        process = await asyncio.create_subprocess_exec(
-            binary,
-            "-version",
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        process = await start_child([binary, "-version"])
     except OSError:
         return None
-    try:
-        async with asyncio.timeout(10):
-            out, _ = await process.communicate()
-    except TimeoutError:
-        process.kill()
-        await process.wait()
+    if (out := await finish_child(process, _VERSION_TIMEOUT)) is None:
         return None
     if (match := _VERSION.search(out.decode(errors="replace"))) is None:
         return None

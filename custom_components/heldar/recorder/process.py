@@ -1,8 +1,8 @@
 """One FFmpeg child process: start it, drain its stderr, and stop it gracefully but surely.
 
-Every child dies with Home Assistant: the kernel sends it SIGTERM when the thread that started
-it, Home Assistant's event loop, ends, however it ends (``PR_SET_PDEATHSIG``). Each child also
-carries an ``HELDAR_OWNER`` mark, by which ``orphans.py`` recognises one that outlived it anyway.
+Every child dies with Home Assistant, short helpers too (ffprobe: ``start_child``): the kernel
+sends it SIGTERM when the thread that started it, HA's event loop, ends (``PR_SET_PDEATHSIG``).
+Each carries an ``HELDAR_OWNER`` mark, by which ``orphans.py`` knows one that outlived it anyway.
 
 Stopping asks FFmpeg to finish first (SIGINT makes it write the trailer of the open segment),
 then escalates to SIGTERM and SIGKILL, each after a short timeout, and always reaps the child,
@@ -260,3 +260,42 @@ class FFmpegProcess:
         if self.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self._transport.send_signal(signum)
+
+
+async def start_child(argv: list[str], *, stderr: bool = False) -> asyncio.subprocess.Process:
+    """Start a short helper (ffprobe, ``ffmpeg -version``) as every Heldar child is started.
+
+    Its own session, the ``HELDAR_OWNER`` mark and the death signal, as for FFmpeg; stdout
+    piped, stdin closed, stderr piped if asked for (else closed). Raises OSError when it
+    cannot be started.
+    """
+    return await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if stderr else subprocess.DEVNULL,
+        env={**os.environ, **owner_env()},
+        start_new_session=True,
+        close_fds=True,
+        # asyncio forks in the loop's own thread, which lives as long as HA does.
+        preexec_fn=_die_with(os.getpid()),
+    )
+
+
+async def finish_child(process: asyncio.subprocess.Process, limit: float) -> bytes | None:
+    """Return a helper's stdout once it exits (its status is ``process.returncode``).
+
+    One that outlives ``limit`` seconds is killed and reaped (None), as is one whose caller is
+    cancelled; a network helper's own I/O timeout is in its arguments, this is the backstop.
+    """
+    try:
+        async with asyncio.timeout(limit):
+            out, _ = await process.communicate()
+    except (TimeoutError, asyncio.CancelledError) as err:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await asyncio.shield(process.wait())
+        if isinstance(err, asyncio.CancelledError):
+            raise
+        return None
+    return out

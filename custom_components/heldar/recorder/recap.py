@@ -32,7 +32,8 @@ from pathlib import Path
 import re
 import struct
 
-from .fmp4 import _boxes, _child, read_layout  # the project's box reader
+from .fmp4 import boxes, child_box, read_layout
+from .process import start_child
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -202,10 +203,10 @@ def _video_sample_entry(path: Path) -> bytes | None:
         return None
     with path.open("rb") as handle:
         init = handle.read(layout.init_end)
-    moov = next((b for b in _boxes(init) if b[0] == "moov"), None)
+    moov = next((b for b in boxes(init) if b[0] == "moov"), None)
     if moov is None:
         return None
-    for kind, start, end in _boxes(init, moov[1], moov[2]):
+    for kind, start, end in boxes(init, moov[1], moov[2]):
         if kind != "trak" or _find(init, start, end, "mdia", "minf", "vmhd") is None:
             continue  # not the video track
         if (stsd := _find(init, start, end, "mdia", "minf", "stbl", "stsd")) is not None:
@@ -218,7 +219,7 @@ def _find(data: bytes, start: int, end: int, *path: str) -> tuple[int, int] | No
     for kind in path:
         if span is None:
             return None
-        span = _child(data, span[0], span[1], kind)
+        span = child_box(data, span[0], span[1], kind)
     return span
 
 
@@ -334,13 +335,8 @@ async def make_recap(
 
 
 async def _run(argv: list[str]) -> tuple[str, str, int]:
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,  # a Ctrl-C in Home Assistant's terminal is not FFmpeg's
-    )
+    # Its own session, the owner mark and the death signal, as every Heldar child.
+    process = await start_child(argv, stderr=True)
     try:
         async with asyncio.timeout(_TIMEOUT):
             out, err = await process.communicate()

@@ -11,16 +11,18 @@ Stream copy is the rule. The exceptions, each for a player that would otherwise 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass
 from enum import StrEnum
 import json
 
+from .process import finish_child, start_child
 from .spawn_gate import spawn_turn
 from .urls import is_rtsp
 
 PROBE_TIMEOUT = 15.0
+# ffprobe's own socket I/O timeout: a camera that accepts the connection and then says
+# nothing ends the probe inside PROBE_TIMEOUT, which then only backs it up.
+PROBE_IO_TIMEOUT_US = 10_000_000
 _COPYABLE_AUDIO = frozenset({"aac", "opus", "mp3"})
 _G711 = frozenset({"pcm_alaw", "pcm_mulaw"})
 
@@ -108,10 +110,17 @@ def plan_media(
 
 
 def probe_streams_argv(ffprobe: str, url: str) -> list[str]:
-    """Return an ffprobe command that lists the stream codecs as JSON."""
+    """Return an ffprobe command that lists the stream codecs as JSON, with an I/O timeout.
+
+    ``-timeout`` is RTSP's socket timeout (FFmpeg 5 and later); other protocols take the
+    generic ``-rw_timeout``.
+    """
+    io_timeout_us = PROBE_IO_TIMEOUT_US
     argv = [ffprobe, "-v", "error", "-show_entries", "stream=codec_type,codec_name,has_b_frames"]
     if is_rtsp(url):
-        argv += ["-rtsp_transport", "tcp"]
+        argv += ["-rtsp_transport", "tcp", "-timeout", str(io_timeout_us)]
+    else:
+        argv += ["-rw_timeout", str(io_timeout_us)]
     return [*argv, "-of", "json", url]
 
 
@@ -132,24 +141,10 @@ async def probe_streams(ffprobe: str, url: str) -> StreamInfo | None:
     """Ask ffprobe what the camera sends; None when it cannot tell (offline, no ffprobe)."""
     try:
         async with spawn_turn():  # 32 cameras starting together take turns
-            process = await asyncio.create_subprocess_exec(
-                *probe_streams_argv(ffprobe, url),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+            process = await start_child(probe_streams_argv(ffprobe, url))
     except OSError:
         return None
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT):
-            output, _ = await process.communicate()
-    except (TimeoutError, asyncio.CancelledError) as err:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await asyncio.shield(process.wait())
-        if isinstance(err, asyncio.CancelledError):
-            raise
-        return None
-    if process.returncode != 0:
+    output = await finish_child(process, PROBE_TIMEOUT)
+    if output is None or process.returncode != 0:
         return None
     return parse_streams(output)
