@@ -1,10 +1,10 @@
 // One camera's review panel: it composes the camera's head, its picture (live, or a recording
-// played by its playback controller), the timeline bar, and export. Each of those owns its own
-// state; this panel only wires what one tells to the others.
+// played by its playback controller), the timeline bar, and export and share (for a user who may
+// export). Each of those owns its own state; this panel only wires what one tells to the others.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import type { PlayDetail } from "./event-strip";
 import { ExportController } from "./export-controller";
-import { type Span, neighbourEvent, snapToFootage, viewStart } from "./model";
+import { type Span, type TimelineEvent, neighbourEvent, snapToFootage, viewStart } from "./model";
 import { PlaybackController } from "./playback";
 import { controlStyles, panelStyles, screenStyles } from "./styles";
 import { type Clock, formatClock, formatDateTime } from "./time";
@@ -37,6 +37,7 @@ export class HeldarCameraTimeline extends LitElement {
     _message: { state: true },
     _error: { state: true },
     _notice: { state: true },
+    _openEvent: { state: true },
   };
 
   hass?: HomeAssistant;
@@ -50,6 +51,8 @@ export class HeldarCameraTimeline extends LitElement {
   private _message = "";
   private _error = "";
   private _notice = "";
+  /** The event whose pop-up is open on the bar: what Share shares. */
+  private _openEvent: TimelineEvent | null = null;
   private _noticeClear: number | undefined;
   private _timer: number | undefined;
 
@@ -198,7 +201,6 @@ export class HeldarCameraTimeline extends LitElement {
   private _renderControls(): TemplateResult {
     const selection = this._selection;
     const playback = this._playback;
-    const exporting = this._export;
     return html`<div class="bar">
         <button class="prev-event" title="Previous event" @click=${() => this._jump(-1)}>
           ${icon("mdi:skip-previous", "◀")}
@@ -220,7 +222,20 @@ export class HeldarCameraTimeline extends LitElement {
           Live
         </button>
         <span class="grow"></span>
-        <button
+        ${this.camera?.may_export ? this._renderExport() : nothing}
+      </div>
+      ${selection
+        ? html`<div class="message selection-range">
+            ${formatDateTime(selection.start, this._clock)} – ${formatClock(selection.end, this._clock)}
+          </div>`
+        : nothing}`;
+  }
+
+  /** Select and Download, for a user who may export the camera's footage. */
+  private _renderExport(): TemplateResult {
+    const selection = this._selection;
+    const exporting = this._export;
+    return html`<button
           class="select-range"
           aria-pressed=${this._selecting ? "true" : "false"}
           @click=${() => {
@@ -236,13 +251,7 @@ export class HeldarCameraTimeline extends LitElement {
           @click=${() => selection && void exporting?.download(selection)}
         >
           Download
-        </button>
-      </div>
-      ${selection
-        ? html`<div class="message selection-range">
-            ${formatDateTime(selection.start, this._clock)} – ${formatClock(selection.end, this._clock)}
-          </div>`
-        : nothing}`;
+        </button>`;
   }
 
   protected override render(): TemplateResult {
@@ -272,7 +281,17 @@ export class HeldarCameraTimeline extends LitElement {
         @heldar-play=${(e: CustomEvent<PlayDetail>) => void this.playFrom(e.detail.t)}
         @heldar-select=${(e: CustomEvent<{ range: Span | null }>) => (this._selection = e.detail.range)}
         @heldar-view=${(e: CustomEvent<Span>) => void source?.load(e.detail)}
-      ></heldar-timeline-bar>
+        @heldar-popup=${(e: CustomEvent<{ event: TimelineEvent | null }>) => (this._openEvent = e.detail.event)}
+      >
+        ${this.camera?.may_export
+          ? html`<heldar-event-share
+              slot="event-actions"
+              .controller=${this._export}
+              .event=${this._openEvent}
+              .clock=${this._clock}
+            ></heldar-event-share>`
+          : nothing}
+      </heldar-timeline-bar>
       ${this._renderControls()}
       <div class="message notice" role="status" ?hidden=${!this._notice}>${this._notice}</div>
       ${message ? html`<div class="message">${message}</div>` : nothing}

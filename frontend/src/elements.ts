@@ -3,6 +3,7 @@
 import { HeldarCameraHead } from "./camera-head";
 import { HeldarCameraTimeline } from "./camera-timeline";
 import { CARD_TYPE, HeldarTimelineCard } from "./card";
+import { HeldarEventShare } from "./event-share";
 import { HeldarEventStrip } from "./event-strip";
 import { HeldarLivePicture } from "./live-picture";
 import { HeldarTimelineBar } from "./timeline-bar";
@@ -21,6 +22,7 @@ function define(tag: string, element: CustomElementConstructor): boolean {
 
 /** Define the elements; whether the card itself is defined. */
 export function defineElements(): boolean {
+  define("heldar-event-share", HeldarEventShare);
   define("heldar-event-strip", HeldarEventStrip);
   define("heldar-timeline-bar", HeldarTimelineBar);
   define("heldar-camera-head", HeldarCameraHead);

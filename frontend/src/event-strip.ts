@@ -1,9 +1,12 @@
 // The events above the timeline's track: a mark per event, the pop-up of the one opened (its
 // thumbnail, reason, time and Play), hover with a grace to reach the pop-up, and the keyboard
 // (roving focus over the marks). It owns which pop-up is open; what Play does is its owner's.
+// What its owner adds to the pop-up (Share) goes in its "event-actions" slot.
 //
-// Events (bubbling, composed): heldar-play {t, event} play the event from its start.
-import { LitElement, html, nothing, type TemplateResult } from "lit";
+// Events (bubbling, composed):
+//   heldar-play  {t, event}  play the event from its start
+//   heldar-popup {event}     the pop-up opened on an event, or closed (null)
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import type { TimelineEvent, View } from "./model";
 import { controlStyles, stripStyles } from "./styles";
 import { type Clock, formatDateTime } from "./time";
@@ -54,6 +57,10 @@ export class HeldarEventStrip extends LitElement {
     window.clearTimeout(this._popupClose);
   }
 
+  protected override updated(changed: PropertyValues): void {
+    if (changed.has("_popup")) fire(this, "heldar-popup", { event: this._popup });
+  }
+
   /** Close the pop-up (the track was pressed, Escape, its ×, or its Play). */
   close(): void {
     window.clearTimeout(this._popupClose);
@@ -89,7 +96,14 @@ export class HeldarEventStrip extends LitElement {
 
   /** Arrow keys move between events (their pop-up opens), Enter plays, Escape closes. */
   private _key(key: KeyboardEvent, events: BarEvent[]): void {
-    if (!events.length) return;
+    if (key.key === "Escape") {
+      this.close();
+      key.preventDefault();
+      return;
+    }
+    // The pop-up's own controls (Play, Share, its link) take their keys themselves.
+    const inPopup = key.composedPath().some((node) => node instanceof HTMLElement && node.classList.contains("popup"));
+    if (!events.length || inPopup) return;
     const at = events.findIndex((e) => e.id === this._focused);
     const steps: Record<string, number> = { ArrowLeft: -1, ArrowRight: 1, Home: -Infinity, End: Infinity };
     if (key.key in steps) {
@@ -102,8 +116,6 @@ export class HeldarEventStrip extends LitElement {
       );
     } else if ((key.key === "Enter" || key.key === " ") && at >= 0) {
       this._play(events[at]);
-    } else if (key.key === "Escape") {
-      this.close();
     } else {
       return;
     }
@@ -115,7 +127,7 @@ export class HeldarEventStrip extends LitElement {
       class="popup"
       role="dialog"
       aria-label=${popup.reason}
-      style="left:clamp(90px, ${left}, calc(100% - 90px))"
+      style="left:clamp(100px, ${left}, calc(100% - 100px))"
       @pointerenter=${() => window.clearTimeout(this._popupClose)}
       @pointerleave=${(ev: PointerEvent) => ev.pointerType === "mouse" && this._unhover()}
     >
@@ -124,6 +136,7 @@ export class HeldarEventStrip extends LitElement {
       <div><b>${popup.reason}</b></div>
       <div>${formatDateTime(popup.start, this.clock)}</div>
       <button class="play-event" @click=${() => this._play(popup)}>Play</button>
+      <slot name="event-actions"></slot>
     </div>`;
   }
 
@@ -162,5 +175,6 @@ declare global {
   }
   interface HTMLElementEventMap {
     "heldar-play": CustomEvent<PlayDetail>;
+    "heldar-popup": CustomEvent<{ event: BarEvent | null }>;
   }
 }

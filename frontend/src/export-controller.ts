@@ -1,12 +1,26 @@
-// Exporting a range of one camera as one MP4: heldar/export, waiting until the file is whole,
-// then handing it to the browser as a download.
+// Getting one camera's footage out of Home Assistant: a range exported as one MP4 (heldar/export,
+// waiting until the file is whole, then handed to the browser as a download), and an event's clip
+// shared as a link that opens without a login until it expires (heldar/share).
 import type { Span } from "./model";
-import type { ExportAnswer, HomeAssistant } from "./types";
+import type { ExportAnswer, HomeAssistant, ShareAnswer } from "./types";
 import { errorText, iso } from "./ui";
 
 /** How long the card waits for an export to finish before giving up on downloading it. */
 export const EXPORT_WAIT_MS = 10 * 60_000;
 const POLL_MS = 500;
+
+/** How long a share link may work: the choices offered (Heldar allows up to 7 days). */
+export const SHARE_LIFETIMES = [
+  { seconds: 3_600, label: "1 hour" },
+  { seconds: 86_400, label: "1 day" },
+  { seconds: 7 * 86_400, label: "7 days" },
+] as const;
+
+/** Where sharing one event stands: the link being made, made (until `expires`, epoch ms), or refused. */
+export type ShareState =
+  | { state: "asking" }
+  | { state: "shared"; url: string; expires: number }
+  | { state: "failed"; error: string };
 
 /** Resolve once url answers (the file exists); 404 means not yet. */
 async function whenReady(url: string, timeoutMs: number, pollMs = POLL_MS): Promise<void> {
@@ -41,12 +55,14 @@ export interface ExportOptions {
   pollMs?: number;
 }
 
-/** Fires "change" when busy, message or error change. */
+/** Fires "change" when an export's busy, message or error change, or a share's state. */
 export class ExportController extends EventTarget {
   busy = false;
   /** What the export is doing or did ("Exporting 40 s…", "Exported 40 s."). */
   message = "";
   error = "";
+  /** Sharing, by event id: a pop-up closed and opened again shows its event's link. */
+  readonly shares = new Map<string, ShareState>();
 
   constructor(private readonly options: ExportOptions) {
     super();
@@ -75,6 +91,29 @@ export class ExportController extends EventTarget {
     } finally {
       this.set({ busy: false });
     }
+  }
+
+  /** Make a link to an event's clip that works for `seconds`; once per event at a time. */
+  async share(eventId: string, seconds: number): Promise<void> {
+    const hass = this.options.hass();
+    if (!hass || this.shares.get(eventId)?.state === "asking") return;
+    this.setShare(eventId, { state: "asking" });
+    try {
+      const answer = await hass.callWS<ShareAnswer>({
+        type: "heldar/share",
+        camera: this.options.camera,
+        event_id: eventId,
+        expires_in: seconds,
+      });
+      this.setShare(eventId, { state: "shared", url: answer.url, expires: Date.parse(answer.expires) });
+    } catch (err) {
+      this.setShare(eventId, { state: "failed", error: errorText(err) });
+    }
+  }
+
+  private setShare(eventId: string, state: ShareState): void {
+    this.shares.set(eventId, state);
+    this.dispatchEvent(new Event("change"));
   }
 
   private set(state: Partial<Pick<ExportController, "busy" | "message" | "error">>): void {

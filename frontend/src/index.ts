@@ -32,7 +32,7 @@ function register(): void {
       name: "Heldar timeline",
       description:
         "Review Heldar recordings on a timeline, continuous footage and events alike: play by click, " +
-        "drag or previous/next event, trigger, and download a range.",
+        "drag or previous/next event, trigger, download a range and share an event.",
       preview: true,
       documentationURL: DOCUMENTATION,
       getEntitySuggestion: entitySuggestion,

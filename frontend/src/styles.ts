@@ -302,7 +302,7 @@ export const stripStyles = css`
     position: absolute;
     bottom: 100%;
     z-index: 2;
-    width: 180px;
+    width: 200px;
     transform: translateX(-50%);
     background: var(--card-background-color, #fff);
     border: 1px solid var(--divider-color, #ccc);
@@ -320,6 +320,7 @@ export const stripStyles = css`
   }
   .popup .play-event {
     width: 100%;
+    box-sizing: border-box;
     min-height: 36px;
   }
   .popup img {

@@ -1,6 +1,7 @@
 // The timeline bar: what each camera recorded (one lane each), its events (the event strip), the
 // playhead and the time ticks; zoom, pan, click or drag to play, drag to select. It owns its view
-// and its gestures; what to do with them is its owner's: it tells by events.
+// and its gestures; what to do with them is its owner's: it tells by events. What the owner puts
+// in its "event-actions" slot shows in the event pop-up.
 //
 // Events (bubbling, composed):
 //   heldar-play   {t, event?}   play from instant t (a click, the end of a scrub, an event's Play)
@@ -275,7 +276,9 @@ export class HeldarTimelineBar extends LitElement {
 
   protected override render(): TemplateResult {
     return html`<div class="timeline">
-        <heldar-event-strip .events=${this.events} .view=${this._view} .now=${this.now} .clock=${this.clock}></heldar-event-strip>
+        <heldar-event-strip .events=${this.events} .view=${this._view} .now=${this.now} .clock=${this.clock}>
+          <slot name="event-actions" slot="event-actions"></slot>
+        </heldar-event-strip>
         ${this._renderTrack()} ${this._renderTicks()}
       </div>
       ${this._renderZoom()}`;

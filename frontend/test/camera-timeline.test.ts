@@ -219,3 +219,42 @@ describe("one camera's panel", () => {
     expect(m.root.querySelector(".notice")?.textContent).toMatch(/^Front door: started an event recording/);
   });
 });
+
+describe("sharing from the panel", () => {
+  it("offers Share in an event's pop-up to a user who may export, and shares that event", async () => {
+    const [fake, now] = recorded([[50, 1]], [["a", 40, 39], ["b", 20, 19]]);
+    fake.answer("heldar/share", () => ({ share_id: "s", url: "http://ha/api/heldar/share/x.mp4", path: "", expires: iso(now + HOUR) }));
+    const { root, bar } = await mountPanel(fake, now);
+    const strip = bar.shadowRoot!.querySelector("heldar-event-strip")!;
+    strip.shadowRoot!.querySelector<HTMLElement>('.event[data-id="b"]')!.click();
+    await settle();
+    // The share element is the panel's, shown through the bar's slot in the pop-up.
+    const share = bar.querySelector("heldar-event-share")!;
+    expect(share.slot).toBe("event-actions");
+    expect(share.event?.id).toBe("b");
+    share.shadowRoot!.querySelector<HTMLButtonElement>(".share-event")!.click();
+    await settle();
+    expect(fake.calls.find((c) => c.type === "heldar/share")).toEqual({
+      type: "heldar/share",
+      camera: "sub1",
+      event_id: "b",
+      expires_in: 86_400,
+    });
+    expect(share.shadowRoot!.querySelector<HTMLInputElement>(".share-url")?.value).toBe("http://ha/api/heldar/share/x.mp4");
+    strip.shadowRoot!.querySelector<HTMLButtonElement>(".close-popup")!.click();
+    await settle();
+    expect(share.event).toBeNull();
+    expect(root.querySelector(".download")).not.toBeNull();
+  });
+
+  it("offers neither Share nor Download to a user who may not export the camera", async () => {
+    const [fake, now] = recorded([[50, 1]], [["a", 40, 39]]);
+    const { root, bar } = await mountPanel(fake, now, { ...WITH_PICTURE, may_export: false });
+    deep(bar.shadowRoot!, '.event[data-id="a"]')!.click();
+    await settle();
+    expect(deep(bar.shadowRoot!, ".popup .play-event")).not.toBeNull();
+    expect(bar.querySelector("heldar-event-share")).toBeNull();
+    expect(root.querySelector(".download")).toBeNull();
+    expect(root.querySelector(".select-range")).toBeNull();
+  });
+});

@@ -96,7 +96,7 @@ describe("registration", () => {
     Object.defineProperty(window, "customElements", { value: fresh, configurable: true, writable: true });
     await new Promise((resolve) => setTimeout(resolve, 150));
     const tags = ["heldar-timeline-card", "heldar-camera-timeline", "heldar-timeline-bar", "heldar-event-strip"];
-    for (const tag of [...tags, "heldar-camera-head", "heldar-live-picture"]) {
+    for (const tag of [...tags, "heldar-camera-head", "heldar-live-picture", "heldar-event-share"]) {
       expect(fresh.get(tag), tag).toBeDefined();
     }
   });

@@ -11,8 +11,10 @@ const EVENTS: BarEvent[] = [
   { id: "old", start: at(200), end: at(199), reason: "Long ago", thumbnail: null },
 ];
 
-async function mountStrip(events: BarEvent[] = EVENTS): Promise<[HeldarEventStrip, ShadowRoot, PlayDetail[]]> {
-  const strip = document.createElement("heldar-event-strip");
+async function mountStrip(
+  events: BarEvent[] = EVENTS,
+  strip: HeldarEventStrip = document.createElement("heldar-event-strip"),
+): Promise<[HeldarEventStrip, ShadowRoot, PlayDetail[]]> {
   const played: PlayDetail[] = [];
   strip.addEventListener("heldar-play", (e) => played.push(e.detail));
   strip.events = events;
@@ -101,5 +103,35 @@ describe("the event strip", () => {
     expect(popupLabel(root)).toBe("Motion");
     await key("Escape");
     expect(root.querySelector(".popup")).toBeNull();
+  });
+});
+
+describe("the event pop-up's actions", () => {
+  it("shows what its owner slots in, tells which event it opened on, and leaves its controls their keys", async () => {
+    const strip = document.createElement("heldar-event-strip");
+    const opened: (string | null)[] = [];
+    strip.addEventListener("heldar-popup", (e) => opened.push(e.detail.event?.id ?? null));
+    const action = document.createElement("button");
+    action.slot = "event-actions";
+    action.className = "owners";
+    strip.append(action);
+    const [, root, played] = await mountStrip(EVENTS, strip);
+    root.querySelector<HTMLElement>('.event[data-id="b"]')!.click();
+    await settle();
+    const slot = root.querySelector<HTMLSlotElement>('.popup slot[name="event-actions"]')!;
+    expect(slot.assignedElements()).toEqual([action]);
+    // Keys inside the pop-up are its controls' own: Enter on Play is Play's click (once), not
+    // the strip's; arrows there do not move to another event. Escape still closes it.
+    const play = root.querySelector<HTMLButtonElement>(".play-event")!;
+    const press = (key: string) => play.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, composed: true, cancelable: true }));
+    expect(press("Enter")).toBe(true); // not prevented: the button's own click follows
+    press("ArrowLeft");
+    await settle();
+    expect(played).toEqual([]);
+    expect(popupLabel(root)).toBe("Doorbell");
+    expect(press("Escape")).toBe(false);
+    await settle();
+    expect(root.querySelector(".popup")).toBeNull();
+    expect(opened.slice(-2)).toEqual(["b", null]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ExportController } from "../src/export-controller";
+import { ExportController, SHARE_LIFETIMES } from "../src/export-controller";
 import { fakeHass, wsError } from "./helpers";
 
 const START = Date.parse("2026-07-01T10:00:00Z");
@@ -97,5 +97,53 @@ describe("the export controller", () => {
     await slow.controller.download(RANGE);
     expect(slow.controller.error).toBe("The export did not finish in time.");
     expect(slow.saved).toEqual([]);
+  });
+});
+
+describe("sharing an event", () => {
+  const ANSWER = {
+    share_id: "a1b2c3d4e5f6",
+    url: "https://home.example/api/heldar/share/abc.mp4",
+    path: "/api/heldar/share/abc.mp4",
+    expires: "2026-07-02T10:00:00+00:00",
+  };
+
+  it("offers an hour, a day and a week, none longer than Heldar allows", () => {
+    expect(SHARE_LIFETIMES.map((choice) => choice.seconds)).toEqual([3_600, 86_400, 604_800]);
+  });
+
+  it("asks Home Assistant for a link to the event's clip that works as long as chosen", async () => {
+    const { fake, controller } = exporter();
+    fake.answer("heldar/share", () => ANSWER);
+    const states: string[] = [];
+    controller.addEventListener("change", () => states.push(controller.shares.get("ev1")?.state ?? "none"));
+    await controller.share("ev1", 3_600);
+    expect(fake.calls.filter((c) => c.type === "heldar/share")).toEqual([
+      { type: "heldar/share", camera: "sub1", event_id: "ev1", expires_in: 3_600 },
+    ]);
+    expect(states).toEqual(["asking", "shared"]);
+    expect(controller.shares.get("ev1")).toEqual({
+      state: "shared",
+      url: ANSWER.url,
+      expires: Date.parse("2026-07-02T10:00:00Z"),
+    });
+    expect(controller.shares.has("ev2")).toBe(false);
+  });
+
+  it("makes one link at a time per event, and says why one was refused", async () => {
+    const { fake, controller } = exporter();
+    let answer: (value: typeof ANSWER) => void = () => undefined;
+    fake.answer("heldar/share", () => new Promise((resolve) => (answer = resolve)));
+    const first = controller.share("ev1", 86_400);
+    await controller.share("ev1", 86_400);
+    answer(ANSWER);
+    await first;
+    expect(fake.calls.filter((c) => c.type === "heldar/share")).toHaveLength(1);
+    fake.answer("heldar/share", () => {
+      throw wsError("share_no_clip", "Event ev2 has no finished clip to share.");
+    });
+    await controller.share("ev2", 86_400);
+    expect(controller.shares.get("ev2")).toEqual({ state: "failed", error: "Event ev2 has no finished clip to share." });
+    expect(controller.shares.get("ev1")?.state).toBe("shared");
   });
 });

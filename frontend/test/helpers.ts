@@ -15,6 +15,7 @@ export const CAMERA: CameraInfo = {
     trigger: "button.front_door_trigger_recording",
     camera: null,
   },
+  may_export: true,
 };
 
 export type Answer = (message: Record<string, unknown>) => unknown;
