@@ -240,7 +240,7 @@ def browser_page(
             context.add_init_script(DEFINE_SPY_JS)
             page = context.new_page()
             # Shown with a failing test's captured log (brand images are offline: not logged).
-            page.on("pageerror", lambda error: _LOGGER.warning("page error: %s", error.stack))
+            page.on("pageerror", lambda error: _LOGGER.warning("page error: %s", error))
             page.on("console", _log_console_error)
             yield page
         finally:
