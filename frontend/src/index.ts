@@ -1,6 +1,6 @@
 // Entry point: define the card, and offer it in HA's card picker, "By card" and "By entity".
-import { HeldarCameraTimeline } from "./camera-timeline";
-import { CAMERA_MODEL, CARD_TYPE, HeldarTimelineCard } from "./card";
+import { CAMERA_MODEL, CARD_TYPE } from "./card";
+import { defineElements } from "./elements";
 import type { HomeAssistant } from "./types";
 
 interface CustomCardEntry {
@@ -22,21 +22,8 @@ export function entitySuggestion(hass: HomeAssistant, entityId: string): { confi
   return { config: { type: `custom:${CARD_TYPE}`, cameras: [device.id] } };
 }
 
-function define(tag: string, element: CustomElementConstructor): boolean {
-  if (customElements.get(tag)) return true;
-  try {
-    customElements.define(tag, element);
-    return true;
-  } catch (err) {
-    // Say why in the browser console; HA then shows its own "custom element doesn't exist" card.
-    console.error(`Heldar: could not define <${tag}>`, err);
-    return false;
-  }
-}
-
 function register(): void {
-  define("heldar-camera-timeline", HeldarCameraTimeline);
-  const defined = define(CARD_TYPE, HeldarTimelineCard);
+  const defined = defineElements();
   const registry = window as unknown as { customCards?: CustomCardEntry[] };
   registry.customCards ??= [];
   if (defined && !registry.customCards.some((card) => card.type === CARD_TYPE)) {
@@ -45,7 +32,7 @@ function register(): void {
       name: "Heldar timeline",
       description:
         "Review Heldar recordings on a timeline, continuous footage and events alike: play by click, " +
-        "drag or previous/next event, trigger, and download a range.",
+        "drag or previous/next event, trigger, download a range and share an event.",
       preview: true,
       documentationURL: DOCUMENTATION,
       getEntitySuggestion: entitySuggestion,

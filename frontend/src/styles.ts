@@ -1,7 +1,8 @@
-// The camera timeline's look: HA's theme variables, and a layout that fits 360 px.
+// The card's look: HA's theme variables, and a layout that fits 360 px.
 import { css } from "lit";
 
-export const timelineStyles = css`
+/** Buttons, lists, rows of controls and messages, as every part of the card draws them. */
+export const controlStyles = css`
   :host {
     display: block;
     --heldar-span: var(--success-color, #43a047);
@@ -9,6 +10,120 @@ export const timelineStyles = css`
     --heldar-event: var(--warning-color, #ffa000);
     --heldar-accent: var(--primary-color, #03a9f4);
   }
+  [hidden] {
+    display: none !important;
+  }
+  button {
+    font: inherit;
+    font-size: 0.85em;
+    min-height: 32px;
+    padding: 4px 10px;
+    border-radius: 16px;
+    border: 1px solid var(--divider-color, #ccc);
+    background: var(--card-background-color, #fff);
+    color: var(--primary-text-color, #222);
+    cursor: pointer;
+    touch-action: manipulation;
+  }
+  button[aria-pressed="true"] {
+    background: var(--heldar-accent);
+    border-color: var(--heldar-accent);
+    color: var(--text-primary-color, #fff);
+  }
+  button:disabled {
+    opacity: 0.45;
+    cursor: default;
+  }
+  select,
+  input {
+    font: inherit;
+    font-size: 0.85em;
+    min-height: 32px;
+    border-radius: 16px;
+    padding: 0 6px;
+    background: var(--card-background-color, #fff);
+    color: var(--primary-text-color, #222);
+    border: 1px solid var(--divider-color, #ccc);
+    box-sizing: border-box;
+  }
+  ha-icon {
+    --mdc-icon-size: 18px;
+  }
+  .bar {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+    padding: 6px 12px;
+    align-items: center;
+  }
+  .bar .grow {
+    flex: 1 1 auto;
+  }
+  .message {
+    padding: 4px 12px;
+    font-size: 0.85em;
+    color: var(--secondary-text-color, #666);
+  }
+  .message.notice {
+    color: var(--primary-text-color, #222);
+  }
+  .message.error {
+    color: var(--error-color, #db4437);
+  }
+  @media (max-width: 420px) {
+    .bar {
+      gap: 4px;
+      padding: 6px 8px;
+    }
+    button {
+      padding: 4px 8px;
+    }
+  }
+`;
+
+/** The picture: recordings, the live view, its badge and placeholders. */
+export const screenStyles = css`
+  .screen {
+    position: relative;
+    background: #000;
+    aspect-ratio: 16 / 9;
+    overflow: hidden;
+  }
+  .screen video,
+  .screen img,
+  .live {
+    width: 100%;
+    height: 100%;
+    object-fit: contain;
+    display: block;
+  }
+  .badge {
+    position: absolute;
+    top: 6px;
+    left: 6px;
+    background: rgba(0, 0, 0, 0.6);
+    color: #fff;
+    font-size: 0.8em;
+    padding: 2px 6px;
+    border-radius: 4px;
+    pointer-events: none;
+  }
+  .none {
+    color: #bbb;
+    display: flex;
+    align-items: center;
+    justify-content: center;
+    height: 100%;
+    font-size: 0.9em;
+    text-align: center;
+  }
+  .placeholder {
+    padding: 0 12px;
+  }
+`;
+
+/** One camera's panel: its head (name, state, switches) above the picture. */
+export const panelStyles = css`
   .head {
     display: flex;
     flex-wrap: wrap;
@@ -34,135 +149,18 @@ export const timelineStyles = css`
     background: var(--error-color, #db4437);
     color: #fff;
   }
-  button {
-    font: inherit;
-    font-size: 0.85em;
-    min-height: 32px;
-    padding: 4px 10px;
-    border-radius: 16px;
-    border: 1px solid var(--divider-color, #ccc);
-    background: var(--card-background-color, #fff);
-    color: var(--primary-text-color, #222);
-    cursor: pointer;
-    touch-action: manipulation;
-  }
-  button[aria-pressed="true"] {
-    background: var(--heldar-accent);
-    border-color: var(--heldar-accent);
-    color: var(--text-primary-color, #fff);
-  }
-  button:disabled {
-    opacity: 0.45;
-    cursor: default;
-  }
-  select {
-    font: inherit;
-    font-size: 0.85em;
-    min-height: 32px;
-    border-radius: 16px;
-    padding: 0 6px;
-    background: var(--card-background-color, #fff);
-    color: var(--primary-text-color, #222);
-    border: 1px solid var(--divider-color, #ccc);
-  }
-  .screen {
-    position: relative;
-    background: #000;
-    aspect-ratio: 16 / 9;
-    overflow: hidden;
-  }
-  .screen video,
-  .screen img,
-  .screen .live {
-    width: 100%;
+  .screen heldar-live-picture {
     height: 100%;
-    object-fit: contain;
-    display: block;
   }
-  .screen [hidden] {
-    display: none;
-  }
-  ha-icon {
-    --mdc-icon-size: 18px;
-  }
-  .screen .badge {
-    position: absolute;
-    top: 6px;
-    left: 6px;
-    background: rgba(0, 0, 0, 0.6);
-    color: #fff;
-    font-size: 0.8em;
-    padding: 2px 6px;
-    border-radius: 4px;
-    pointer-events: none;
-  }
-  .screen .none {
-    color: #bbb;
-    display: flex;
-    align-items: center;
-    justify-content: center;
-    height: 100%;
-    font-size: 0.9em;
-  }
-  .bar {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 6px;
-    padding: 6px 12px;
-    align-items: center;
-  }
-  .bar .grow {
-    flex: 1 1 auto;
-  }
+`;
+
+/** The timeline bar: lanes of footage, selection, playhead, cursor, ticks. */
+export const barStyles = css`
   .timeline {
     position: relative;
     margin: 4px 12px 0;
     user-select: none;
     -webkit-user-select: none;
-  }
-  .events {
-    position: relative;
-    height: 20px;
-    /* Wide hit areas stop at the track's ends (the pop-up above still shows). */
-    overflow-x: clip;
-  }
-  .event {
-    position: absolute;
-    top: 2px;
-    height: 16px;
-    min-width: 6px;
-    margin-left: -3px;
-    border-radius: 3px;
-    background: var(--heldar-event);
-    cursor: pointer;
-  }
-  /* The part that takes the pointer: wider than the bar, so a narrow event can be hit. */
-  .event::before {
-    content: "";
-    position: absolute;
-    top: -6px;
-    bottom: -4px;
-    left: 50%;
-    width: max(100%, 24px);
-    transform: translateX(-50%);
-  }
-  .event.open,
-  .event:focus-visible {
-    outline: 2px solid var(--primary-text-color, #222);
-    outline-offset: 1px;
-  }
-  @media (pointer: coarse), (any-pointer: coarse) {
-    .events {
-      height: 28px;
-    }
-    .event {
-      height: 24px;
-    }
-    /* At least as wide as a finger. */
-    .event::before {
-      top: -10px;
-      width: max(100%, 44px);
-    }
   }
   .track {
     position: relative;
@@ -172,6 +170,17 @@ export const timelineStyles = css`
     overflow: hidden;
     touch-action: none;
     cursor: crosshair;
+  }
+  /* Several cameras: one lane each, at least 6 px high. */
+  .track.lanes {
+    display: flex;
+    flex-direction: column;
+    gap: 1px;
+    height: max(36px, calc(var(--lanes) * 7px));
+  }
+  .lane {
+    position: relative;
+    flex: 1 1 0;
   }
   .span {
     position: absolute;
@@ -232,11 +241,68 @@ export const timelineStyles = css`
     font-variant-numeric: tabular-nums;
     font-size: 0.85em;
   }
+  @media (max-width: 420px) {
+    .timeline {
+      margin: 4px 8px 0;
+    }
+  }
+`;
+
+/** The event strip above the track: the events' marks and the open one's pop-up. */
+export const stripStyles = css`
+  :host {
+    display: block;
+    position: relative;
+  }
+  .events {
+    position: relative;
+    height: 20px;
+    /* Wide hit areas stop at the track's ends (the pop-up above still shows). */
+    overflow-x: clip;
+  }
+  .event {
+    position: absolute;
+    top: 2px;
+    height: 16px;
+    min-width: 6px;
+    margin-left: -3px;
+    border-radius: 3px;
+    background: var(--heldar-event);
+    cursor: pointer;
+  }
+  /* The part that takes the pointer: wider than the bar, so a narrow event can be hit. */
+  .event::before {
+    content: "";
+    position: absolute;
+    top: -6px;
+    bottom: -4px;
+    left: 50%;
+    width: max(100%, 24px);
+    transform: translateX(-50%);
+  }
+  .event.open,
+  .event:focus-visible {
+    outline: 2px solid var(--primary-text-color, #222);
+    outline-offset: 1px;
+  }
+  @media (pointer: coarse), (any-pointer: coarse) {
+    .events {
+      height: 28px;
+    }
+    .event {
+      height: 24px;
+    }
+    /* At least as wide as a finger. */
+    .event::before {
+      top: -10px;
+      width: max(100%, 44px);
+    }
+  }
   .popup {
     position: absolute;
     bottom: 100%;
     z-index: 2;
-    width: 180px;
+    width: 200px;
     transform: translateX(-50%);
     background: var(--card-background-color, #fff);
     border: 1px solid var(--divider-color, #ccc);
@@ -254,6 +320,7 @@ export const timelineStyles = css`
   }
   .popup .play-event {
     width: 100%;
+    box-sizing: border-box;
     min-height: 36px;
   }
   .popup img {
@@ -261,35 +328,5 @@ export const timelineStyles = css`
     display: block;
     border-radius: 4px;
     margin-bottom: 4px;
-  }
-  .message {
-    padding: 4px 12px;
-    font-size: 0.85em;
-    color: var(--secondary-text-color, #666);
-  }
-  .message[hidden] {
-    display: none;
-  }
-  .message.notice {
-    color: var(--primary-text-color, #222);
-  }
-  .screen .placeholder {
-    text-align: center;
-    padding: 0 12px;
-  }
-  .message.error {
-    color: var(--error-color, #db4437);
-  }
-  @media (max-width: 420px) {
-    .bar {
-      gap: 4px;
-      padding: 6px 8px;
-    }
-    .timeline {
-      margin: 4px 8px 0;
-    }
-    button {
-      padding: 4px 8px;
-    }
   }
 `;

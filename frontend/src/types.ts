@@ -12,6 +12,8 @@ export interface CameraInfo {
   name: string;
   device_id: string | null;
   entities: CameraEntities;
+  /** Whether this user may export and share the camera's footage (an admin, or the hub's option). */
+  may_export: boolean;
 }
 
 export interface CamerasAnswer {
@@ -50,6 +52,14 @@ export interface ExportAnswer {
   media_content_id: string;
   seconds: number;
   gaps: Interval[];
+}
+
+/** heldar/share's answer: a link to one event's clip that opens without a login until it expires. */
+export interface ShareAnswer {
+  share_id: string;
+  url: string;
+  path: string;
+  expires: string;
 }
 
 export type SubscribeMessage = { segment: Interval } | { event: HeldarEvent };

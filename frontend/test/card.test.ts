@@ -1,66 +1,21 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { entitySuggestion } from "../src/index";
 import { CAMERA_MODEL, DEFAULT_HOURS, configForm, selectCameras } from "../src/card";
-import type { HeldarCameraTimeline } from "../src/camera-timeline";
-import type { HomeAssistant, SubscribeMessage } from "../src/types";
+import type { HomeAssistant } from "../src/types";
+import { CAMERA, fakeHass, settle, wsError } from "./helpers";
 
-const CAMERA = {
-  camera: "sub1",
-  name: "Front door",
-  device_id: "dev1",
-  entities: {
-    state: "sensor.front_door_recorder_state",
-    recording: "switch.front_door_recording",
-    trigger: "button.front_door_trigger_recording",
-    camera: null,
-  },
-};
+type Card = HTMLElement & { setConfig(config: unknown): void; hass: HomeAssistant };
 
-function fakeHass(triggerResult = "started") {
-  const calls: Record<string, unknown>[] = [];
-  const services: unknown[][] = [];
-  let push: ((message: SubscribeMessage) => void) | null = null;
-  const now = Date.now();
-  const hass: HomeAssistant = {
-    states: {
-      "sensor.front_door_recorder_state": { entity_id: "sensor.front_door_recorder_state", state: "recording", attributes: {} },
-      "switch.front_door_recording": { entity_id: "switch.front_door_recording", state: "on", attributes: {} },
-    },
-    language: "en",
-    connection: {
-      subscribeMessage<T>(callback: (message: T) => void, message: Record<string, unknown>) {
-        calls.push(message);
-        push = callback as unknown as (message: SubscribeMessage) => void;
-        return Promise.resolve(() => Promise.resolve());
-      },
-    },
-    callWS<T>(message: Record<string, unknown>): Promise<T> {
-      calls.push(message);
-      if (message.type === "heldar/cameras") {
-        return Promise.resolve({ cameras: [CAMERA, { ...CAMERA, camera: "sub2", name: "Yard" }], time_zone: "Europe/Berlin" } as T);
-      }
-      if (message.type === "call_service") {
-        const end = new Date(now + 30_000).toISOString();
-        return Promise.resolve({
-          response: { cameras: [{ camera: "Front door", result: triggerResult, window_end: end }] },
-        } as T);
-      }
-      return Promise.resolve({
-        spans: [{ start: new Date(now - 600_000).toISOString(), end: new Date(now - 10_000).toISOString() }],
-        gaps: [],
-        events: [],
-        now: new Date(now).toISOString(),
-      } as T);
-    },
-    callService(domain: string, service: string, data?: Record<string, unknown>) {
-      services.push([domain, service, data]);
-      return Promise.resolve();
-    },
-  };
-  return { hass, calls, services, push: (m: SubscribeMessage) => push?.(m) };
+async function mountCard(hass: HomeAssistant, config: Record<string, unknown>): Promise<ShadowRoot> {
+  const card = document.createElement("heldar-timeline-card") as Card;
+  card.setConfig({ type: "custom:heldar-timeline-card", ...config });
+  card.hass = hass;
+  document.body.append(card);
+  await settle();
+  return card.shadowRoot!;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+afterEach(() => document.body.replaceChildren());
 
 describe("the card", () => {
   it("is offered in the card picker, with a preview and HA's own editor form", () => {
@@ -110,169 +65,25 @@ describe("the card", () => {
     expect(() => card.setConfig({ type: "custom:heldar-timeline-card", hours: -1 })).toThrow(/hours/);
   });
 
-  it("renders spans, follows live updates, and drives the entities", async () => {
-    const { hass, calls, services, push } = fakeHass();
-    const card = document.createElement("heldar-timeline-card") as HTMLElement & {
-      setConfig(c: unknown): void;
-      hass: HomeAssistant;
-    };
-    card.setConfig({ type: "custom:heldar-timeline-card", cameras: ["sub1"], hours: 1 });
-    card.hass = hass;
-    document.body.append(card);
-    await settle();
-    const panels = card.shadowRoot!.querySelectorAll<HeldarCameraTimeline>("heldar-camera-timeline");
-    expect(panels).toHaveLength(1);
-    await settle();
-    const root = panels[0].shadowRoot!;
-    expect(calls).toContainEqual({ type: "heldar/subscribe", camera: "sub1" });
-    expect(calls.find((c) => c.type === "heldar/timeline")).toMatchObject({ camera: "sub1" });
-    expect(root.querySelectorAll(".span")).toHaveLength(1);
-    expect(root.querySelector(".state")?.textContent?.trim()).toBe("recording");
+  it("shows a panel for each configured camera, in its order, with HA's time zone and the hours asked for", async () => {
+    const { hass } = fakeHass([CAMERA, { ...CAMERA, camera: "sub2", name: "Yard", device_id: "dev2" }]);
+    const root = await mountCard(hass, { cameras: ["sub2", "dev1"], hours: 6, title: "Cameras" });
+    expect(root.querySelector(".title")?.textContent).toBe("Cameras");
+    const panels = [...root.querySelectorAll("heldar-camera-timeline")];
+    expect(panels.map((p) => [p.camera?.name, p.timeZone, p.hours])).toEqual([
+      ["Yard", "Europe/Berlin", 6],
+      ["Front door", "Europe/Berlin", 6],
+    ]);
+  });
 
-    const now = Date.now();
-    push({ segment: { start: new Date(now - 10_000).toISOString(), end: new Date(now).toISOString() } });
-    push({ event: { id: "e1", start: new Date(now - 5_000).toISOString(), end: null, reason: "Triggered", thumbnail: null } });
-    await settle();
-    expect(root.querySelectorAll(".span")).toHaveLength(1); // the segment extended the span
-    expect(root.querySelector(".event")?.getAttribute("data-id")).toBe("e1");
-
-    root.querySelector<HTMLButtonElement>(".recording-switch")!.click();
-    expect(services).toEqual([["switch", "toggle", { entity_id: "switch.front_door_recording" }]]);
-    // Trigger calls heldar.trigger for the camera's device and says what it did.
-    root.querySelector<HTMLButtonElement>(".trigger")!.click();
-    await settle();
-    expect(calls.find((c) => c.type === "call_service")).toMatchObject({
-      domain: "heldar",
-      service: "trigger",
-      target: { device_id: "dev1" },
-      return_response: true,
+  it("says when there is no camera to show, and why the cameras could not be had", async () => {
+    const empty = fakeHass([]);
+    expect((await mountCard(empty.hass, {})).querySelector(".empty")?.textContent).toBe("No Heldar camera to show.");
+    const failing = fakeHass();
+    failing.answer("heldar/cameras", () => {
+      throw wsError("unauthorized", "Unauthorized");
     });
-    expect(root.querySelector(".notice")?.textContent).toMatch(/^Front door: started an event recording \(until /);
-    card.remove();
-  });
-
-  it("says why Trigger does nothing on a continuous camera", async () => {
-    const { hass } = fakeHass();
-    hass.states["button.front_door_trigger_recording"] = {
-      entity_id: "button.front_door_trigger_recording",
-      state: "unavailable",
-      attributes: {},
-    };
-    hass.states["sensor.front_door_recorder_state"]!.attributes = { mode: "continuous", triggers: "already_continuous" };
-    const root = await mount(hass);
-    const trigger = root.querySelector<HTMLButtonElement>(".trigger")!;
-    expect(trigger.disabled).toBe(true);
-    expect(trigger.title).toBe("already recording continuously");
-  });
-});
-
-async function mount(hass: HomeAssistant, camera: Record<string, unknown> = {}): Promise<ShadowRoot> {
-  const panel = document.createElement("heldar-camera-timeline") as HeldarCameraTimeline;
-  panel.hass = hass;
-  panel.camera = { ...CAMERA, ...camera };
-  panel.timeZone = "Europe/Berlin";
-  document.body.append(panel);
-  await settle();
-  await settle();
-  return panel.shadowRoot!;
-}
-
-function withEvents(hass: HomeAssistant): HomeAssistant {
-  const now = Date.now();
-  const at = (seconds: number) => new Date(now - seconds * 1000).toISOString();
-  const plain = hass.callWS.bind(hass);
-  hass.callWS = <T,>(message: Record<string, unknown>): Promise<T> =>
-    message.type === "heldar/timeline"
-      ? Promise.resolve({
-          spans: [{ start: at(900), end: at(10) }],
-          gaps: [],
-          events: [
-            { id: "a", start: at(800), end: at(790), reason: "Motion", thumbnail: null },
-            { id: "b", start: at(300), end: at(290), reason: "Doorbell", thumbnail: null },
-          ],
-          now: new Date(now).toISOString(),
-        } as T)
-      : plain<T>(message);
-  return hass;
-}
-
-const pointer = (type: string) => new PointerEvent(type, { pointerType: "mouse", bubbles: true });
-
-describe("the event pop-up", () => {
-  it("stays open while the pointer moves from the bar onto it, and closes after", async () => {
-    const root = await mount(withEvents(fakeHass().hass));
-    const bar = root.querySelector<HTMLElement>('.event[data-id="b"]')!;
-    bar.dispatchEvent(pointer("pointerenter"));
-    await settle();
-    expect(root.querySelector(".popup")).not.toBeNull();
-    bar.dispatchEvent(pointer("pointerleave"));
-    await settle(); // the pointer crosses the few pixels between bar and pop-up
-    const popup = root.querySelector<HTMLElement>(".popup")!;
-    popup.dispatchEvent(pointer("pointerenter"));
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(root.querySelector(".popup .play-event")).not.toBeNull();
-    popup.dispatchEvent(pointer("pointerleave"));
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(root.querySelector(".popup")).toBeNull();
-  });
-
-  it("opens on a click or tap and stays open when the bar is clicked again", async () => {
-    const root = await mount(withEvents(fakeHass().hass));
-    const bar = root.querySelector<HTMLElement>('.event[data-id="a"]')!;
-    bar.click();
-    await settle();
-    bar.click();
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(root.querySelector(".popup")?.getAttribute("aria-label")).toBe("Motion");
-    root.querySelector<HTMLButtonElement>(".close-popup")!.click();
-    await settle();
-    expect(root.querySelector(".popup")).toBeNull();
-  });
-
-  it("is reached with the keyboard: arrows move between events, Enter plays", async () => {
-    const { hass, calls } = fakeHass();
-    const root = await mount(withEvents(hass));
-    const strip = root.querySelector<HTMLElement>(".events")!;
-    const key = (name: string) => strip.dispatchEvent(new KeyboardEvent("keydown", { key: name, bubbles: true }));
-    expect([...root.querySelectorAll(".event")].map((e) => e.getAttribute("tabindex"))).toEqual(["-1", "0"]);
-    key("ArrowLeft"); // from the newest, one back
-    await settle();
-    expect(root.querySelector(".popup")?.getAttribute("aria-label")).toBe("Motion");
-    key("ArrowRight");
-    await settle();
-    expect(root.querySelector(".popup")?.getAttribute("aria-label")).toBe("Doorbell");
-    key("Enter");
-    await settle();
-    const asked = calls.filter((c) => c.type === "heldar/playlist").at(-1);
-    expect(Date.parse(String(asked?.start))).toBeGreaterThan(Date.now() - 301_000);
-    expect(root.querySelector(".popup")).toBeNull();
-  });
-});
-
-describe("the live picture", () => {
-  it("shows Home Assistant's translated placeholder when the camera's picture does not load", async () => {
-    const { hass } = fakeHass();
-    hass.states["camera.front_door"] = {
-      entity_id: "camera.front_door",
-      state: "idle",
-      attributes: { entity_picture: "/api/camera_proxy/camera.front_door?token=t" },
-    };
-    hass.localize = (key: string) => (key === "ui.card.camera.not_available" ? "Bild nicht verfügbar" : "");
-    const fetched: string[] = [];
-    const real = globalThis.fetch;
-    globalThis.fetch = ((url: string) => {
-      fetched.push(url);
-      return Promise.resolve(new Response("", { status: 500 }));
-    }) as typeof fetch;
-    try {
-      const root = await mount(hass, { entities: { ...CAMERA.entities, camera: "camera.front_door" } });
-      await settle();
-      expect(fetched).toEqual(["/api/camera_proxy/camera.front_door?token=t"]);
-      expect(root.querySelector(".placeholder")?.textContent).toBe("Bild nicht verfügbar");
-      expect(root.querySelector(".badge")).toBeNull(); // not labelled "Live"
-    } finally {
-      globalThis.fetch = real;
-    }
+    expect((await mountCard(failing.hass, {})).querySelector(".empty")?.textContent).toBe("Heldar: Unauthorized");
   });
 });
 
@@ -284,7 +95,8 @@ describe("registration", () => {
     expect(fresh.get("heldar-timeline-card")).toBeUndefined();
     Object.defineProperty(window, "customElements", { value: fresh, configurable: true, writable: true });
     await new Promise((resolve) => setTimeout(resolve, 150));
-    for (const tag of ["heldar-timeline-card", "heldar-camera-timeline"]) {
+    const tags = ["heldar-timeline-card", "heldar-camera-timeline", "heldar-timeline-bar", "heldar-event-strip"];
+    for (const tag of [...tags, "heldar-camera-head", "heldar-live-picture", "heldar-event-share"]) {
       expect(fresh.get(tag), tag).toBeDefined();
     }
   });

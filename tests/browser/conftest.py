@@ -202,20 +202,26 @@ def _log_console_error(message: ConsoleMessage) -> None:
 
 
 @contextlib.contextmanager
-def browser_page(review: Review, **options: Any) -> Iterator[Page]:  # noqa: ANN401 - Playwright's
+def browser_page(
+    review: Review,
+    login: tuple[str, str] | None = None,
+    **options: Any,  # noqa: ANN401 - Playwright's
+) -> Iterator[Page]:
     """A logged-in page in Debian's Chromium (never a downloaded browser), headless.
 
+    ``login``: another user's access and refresh tokens (default: the owner's).
     Playwright's sync API marks its loop as running while it is open, so it lives only inside
     one test, after the test harness's own async fixtures started and before they stop.
     """
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     ha = review.ha
+    access_token, refresh_token = login or (ha.access_token, ha.refresh_token)
     tokens = {
         "hassUrl": ha.url,
         "clientId": ha.client_id,
-        "access_token": ha.access_token,
-        "refresh_token": ha.refresh_token,
+        "access_token": access_token,
+        "refresh_token": refresh_token,
         "token_type": "Bearer",
         "expires_in": 1800,
         "expires": int(time.time() * 1000) + 1_700_000,

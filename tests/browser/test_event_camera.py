@@ -9,17 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+import json
 import os
 from pathlib import Path
+import re
 import time
 from typing import TYPE_CHECKING, Any
+import urllib.parse
+import urllib.request
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Error as PlaywrightError
 import pytest
 
 from tests.media import RtspCamera, duration
 
-from .conftest import DASHBOARD, KEYFRAME_SECONDS, PHONE_WIDTH, Review, iso, parse
+from .conftest import DASHBOARD, KEYFRAME_SECONDS, PHONE_WIDTH, Review, browser_page, iso, parse
 from .test_timeline_card import DUMP_JS, x_of
 
 if TYPE_CHECKING:
@@ -241,7 +247,7 @@ def test_play_the_event_with_a_tap(phone: Page, review: Review, cameras: Cameras
     # A finger 20 px beside a narrow bar (on the side the screen has room) still lands on it.
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     beside = -20 if x + 20 > PHONE_WIDTH - 1 else 20
-    hits = panel.evaluate(
+    hits = panel.locator("heldar-event-strip").evaluate(
         """(el, [x, y, dx]) => [0, dx].map((d) => {
              const hit = el.shadowRoot.elementFromPoint(x + d, y);
              return hit?.dataset?.id ?? `${hit?.tagName}.${hit?.className}`;
@@ -351,6 +357,123 @@ def test_export_across_an_event_boundary(
     clip = tmp_path / "range.mp4"
     download.value.save_as(clip)
     assert covered - 0.6 <= duration(clip) <= covered + KEYFRAME_SECONDS + 0.6, covered
+
+
+def test_share_an_event_from_its_popup(
+    page: Page, review: Review, cameras: Cameras, tmp_path: Path
+) -> None:
+    """Share in an event's pop-up: a link, working as long as chosen, that plays without a login."""
+    camera = cameras.by_name[EVENT]
+    event = an_event(review, camera)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=review.ha.url)
+    panel = open_view(page, review, cameras, EVENT)
+    bar = panel.locator(f'.event[data-id="{event["id"]}"]')
+    bar.wait_for(state="attached", timeout=10_000)
+    bar.click()
+    share = panel.locator("heldar-event-share")  # slotted into the pop-up
+    share.locator(".share-lifetime").select_option(str(3600))
+    asked = time.time()
+    share.locator(".share-event").click()
+    link = share.locator(".share-url")
+    link.wait_for(state="visible", timeout=10_000)
+    url = link.input_value()
+    # Home Assistant's own address for the world (here its guess of this machine's), then the path.
+    path = urllib.parse.urlsplit(url).path
+    assert url.startswith("http"), url
+    assert re.fullmatch(r"/api/heldar/share/[\w-]{43}\.mp4", path), url
+    # It works for the hour chosen, as the wall clock in Home Assistant's zone tells it.
+    until = share.locator(".share-expiry").inner_text()
+    expires = datetime.fromtimestamp(asked + 3600, ZoneInfo(review.time_zone))
+    shown = re.search(r"(\d\d):(\d\d):(\d\d) ([AP]M)", until)
+    assert shown, until
+    hour, minute, second = (int(part) for part in shown.groups()[:3])
+    seconds = (hour % 12 + (12 if shown[4] == "PM" else 0)) * 3600 + minute * 60 + second
+    expected = expires.hour * 3600 + expires.minute * 60 + expires.second
+    assert 0 <= (seconds - expected) % 86400 <= 30, (until, expires)
+    assert f"{expires:%b} {expires.day}," in until, (until, expires)
+    share.locator(".copy-link").click()
+    share.locator(".copied", has_text="Copied.").wait_for(timeout=5_000)
+    assert page.evaluate("() => navigator.clipboard.readText()") == url
+    # Anyone with the link gets the clip, no login asked: this request carries none.
+    with urllib.request.urlopen(f"{review.ha.url}{path}", timeout=30) as response:  # noqa: S310
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "video/mp4"
+        clip = tmp_path / "shared.mp4"
+        clip.write_bytes(response.read())
+    length = parse(str(event["end"])) - parse(event["start"])
+    assert length - 0.6 <= duration(clip) <= length + KEYFRAME_SECONDS + 0.6, length
+
+
+def log_in_viewer(review: Review) -> tuple[str, str]:
+    """Make a non-admin user as the owner would in Home Assistant's UI; log in as them."""
+    ha = review.ha
+    user = ha.call_ws(
+        {"type": "config/auth/create", "name": "Viewer", "group_ids": ["system-users"]}
+    )
+    password = "heldar-viewer-password"
+    ha.call_ws(
+        {
+            "type": "config/auth_provider/homeassistant/create",
+            "user_id": user["user"]["id"],
+            "username": "viewer",
+            "password": password,
+        }
+    )
+
+    def post(path: str, body: bytes, content_type: str) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - loopback only
+            f"{ha.url}{path}", data=body, headers={"Content-Type": content_type}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+
+    flow = post(
+        "/auth/login_flow",
+        json.dumps(
+            {
+                "client_id": ha.client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": f"{ha.url}/?auth_callback=1",
+            }
+        ).encode(),
+        "application/json",
+    )
+    done = post(
+        f"/auth/login_flow/{flow['flow_id']}",
+        json.dumps(
+            {"client_id": ha.client_id, "username": "viewer", "password": password}
+        ).encode(),
+        "application/json",
+    )
+    assert done.get("type") == "create_entry", done
+    tokens = post(
+        "/auth/token",
+        urllib.parse.urlencode(
+            {"grant_type": "authorization_code", "code": done["result"], "client_id": ha.client_id}
+        ).encode(),
+        "application/x-www-form-urlencoded",
+    )
+    return str(tokens["access_token"]), str(tokens["refresh_token"])
+
+
+def test_no_share_or_download_for_a_user_who_may_not_export(
+    review: Review, cameras: Cameras
+) -> None:
+    """A non-admin user, the export option off: the pop-up plays but has no Share; no Download."""
+    camera = cameras.by_name[EVENT]
+    event = an_event(review, camera)
+    login = log_in_viewer(review)
+    with browser_page(review, login, viewport={"width": 1280, "height": 900}) as page:
+        panel = open_view(page, review, cameras, EVENT)
+        bar = panel.locator(f'.event[data-id="{event["id"]}"]')
+        bar.wait_for(state="attached", timeout=10_000)
+        bar.click()
+        panel.locator(".popup .play-event").wait_for(state="visible", timeout=5_000)
+        assert panel.locator("heldar-event-share").count() == 0
+        assert panel.locator(".download").count() == 0
+        assert panel.locator(".select-range").count() == 0
+        assert panel.locator(".trigger").count() == 1  # the rest of the card is there
 
 
 @pytest.mark.parametrize("name", [EVENT, EVENING])

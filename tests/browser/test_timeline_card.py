@@ -364,11 +364,24 @@ def test_phone_layout_fits_and_touch_scrubs(phone: Page, review: Review) -> None
     """At 360 px nothing overflows, and a touch drag on the timeline plays from where it ends."""
     panel = open_card(phone, review)
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE_WIDTH
-    outside = panel.evaluate(
-        """(el) => [...el.shadowRoot.querySelectorAll("button, select, .track, video")]
-             .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-             .map((e) => e.className || e.tagName)"""
+    # Every control of the panel and of the parts it is made of (each in its own shadow root).
+    outside, controls = panel.evaluate(
+        """(el) => {
+             const found = [];
+             const walk = (root) => {
+               found.push(...root.querySelectorAll("button, select, .track, video"));
+               for (const child of root.querySelectorAll("*")) {
+                 if (child.shadowRoot) walk(child.shadowRoot);
+               }
+             };
+             walk(el.shadowRoot);
+             const outside = found
+               .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+               .map((e) => e.className || e.tagName);
+             return [outside, found.length];
+           }"""
     )
+    assert controls >= 10, controls  # the bar's zoom and pan, the rates, Live, Select, Download...
     assert outside == []
     watch(phone, panel)
     track = panel.locator(".track")

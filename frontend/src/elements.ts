@@ -1,0 +1,32 @@
+// Every element of the card, defined in the page's registry: the parts first, so the panels that
+// draw them find them defined.
+import { HeldarCameraHead } from "./camera-head";
+import { HeldarCameraTimeline } from "./camera-timeline";
+import { CARD_TYPE, HeldarTimelineCard } from "./card";
+import { HeldarEventShare } from "./event-share";
+import { HeldarEventStrip } from "./event-strip";
+import { HeldarLivePicture } from "./live-picture";
+import { HeldarTimelineBar } from "./timeline-bar";
+
+function define(tag: string, element: CustomElementConstructor): boolean {
+  if (customElements.get(tag)) return true;
+  try {
+    customElements.define(tag, element);
+    return true;
+  } catch (err) {
+    // Say why in the browser console; HA then shows its own "custom element doesn't exist" card.
+    console.error(`Heldar: could not define <${tag}>`, err);
+    return false;
+  }
+}
+
+/** Define the elements; whether the card itself is defined. */
+export function defineElements(): boolean {
+  define("heldar-event-share", HeldarEventShare);
+  define("heldar-event-strip", HeldarEventStrip);
+  define("heldar-timeline-bar", HeldarTimelineBar);
+  define("heldar-camera-head", HeldarCameraHead);
+  define("heldar-live-picture", HeldarLivePicture);
+  define("heldar-camera-timeline", HeldarCameraTimeline);
+  return define(CARD_TYPE, HeldarTimelineCard);
+}
