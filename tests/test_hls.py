@@ -245,11 +245,12 @@ def _fragments(path: Path) -> tuple[Layout, list[Fragment]]:
 
 
 def test_a_click_loads_one_keyframe_fragment_first(tmp_path: Path) -> None:
-    """The first entry is the keyframe's fragment; to the fragment holding the start at most.
+    """The first entry is the keyframe's fragment alone, as is each up to the one holding the start.
 
     A keyframe every 2 s, fragments of 1 s: a start in the keyframe's fragment is played from
-    that one fragment; a start in the next one needs both (the player starts at the instant),
-    and no more. A playlist that starts with a whole file starts with its first fragment.
+    that one fragment, and what follows is grouped; a start in the next fragment has that one
+    as an entry of its own too (a player shows the keyframe, then the clicked instant, loading
+    nothing more). A playlist that starts with a whole file starts with its first fragment.
     """
     path = _minute(tmp_path, gop=20)
     layout, fragments = _fragments(path)
@@ -264,20 +265,20 @@ def test_a_click_loads_one_keyframe_fragment_first(tmp_path: Path) -> None:
     assert in_keyframe is not None
     assert after_keyframe is not None
     cache = hls.LayoutCache()
-    first = hls.plan([in_keyframe], cache)[0]
-    assert (first.offset, first.length) == (fragments[10].offset, fragments[10].size)
+    single = [(f.offset, f.size) for f in fragments]
+    first, second = hls.plan([in_keyframe], cache)[:2]
+    assert (first.offset, first.length) == single[10]
     assert (first.start, first.duration) == (START + 10.0, 1.0)
-    first = hls.plan([after_keyframe], cache)[0]
-    assert (first.offset, first.length) == (
-        fragments[10].offset,
-        fragments[10].size + fragments[11].size,
-    )
-    assert (first.start, first.duration) == (START + 10.0, 2.0)
+    assert (second.start, second.duration) == (START + 11.0, 5.0)
+    first, second, third = hls.plan([after_keyframe], cache)[:3]
+    assert [(p.offset, p.length) for p in (first, second)] == single[10:12]
+    assert [p.start for p in (first, second, third)] == [START + 10.0, START + 11.0, START + 12.0]
+    assert third.duration == 6.0
     first = hls.plan([whole], cache)[0]
     assert (first.offset, first.length) == (layout.media_offset, fragments[0].size)
     # The same holds in a live playlist, for a file closed before it was asked for.
     live = hls.plan([in_keyframe], cache, split_after=START + 100)[0]
-    assert (live.offset, live.length) == (fragments[10].offset, fragments[10].size)
+    assert (live.offset, live.length) == single[10]
 
 
 @pytest.mark.parametrize(

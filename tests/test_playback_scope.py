@@ -67,10 +67,10 @@ async def test_a_cut_file_opens_from_the_keyframe_before_the_start(
     assert not early.allows(fragments[2].offset, fragments[2].offset + 1)
     assert await hass.async_add_executor_job(opened, START - 5, START + 10) == Scope(whole=True)
     assert await hass.async_add_executor_job(opened, START + 5, START + 10) is None
-    # The playlist for the late range lists exactly the bytes the scope opens: its first
-    # entry runs from the keyframe to the fragment holding the start (here the last one).
+    # The playlist for the late range lists exactly the bytes the scope opens.
     listed = footage.pieces(hub.camera, START + 2.6, START + 10, now)
     parts = await hass.async_add_executor_job(hls.plan, listed, review.layouts())
     assert [(p.offset, p.offset + p.length) for p in parts] == [
-        (fragments[2].offset, layout.media_end),
+        (fragments[2].offset, fragments[2].offset + fragments[2].size),
+        (fragments[3].offset, layout.media_end),
     ]

@@ -12,10 +12,10 @@ of events still recording, each a stretch of one file, listed from the keyframe 
 start to its end, so a range ends where it was asked to and starts at most a keyframe interval
 early. Entries are fragments, not files (FFmpeg starts a fragment at every keyframe and at
 least every second): a click asks for a playlist from the clicked instant, and its first entry
-is the keyframe's fragment through the one holding that instant, so the first frame costs the
-init section and about one fragment, whatever the segment length. The rest of a closed file is
-grouped into entries of about Apple's 6 s target, whole keyframe intervals each, which keeps a
-day's playlist small.
+is the keyframe's fragment alone (as is each fragment up to the one holding that instant), so
+the first frame costs the init section and one fragment, whatever the segment length. The
+rest of a closed file is grouped into entries of about Apple's 6 s target, whole keyframe
+intervals each, which keeps a day's playlist small.
 
 A live playlist (no end) is an EVENT playlist: it is only ever appended to. Files that closed
 before its token was issued are grouped as above (the same every time); later files, including
@@ -129,10 +129,10 @@ def plan(
     """Return the playlist's entries for ``pieces`` (see footage.py), oldest first.
 
     Each piece is listed from the keyframe at or before its start to the last fragment that
-    starts before its end. The playlist's first entry runs from that keyframe to the fragment
-    holding the start (one fragment, when the start lies in the keyframe's), so a player that
-    starts there loads about one fragment before its first frame; the rest of a closed file is
-    grouped into entries of about ``TARGET_SECONDS``. A file that ends after ``split_after`` (a
+    starts before its end. The playlist's first entry is that keyframe's fragment alone, and so
+    is each fragment up to the one holding the start, so a player loads one fragment before
+    its first frame; the rest of a closed file is grouped into entries of about
+    ``TARGET_SECONDS``. A file that ends after ``split_after`` (a
     live playlist lists later files that way) and the file being written are listed one
     fragment per entry, so a reload only appends.
     """
@@ -255,11 +255,12 @@ def _fragment_parts(
 def _grouped(listed: list[tuple[Part, bool]], *, opening: float | None) -> list[Part]:
     """Join a closed file's fragments into entries of about ``TARGET_SECONDS``.
 
-    ``opening``: the wall-clock start of a playlist, whose first entry is the fragments from
-    the keyframe to the one holding it (a player that starts at an instant needs no more).
-    Entries then start at keyframes, whole keyframe intervals joined while they fit the
-    target; an interval over ``MAX_ENTRY_SECONDS`` (a long-GOP camera) is cut into
-    fragment runs near the target.
+    ``opening``: the wall-clock start of a playlist. Its first entry is the keyframe's fragment
+    alone, and each fragment up to the one holding the start is an entry of its own: a player
+    shows a first frame once it has the keyframe, and the clicked instant once it has the
+    fragments up to it, and loads no more for either. Entries then start at keyframes, whole
+    keyframe intervals joined while they fit the target; an interval over
+    ``MAX_ENTRY_SECONDS`` (a long-GOP camera) is cut into fragment runs near the target.
     """
     entries: list[list[Part]] = []
     rest = listed
@@ -267,7 +268,7 @@ def _grouped(listed: list[tuple[Part, bool]], *, opening: float | None) -> list[
         head = 1
         while head < len(listed) and listed[head][0].start <= opening + _EPSILON:
             head += 1
-        entries.append([part for part, _ in listed[:head]])
+        entries += [[part] for part, _ in listed[:head]]
         rest = listed[head:]
     current: list[Part] = []
     length = 0.0
