@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "retention": ("retention_10k.py", (), "10 s"),
     "browse": ("browse_1440.py", (), "10 s"),
     "click_to_frame": ("click_to_frame.py", (), "3 min"),
+    "seek": ("seek.py", (), "9 min"),
     "review": ("review.py", (), "1 min"),
     "storm": ("storm.py", (), "6 min"),
     "dual_storage": ("dual_storage.py", (), "4 min"),

@@ -7,6 +7,7 @@ from http import HTTPStatus
 import itertools
 import json
 from pathlib import Path
+import subprocess
 
 from homeassistant.core import HomeAssistant
 import pytest
@@ -14,9 +15,12 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.heldar import hls, tokens
-from custom_components.heldar.recorder.fmp4 import read_fragments, read_layout
+from custom_components.heldar.footage import Piece
+from custom_components.heldar.recorder.command import FRAGMENTED_MP4
+from custom_components.heldar.recorder.fmp4 import Fragment, Layout, read_fragments, read_layout
 from custom_components.heldar.recorder.segments import read_mp4_shape, segment_name
 
+from .media import require_media_tools
 from .review_common import START, Hub, fragmented_segments, login_of, setup_hub
 
 
@@ -206,3 +210,169 @@ async def test_ffmpeg_plays_the_playlist(
     assert process.returncode == 0, err
     packets = int(json.loads(out)["streams"][0]["nb_read_packets"])
     assert packets == 5 * 20  # five 2 s files at 10 fps
+
+
+def _minute(folder: Path, gop: int, start: float = START) -> Path:
+    """Encode one 60 s file as the recorder writes it (10 fps, a keyframe every ``gop`` frames).
+
+    Fragments are at most 1 s long, and a new one starts at every keyframe.
+    """
+    require_media_tools()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / segment_name(start)
+    muxer = [arg for pair in FRAGMENTED_MP4.split(":") for arg in (f"-{pair.split('=')[0]}",
+             pair.split("=", 1)[1])]  # fmt: skip
+    subprocess.run(
+        [
+            "ffmpeg",
+            *("-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10", "-t", "60"),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-g", str(gop), "-pix_fmt", "yuv420p"),
+            *("-f", "mp4", *muxer, str(target)),
+        ],
+        check=True,
+    )
+    return target
+
+
+def _piece(path: Path, start: float = START, seconds: float = 60.0) -> Piece:
+    return Piece(path.name, path.parent, path.name, start, start + seconds)
+
+
+def _fragments(path: Path) -> tuple[Layout, list[Fragment]]:
+    layout = read_layout(path)
+    assert layout is not None
+    return layout, read_fragments(path, layout)
+
+
+def test_a_click_loads_one_keyframe_fragment_first(tmp_path: Path) -> None:
+    """The first entry is the keyframe's fragment alone, as is each up to the one holding the start.
+
+    A keyframe every 2 s, fragments of 1 s: a start in the keyframe's fragment is played from
+    that one fragment, and what follows is grouped; a start in the next fragment has that one
+    as an entry of its own too (a player shows the keyframe, then the clicked instant, loading
+    nothing more). A playlist that starts with a whole file starts with its first fragment.
+    """
+    path = _minute(tmp_path, gop=20)
+    layout, fragments = _fragments(path)
+    assert [(f.start, f.keyframe) for f in fragments[10:13]] == [
+        (10.0, True),
+        (11.0, False),
+        (12.0, True),
+    ]
+    whole = _piece(path)
+    in_keyframe = whole.cut(START + 10.2, START + 60)
+    after_keyframe = whole.cut(START + 11.5, START + 60)
+    assert in_keyframe is not None
+    assert after_keyframe is not None
+    cache = hls.LayoutCache()
+    single = [(f.offset, f.size) for f in fragments]
+    first, second = hls.plan([in_keyframe], cache)[:2]
+    assert (first.offset, first.length) == single[10]
+    assert (first.start, first.duration) == (START + 10.0, 1.0)
+    assert (second.start, second.duration) == (START + 11.0, 5.0)
+    first, second, third = hls.plan([after_keyframe], cache)[:3]
+    assert [(p.offset, p.length) for p in (first, second)] == single[10:12]
+    assert [p.start for p in (first, second, third)] == [START + 10.0, START + 11.0, START + 12.0]
+    assert third.duration == 6.0
+    first = hls.plan([whole], cache)[0]
+    assert (first.offset, first.length) == (layout.media_offset, fragments[0].size)
+    # The same holds in a live playlist, for a file closed before it was asked for.
+    live = hls.plan([in_keyframe], cache, split_after=START + 100)[0]
+    assert (live.offset, live.length) == single[10]
+
+
+@pytest.mark.parametrize(
+    ("gop", "opening", "later"),
+    [
+        # 1 s keyframe intervals: 6 of them an entry.
+        (10, [1.0] + [6.0] * 9 + [5.0], [6.0] * 10),
+        # 2 s: the first interval's rest joins two more; then 3 intervals an entry.
+        (20, [1.0, 5.0] + [6.0] * 9, [6.0] * 10),
+        # 4 s: two would be 8 s, over the target.
+        (40, [1.0, 3.0] + [4.0] * 14, [4.0] * 15),
+        # 12 s (over 10 s): each interval cut in two near the target.
+        (120, [1.0, 6.0, 5.0] + [6.0] * 8, [6.0] * 10),
+    ],
+)
+def test_entries_group_keyframe_intervals_near_six_seconds(
+    tmp_path: Path, gop: int, opening: list[float], later: list[float]
+) -> None:
+    """After the first entry, keyframe intervals are joined into entries of about 6 s.
+
+    Entries start at keyframes unless an interval is over 10 s (a long-GOP camera), then cut;
+    their byte ranges follow each other and cover the file's media exactly, and each entry's
+    program date-time is where the one before ended. A whole file after the playlist's first
+    is grouped from its first keyframe, alike whether read now or from the cache.
+    """
+    path = _minute(tmp_path, gop=gop)
+    layout, fragments = _fragments(path)
+    keyframes = {f.offset for f in fragments if f.keyframe}
+    cache = hls.LayoutCache()
+    for _ in range(2):
+        parts = hls.plan([_piece(path), _piece(path, START + 60)], cache)
+        first, second = parts[: len(opening)], parts[len(opening) :]
+        assert [round(part.duration, 3) for part in first] == opening
+        assert [round(part.duration, 3) for part in second] == later
+        for listed in (first, second):
+            assert listed[0].offset == layout.media_offset
+            assert listed[0].first_of_file
+            assert listed[-1].offset + listed[-1].length == layout.media_end
+            for before, after in itertools.pairwise(listed):
+                assert after.offset == before.offset + before.length
+                assert after.start == pytest.approx(before.start + before.duration)
+                assert not after.first_of_file
+        led = [part.offset in keyframes for part in second]
+        assert led == ([True] * len(later) if gop <= 100 else [True, False] * (len(later) // 2))
+
+
+def test_a_live_playlist_only_appends(tmp_path: Path) -> None:
+    """Each reload of an EVENT playlist keeps every line listed before, and adds after them.
+
+    Asked for at 1:00.5: the file closed before is grouped; the file being written then is
+    listed one fragment per entry as it grows, and stays so once closed.
+    """
+    closed = _minute(tmp_path / "a", gop=20)
+    source = _minute(tmp_path / "b", gop=20, start=START + 60)
+    written = tmp_path / "a" / source.name
+    data = source.read_bytes()
+    layout, fragments = _fragments(source)
+    issued = START + 60.5
+    cache = hls.LayoutCache()
+    opening = _piece(closed).cut(START + 30.5, START + 60)
+    assert opening is not None
+    texts = []
+    for count in (3, 4, 20, len(fragments)):
+        # The file as FFmpeg has written it: complete fragments, then part of the next.
+        end = fragments[count].offset + 100 if count < len(fragments) else layout.media_end
+        written.write_bytes(data[:end])
+        growing = Piece(written.name, written.parent, written.name, START + 60, START + 60 + count)
+        growing.growing = True
+        texts.append(hls.build_playlist(hls.plan([opening, growing], cache, split_after=issued),
+                                        live=True))  # fmt: skip
+    written.write_bytes(data)
+    filed = hls.plan([opening, _piece(written, START + 60)], cache, split_after=issued)
+    texts.append(hls.build_playlist(filed, live=True, ended=True))
+    for before, after in itertools.pairwise(texts):
+        assert after.startswith(before)
+        assert len(after) > len(before)
+    assert [part.duration for part in filed if part.name == written.name] == pytest.approx(
+        [1.0] * 60
+    )
+    # Had the file closed before the playlist was asked for, it would be grouped.
+    assert len(hls.plan([opening, _piece(written, START + 60)], cache)) < len(filed)
+
+
+def test_a_day_playlist_stays_small(tmp_path: Path) -> None:
+    """A 24 h VOD playlist of one-minute files (a keyframe every second) is at most 3 MB."""
+    source = _minute(tmp_path / "scratch", gop=10)
+    folder = tmp_path / "day"
+    folder.mkdir()
+    pieces = []
+    for minute in range(1440):
+        path = folder / segment_name(START + minute * 60)
+        path.hardlink_to(source)
+        pieces.append(_piece(path, START + minute * 60))
+    parts = hls.plan(pieces, hls.LayoutCache())
+    text = hls.build_playlist(parts, live=False)
+    assert len(parts) == 1440 * 10 + 1  # 6 s entries; the first minute's first one is split
+    assert len(text.encode()) <= 3 * 1024 * 1024
