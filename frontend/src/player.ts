@@ -101,7 +101,10 @@ export class Player implements MediaPlayer {
           },
           { once: true },
         );
-        hls.startLoad(position);
+        // Load from the playlist's first entry: the server starts it on the keyframe at or
+        // before the instant, and the decoder needs it. Loading from the instant's own entry
+        // (mid-GOP) made the browser drop frames until the next keyframe, loading ahead for it.
+        hls.startLoad(this.fragments[0]?.start ?? 0);
       });
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (data.fatal) {

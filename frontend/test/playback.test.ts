@@ -53,9 +53,10 @@ describe("the playback controller", () => {
     expect(hls.source).toBe(`/api/heldar/hls/${from}-live/playlist.m3u8`);
     expect(hls.media).toBe(video);
     expect(playback.wallClock()).toBeNull(); // nothing placed yet
-    // The playlist's footage starts 6 s before the instant: the player starts loading there.
+    // The playlist's footage starts 6 s before the instant (its keyframe): the player loads
+    // from there, and shows the instant asked for.
     loadMedia(from - 6_000);
-    expect(hls.loadingFrom).toBe(6);
+    expect(hls.loadingFrom).toBe(0);
     expect(video.currentTime).toBe(6);
     expect(video.paused).toBe(false);
     expect(playback.wallClock()).toBe(from);
