@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 import time
 from typing import Any
 
@@ -16,11 +15,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from . import footage
+from .camera_handle import CameraHandle
 from .const import DOMAIN
+from .data import HeldarData
 from .hls import LayoutCache
 from .recorder.events import Event
 from .recorder.index import GAP_SECONDS
-from .runtime import CameraHandle, HeldarData
 
 _LAYOUTS = LayoutCache()
 
@@ -80,11 +80,6 @@ def events_between(camera: CameraHandle, start: float, end: float) -> list[Event
         for event in footage.events_with_media(camera, start, end, now)
         if event.id in camera.store.events
     ]
-
-
-def camera_dir(camera: CameraHandle) -> Path:
-    """Return the camera's folder."""
-    return camera.store.directory
 
 
 def describe(hass: HomeAssistant, found: Found) -> dict[str, Any]:
