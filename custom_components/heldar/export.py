@@ -251,30 +251,23 @@ async def _async_join(
 ) -> clips.ClipResult:
     """Join with the files protected from retention; sweep what a cut-short join left."""
     store = found.camera.store
-    in_use = found.data.recordings.in_use
-    paths = [entry.path for entry in entries]
-    for path in paths:
-        in_use[path] += 1
     loop = asyncio.get_running_loop()
     binary = get_ffmpeg_manager(hass).binary
     try:
-        async with asyncio.timeout(limit):
-            joined = await clips.join_files(
-                binary,
-                entries,
-                store.directory / EVENTS_DIR / f"{event.id}{clips.CLIP_SUFFIX}",
-                movflags=clips.EXPORT_MOVFLAGS,
-                script_dir=store.directory / event.folder,
-                relative_to=store.directory,
-                limit=limit + 30,
-            )
+        with found.data.recordings.in_use.hold(entry.path for entry in entries):
+            async with asyncio.timeout(limit):
+                joined = await clips.join_files(
+                    binary,
+                    entries,
+                    store.directory / EVENTS_DIR / f"{event.id}{clips.CLIP_SUFFIX}",
+                    movflags=clips.EXPORT_MOVFLAGS,
+                    script_dir=store.directory / event.folder,
+                    relative_to=store.directory,
+                    limit=limit + 30,
+                )
     except TimeoutError:
         joined = clips.ClipResult(None, f"the export took longer than its limit of {limit:.0f} s")
     finally:
-        for path in paths:
-            in_use[path] -= 1
-            if in_use[path] <= 0:
-                del in_use[path]
         # Cancelled (Home Assistant stopping, the hub unloading) or timed out: the join left
         # its .part.mp4 and concat.txt. Shielded, so a second cancel cannot stop the sweep.
         with contextlib.suppress(OSError):

@@ -13,7 +13,6 @@ see the camera (access.py); else 403.
 
 from __future__ import annotations
 
-from collections import Counter
 import logging
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +24,7 @@ from homeassistant.core import HomeAssistant
 from . import access, review
 from .data import async_get_hub
 from .frames import event_thumbnail
+from .recorder.in_use import FilesInUse
 from .recorder.store import CameraStore
 from .recordings import RecordingsManager
 
@@ -90,7 +90,7 @@ class _PlayingFileResponse(web.FileResponse):
     the bytes it was checked for; the files only ever grow, so earlier bytes stay valid.
     """
 
-    def __init__(self, path: Path, in_use: Counter[Path], *, ranged_only: bool = False) -> None:
+    def __init__(self, path: Path, in_use: FilesInUse, *, ranged_only: bool = False) -> None:
         super().__init__(path, headers={"Content-Type": MIME_TYPES[path.suffix]})
         self._playing = path
         self._in_use = in_use
@@ -102,13 +102,8 @@ class _PlayingFileResponse(web.FileResponse):
             headers = request.headers.copy()
             del headers[hdrs.IF_RANGE]
             request = request.clone(headers=headers)
-        self._in_use[self._playing] += 1
-        try:
+        with self._in_use.hold([self._playing]):
             return await super().prepare(request)
-        finally:
-            self._in_use[self._playing] -= 1
-            if self._in_use[self._playing] <= 0:
-                del self._in_use[self._playing]
 
 
 class RecordingView(HomeAssistantView):
