@@ -66,7 +66,7 @@ class HeldarMediaSource(MediaSource):
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         """Return the URL of a clip or a segment."""
         media = MediaId.parse(item.identifier)
-        ref = self._camera(media.camera) if media else None
+        ref = self._camera(media.folder) if media else None
         if media is None or ref is None or media.kind is None:
             raise _unknown(Unresolvable, item.identifier)
         kind, key, store = media.kind, media.key, ref.store
@@ -97,7 +97,7 @@ class HeldarMediaSource(MediaSource):
         if not item.identifier:
             return self._root(self._cameras())
         media = MediaId.parse(item.identifier)
-        ref = self._camera(media.camera) if media else None
+        ref = self._camera(media.folder) if media else None
         if media is None or ref is None:
             raise _unknown(BrowseError, item.identifier)
         store = ref.store

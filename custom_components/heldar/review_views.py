@@ -35,7 +35,7 @@ def _grant(request: web.Request, token: str) -> tuple[tokens.PlaybackGrant, Came
     if grant is None:
         raise web.HTTPForbidden
     user = access.token_holder(hass, grant.refresh_token_id, request)
-    ref = camera_ref.find(hass, grant.camera, CameraKey.SUBENTRY)
+    ref = camera_ref.find(hass, grant.subentry_id, CameraKey.SUBENTRY)
     if ref is None:
         raise web.HTTPNotFound
     if not access.may_read(hass, user, ref):

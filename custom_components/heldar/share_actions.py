@@ -39,7 +39,7 @@ _PREFIX = "media-source://heldar/"
 def _clip_of(hass: HomeAssistant, media_content_id: str) -> tuple[CameraRef, str]:
     """Return the camera and event a clip's or export's media id names."""
     media = MediaId.parse(media_content_id.removeprefix(_PREFIX))
-    ref = camera_ref.find(hass, media.camera, CameraKey.FOLDER) if media is not None else None
+    ref = camera_ref.find(hass, media.folder, CameraKey.FOLDER) if media is not None else None
     if media is None or ref is None or media.kind is not MediaKind.EVENT:
         raise share.refused(share.ShareError.NO_CLIP, event_id=media_content_id)
     return ref, media.key
