@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from custom_components.heldar.runtime import CameraHandle
+    from custom_components.heldar.camera_handle import CameraHandle
     from tests.proxy import SilenceableProxy
 
 

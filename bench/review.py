@@ -74,7 +74,8 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
     from homeassistant.util import dt as dt_util  # noqa: PLC0415
     from pytest_homeassistant_custom_component.common import MockConfigEntry  # noqa: PLC0415
 
-    from custom_components.heldar import export, footage, hls, review  # noqa: PLC0415
+    from custom_components.heldar import camera_ref, export, footage, hls, review  # noqa: PLC0415
+    from custom_components.heldar.camera_ref import CameraKey  # noqa: PLC0415
     from custom_components.heldar.recorder.events import Event, EventState  # noqa: PLC0415
     from custom_components.heldar.review_events import reason_texts  # noqa: PLC0415
     from custom_components.heldar.websocket_api import timeline  # noqa: PLC0415
@@ -108,8 +109,8 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
             for handle in entry.runtime_data.cameras.values():
                 while not handle.store.index.ready:
                     await asyncio.sleep(0.05)
-            yard = review.find_by_slug(hass, "yard")
-            gate = review.find_by_slug(hass, "gate")
+            yard = camera_ref.find(hass, "yard", CameraKey.FOLDER)
+            gate = camera_ref.find(hass, "gate", CameraKey.FOLDER)
             assert yard is not None
             assert gate is not None
             for number in range(EVENTS):
@@ -119,7 +120,7 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
                 # Its clip lies over the footage (a scheduled + event camera): every event's
                 # media is weighed against the footage, which wins.
                 event.clip_runs = [[0.0, start, 40.0]]
-                yard.camera.store.events[event.id] = event
+                yard.handle.store.events[event.id] = event
 
             # 1. heldar/timeline for the day, as a logged-in user asks for it.
             user = await hass.auth.async_create_user("Bench")
@@ -146,7 +147,7 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
                 loadavg=[round(x, 2) for x in os.getloadavg()],
             )
             # The same answers without thumbnails (no event has a clip): what the links cost.
-            for event in yard.camera.store.events.values():
+            for event in yard.handle.store.events.values():
                 event.clip = None
             bare = []
             for _ in range(200):
@@ -156,7 +157,7 @@ async def main() -> None:  # noqa: PLR0915 - one set-up, three measurements
             emit("timeline_day_without_thumbnails_median", median_ms(bare), "ms", "-", None)
 
             # 2. A 24 h playlist (first build reads box headers; reloads hit the cache).
-            pieces = footage.pieces(yard.camera, first, first + 86400, time.time())
+            pieces = footage.pieces(yard.handle, first, first + 86400, time.time())
             builds = []
             for _ in range(5):
                 with Stopwatch() as watch:

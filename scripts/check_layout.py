@@ -7,6 +7,8 @@
   attributes (``spec: CameraSpec``, no value) that it never sets but a class it is mixed into
   does. Dataclasses, NamedTuples, TypedDicts, Protocols and ABCs declare their own fields or
   interface; an annotation narrowing an attribute a base class sets is fine too.
+- The recorder core (``recorder/``) imports neither Home Assistant nor the integration's other
+  modules: it is plain asyncio, testable alone (see ARCHITECTURE.md, "Rooms").
 - A module over MAX_LINES is a prompt to look, not a reason to split a class: it fails unless
   OVERSIZED says, in one sentence, why it is one job.
 
@@ -23,6 +25,9 @@ import sys
 PACKAGE = "custom_components.heldar"
 ROOT = Path(__file__).resolve().parent.parent / "custom_components" / "heldar"
 MAX_LINES = 400
+CORE = f"{PACKAGE}.recorder"
+# What the recorder core may not import: Home Assistant, and the integration around it.
+_OUTSIDE_CORE = ("homeassistant", "aiohttp", "voluptuous", "probatio")
 # Modules over MAX_LINES, each with one sentence saying why it is one job.
 OVERSIZED: dict[str, str] = {}
 
@@ -222,17 +227,46 @@ def split_class_problems(trees: dict[str, ast.Module]) -> list[str]:
     return problems
 
 
+def _in(name: str, package: str) -> bool:
+    return name == package or name.startswith(f"{package}.")
+
+
+def room_problems(imported: dict[str, set[str]]) -> list[str]:
+    """Return every import of the recorder core that reaches out of its room, once each."""
+    found = []
+    for module, deps in sorted(imported.items()):
+        if not _in(module, CORE):
+            continue
+        outside = {
+            dep
+            for dep in deps
+            if any(_in(dep, room) for room in _OUTSIDE_CORE)
+            or (_in(dep, PACKAGE) and not _in(dep, CORE))
+        }
+        # ``from a.b import c`` reads as a.b and a.b.c: name the module once.
+        found += [
+            f"{module}: the recorder core imports {dep}; it may import only the standard "
+            "library, third-party helpers and recorder/ itself"
+            for dep in sorted(outside)
+            if not any(dep != other and _in(dep, other) for other in outside)
+        ]
+    return found
+
+
 def problems(root: Path = ROOT) -> list[str]:
     """Return every layout problem of the package at ``root``."""
     parsed = parse(root)
+    imported = {
+        name: imports(tree, path, name, set(parsed)) for name, (path, tree, _) in parsed.items()
+    }
     edges = {
-        name: {dep for dep in imports(tree, path, name, set(parsed)) if dep in parsed} - {name}
-        for name, (path, tree, _) in parsed.items()
+        name: {dep for dep in deps if dep in parsed} - {name} for name, deps in imported.items()
     }
     lines = {name: count for name, (_, _, count) in parsed.items()}
     circle = find_cycle(edges)
     found = [f"import circle: {' -> '.join(circle)}"] if circle else []
     found += split_class_problems({name: tree for name, (_, tree, _) in parsed.items()})
+    found += room_problems(imported)
     found += [
         f"{name}: {count} lines (over {MAX_LINES}): if it is one job, add it to OVERSIZED in "
         "scripts/check_layout.py with one sentence saying why"
@@ -257,7 +291,10 @@ def main(root: Path = ROOT) -> int:
     if not found:
         modules = len(list(root.rglob("*.py")))
         excepted = f", {len(OVERSIZED)} over {MAX_LINES} lines by exception" if OVERSIZED else ""
-        print(f"layout ok: {modules} modules, no import circle, no class split{excepted}")
+        print(
+            f"layout ok: {modules} modules, no import circle, no class split, "
+            f"a recorder core without Home Assistant{excepted}"
+        )
     return 1 if found else 0
 
 

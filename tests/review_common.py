@@ -13,10 +13,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.heldar.camera_handle import CameraHandle
 from custom_components.heldar.const import CONF_PRE_ROLL_SECONDS, CONF_RECORD_MODE
 from custom_components.heldar.recorder.command import FRAGMENTED_MP4
 from custom_components.heldar.recorder.segments import segment_name
-from custom_components.heldar.runtime import CameraHandle
 
 from .common import camera_subentry, hub_entry
 from .media import require_media_tools

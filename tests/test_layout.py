@@ -253,3 +253,30 @@ def test_long_modules_need_a_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     small = "custom_components.heldar.small"
     monkeypatch.setattr(layout, "OVERSIZED", {big: "One table.", small: "Was long once."})
     assert layout.problems(root) == [f"{small}: in OVERSIZED, but 1 lines: take it off the list"]
+
+
+def test_the_recorder_core_stays_in_its_room(tmp_path: Path) -> None:
+    """The core importing Home Assistant or the integration around it is reported, each once."""
+    root = copy_of_heldar(
+        tmp_path,
+        {
+            "recorder/leak.py": """
+                from homeassistant.core import HomeAssistant
+                from ..const import DOMAIN
+                from .store import CameraStore
+                """,
+            "recorder/lazy.py": """
+                def later() -> None:
+                    import homeassistant.util.dt
+                """,
+        },
+    )
+    leak, lazy = "custom_components.heldar.recorder.leak", "custom_components.heldar.recorder.lazy"
+    rule = "it may import only the standard library, third-party helpers and recorder/ itself"
+    assert new_problems(root) == sorted(
+        [
+            f"{lazy}: the recorder core imports homeassistant.util.dt; {rule}",
+            f"{leak}: the recorder core imports custom_components.heldar.const; {rule}",
+            f"{leak}: the recorder core imports homeassistant.core; {rule}",
+        ]
+    )

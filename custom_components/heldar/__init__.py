@@ -13,7 +13,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
-from . import share, websocket_api as review_api
+from . import camera_ref, share, websocket_api as review_api
 from .camera_handle import CameraHandle
 from .camera_settings import CameraConfig
 from .card import async_register_card
@@ -123,7 +123,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
         manager,
         recordings,
         on_event=lambda camera, event, phase: async_fire_recording_event(
-            hass, entry.entry_id, camera, event, phase
+            hass, camera_ref.of(data, camera), event, phase
         ),
     )
     data.hub_settings = dict(entry.data)

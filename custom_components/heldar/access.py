@@ -25,38 +25,35 @@ from homeassistant.components.http.auth_util import async_user_not_allowed_do_au
 from homeassistant.components.http.const import KEY_HASS_USER
 from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import Unauthorized
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.http import current_request
 
-from .const import CONF_ALLOW_USER_EXPORT, DOMAIN
-from .review import Found, find_by_slug
+from .camera_ref import CameraRef
+from .const import CONF_ALLOW_USER_EXPORT
 
 
 @callback
-def camera_entities(hass: HomeAssistant, found: Found) -> list[str]:
+def camera_entities(hass: HomeAssistant, ref: CameraRef) -> list[str]:
     """Return the entity ids a user must be allowed to read to see this camera's footage."""
     entity_ids: list[str] = []
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, found.camera.subentry_id), found.entry_id
-    )
-    if device is not None:
+    if (device := ref.device()) is not None:
         registry = er.async_get(hass)
         entity_ids = [entry.entity_id for entry in er.async_entries_for_device(registry, device.id)]
-    if found.camera.config.camera_entity:
-        entity_ids.append(found.camera.config.camera_entity)
+    if ref.handle.config.camera_entity:
+        entity_ids.append(ref.handle.config.camera_entity)
     return entity_ids
 
 
 @callback
 def may_read(
-    hass: HomeAssistant, user: User | None, found: Found, policy: str = POLICY_READ
+    hass: HomeAssistant, user: User | None, ref: CameraRef, policy: str = POLICY_READ
 ) -> bool:
-    """Whether ``user`` may see ``found``'s footage (or, with POLICY_CONTROL, control it)."""
+    """Whether ``user`` may see ``ref``'s footage (or, with POLICY_CONTROL, control it)."""
     if user is None or not user.is_active:
         return False
     if user.is_admin:
         return True
-    entity_ids = camera_entities(hass, found)
+    entity_ids = camera_entities(hass, ref)
     # A camera whose entities are not registered yet is nobody's but the admins'.
     return bool(entity_ids) and all(
         user.permissions.check_entity(entity_id, policy) for entity_id in entity_ids
@@ -64,29 +61,29 @@ def may_read(
 
 
 @callback
-def may_export(hass: HomeAssistant, user: User | None, found: Found) -> bool:
-    """Whether ``user`` may export or share ``found``'s footage (admin, or the hub option)."""
-    if user is None or not may_read(hass, user, found):
+def may_export(hass: HomeAssistant, user: User | None, ref: CameraRef) -> bool:
+    """Whether ``user`` may export or share ``ref``'s footage (admin, or the hub option)."""
+    if user is None or not may_read(hass, user, ref):
         return False
     if user.is_admin:
         return True
-    entry = hass.config_entries.async_get_entry(found.entry_id)
+    entry = hass.config_entries.async_get_entry(ref.entry_id)
     return entry is not None and bool(entry.options.get(CONF_ALLOW_USER_EXPORT, False))
 
 
 @callback
 def require_read(
-    hass: HomeAssistant, user: User | None, found: Found, policy: str = POLICY_READ
+    hass: HomeAssistant, user: User | None, ref: CameraRef, policy: str = POLICY_READ
 ) -> None:
-    """Raise Unauthorized unless ``user`` may see (or control) ``found``'s footage."""
-    if not may_read(hass, user, found, policy):
+    """Raise Unauthorized unless ``user`` may see (or control) ``ref``'s footage."""
+    if not may_read(hass, user, ref, policy):
         raise Unauthorized(user_id=user.id if user else None, permission=policy)
 
 
 @callback
-def require_export(hass: HomeAssistant, user: User | None, found: Found) -> None:
-    """Raise Unauthorized unless ``user`` may export and share ``found``'s footage."""
-    if not may_export(hass, user, found):
+def require_export(hass: HomeAssistant, user: User | None, ref: CameraRef) -> None:
+    """Raise Unauthorized unless ``user`` may export and share ``ref``'s footage."""
+    if not may_export(hass, user, ref):
         raise Unauthorized(user_id=user.id if user else None, permission=POLICY_CONTROL)
 
 
@@ -119,16 +116,12 @@ def asking_user() -> tuple[bool, User | None]:
 
 
 @callback
-def visible[T](hass: HomeAssistant, by_slug: dict[str, T]) -> dict[str, T]:
-    """Keep the cameras (keyed by folder) the asking user may see; all when nobody asks."""
+def visible(hass: HomeAssistant, refs: list[CameraRef]) -> list[CameraRef]:
+    """Keep the cameras the asking user may see; all when nobody asks."""
     known, user = asking_user()
     if not known:
-        return by_slug
-    return {
-        slug: item
-        for slug, item in by_slug.items()
-        if (found := find_by_slug(hass, slug)) is not None and may_read(hass, user, found)
-    }
+        return refs
+    return [ref for ref in refs if may_read(hass, user, ref)]
 
 
 @callback

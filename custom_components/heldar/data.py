@@ -1,4 +1,4 @@
-"""What a loaded Heldar hub holds at runtime, its typed config entry, and how to find it."""
+"""What a loaded Heldar hub holds at runtime, and its typed config entry."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from .camera_handle import CameraHandle
-from .const import DOMAIN
 from .issues import IssueTracker
 from .listeners import Listeners
 from .recorder.buffer import choose_buffer_dir
@@ -157,10 +156,3 @@ class HeldarData:
 
 
 type HeldarConfigEntry = ConfigEntry[HeldarData]
-
-
-@callback
-def async_get_hub(hass: HomeAssistant) -> HeldarData | None:
-    """Return the loaded hub's runtime data (Heldar has one hub), or None before it loads."""
-    entries: list[HeldarConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
-    return entries[0].runtime_data if entries else None

@@ -17,13 +17,14 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from yarl import URL
 
-from . import share
+from . import camera_ref, share
 from .camera_handle import CameraHandle
+from .camera_ref import CameraKey
 from .const import CONF_PASSWORD, CONF_USERNAME
 from .data import HeldarConfigEntry
 from .recorder.probe import ffmpeg_version
 from .recorder.urls import MASK, mask
-from .review import find, iso
+from .review import iso
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME}
 _PATH_PARAMETER = re.compile(r"([\w.-]+)=[^&/;?]*")
@@ -94,11 +95,11 @@ def _shares(hass: HomeAssistant) -> list[dict[str, Any]]:
     """The live share links: what each opens and until when (never the link itself)."""
     listed = []
     for item in share.registry_of(hass).live():
-        found = find(hass, item.camera)
+        ref = camera_ref.find(hass, item.camera, CameraKey.SUBENTRY)
         listed.append(
             {
                 "share_id": item.share_id,
-                "camera": found.camera.config.name if found else item.camera,
+                "camera": ref.name if ref else item.camera,
                 "event_id": item.event_id,
                 "created": iso(item.created),
                 "expires": iso(item.expires),

@@ -30,11 +30,12 @@ from typing import Any
 from homeassistant.components.ffmpeg import get_ffmpeg_manager
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from . import access, footage, review
+from . import access, camera_ref, footage, review
+from .camera_ref import CameraKey, CameraRef
 from .const import DOMAIN, EVENT_EXPORT_FINISHED, GB
 from .export_queue import (
     MAX_RUNNING,
@@ -99,33 +100,30 @@ def _invalid(key: ExportError, /, **placeholders: str) -> ServiceValidationError
 async def async_handle_service(call: ServiceCall) -> ServiceResponse:
     """Start an export for the action; respond with where it will be."""
     hass = call.hass
-    key = str(call.data[ATTR_CAMERA])
-    found = review.find(hass, key)
-    if found is None and (device := dr.async_get(hass).async_get(key)) is not None:
-        subentry = next((k for d, k in device.identifiers if d == DOMAIN), None)
-        found = review.find(hass, subentry) if subentry else None
-    if found is None:
-        raise _invalid(ExportError.NOT_A_CAMERA, targets=key)
+    # The camera's subentry id, or its device id (what the action's selector gives).
+    ref = camera_ref.require(
+        hass, str(call.data[ATTR_CAMERA]), CameraKey.SUBENTRY, CameraKey.DEVICE
+    )
     by_user, user = await access.context_user(hass, call.context)
     if by_user:
-        access.require_export(hass, user, found)
+        access.require_export(hass, user, ref)
     start = as_timestamp(call.data[ATTR_START])
     if ATTR_END in call.data:
         end = as_timestamp(call.data[ATTR_END])
     else:
         end = start + call.data[ATTR_DURATION].total_seconds()
-    return await async_start(hass, found, start, end)
+    return await async_start(hass, ref, start, end)
 
 
 async def async_start(
-    hass: HomeAssistant, found: review.Found, start: float, end: float
+    hass: HomeAssistant, ref: CameraRef, start: float, end: float
 ) -> dict[str, Any]:
     """Check the range, start the join in the background and describe its result."""
     if end <= start:
         raise _invalid(ExportError.INVALID_RANGE, start=review.iso(start), end=review.iso(end))
     if end - start > MAX_EXPORT.total_seconds():
         raise _invalid(ExportError.TOO_LONG, hours=f"{(end - start) / 3600:.1f}")
-    camera = found.camera
+    camera = ref.handle
     # Footage, event clips and events still recording alike: whatever the timeline shows.
     pieces = footage.pieces(camera, start, end, time.time())
     if not pieces:
@@ -134,11 +132,11 @@ async def async_start(
     gaps = review.holes(covered, start, end)
     joined = _entries(pieces)
     size = await hass.async_add_executor_job(_bytes_to_read, joined)
-    entry = hass.config_entries.async_get_entry(found.entry_id)
+    entry = hass.config_entries.async_get_entry(ref.entry_id)
     if entry is None:  # pragma: no cover - found means loaded
         raise _invalid(ExportError.NOT_A_CAMERA, targets=camera.config.name)
     queue = queue_of(hass, entry)
-    retention = found.data.recordings.retention
+    retention = ref.hub.recordings.retention
     free = await retention.free_bytes()
     # Checked after the last await, so no other export slips in between check and admission.
     if queue.full:
@@ -151,8 +149,8 @@ async def async_start(
             floor=f"{retention.min_free_bytes / GB:.2f}",
         )
     event = Event(
-        id=export_id(camera.config.slug, start),
-        camera=camera.config.slug,
+        id=export_id(ref.folder, start),
+        camera=ref.folder,
         start=start,
         window_end=end,
         reasons=[footage.EXPORT_REASON],
@@ -163,15 +161,15 @@ async def async_start(
     relative = f"{EVENTS_DIR}/{event.id}{clips.CLIP_SUFFIX}"
     result: dict[str, Any] = {
         "path": str(camera.store.directory / relative),
-        "url": RECORDING_URL.format(camera=camera.config.slug, path=relative),
-        "media_content_id": event_media_id(camera.config.slug, event.id).content_id,
+        "url": RECORDING_URL.format(camera=ref.folder, path=relative),
+        "media_content_id": event_media_id(ref.folder, event.id).content_id,
         "seconds": round(sum(b - a for a, b in covered), 3),
         "gaps": [{"start": review.iso(a), "end": review.iso(b)} for a, b in gaps],
     }
     queue.admit(size)
     entry.async_create_background_task(
         hass,
-        _async_run(hass, found, event, joined, dict(result), (queue, size)),
+        _async_run(hass, ref, event, joined, dict(result), (queue, size)),
         f"heldar export {event.id}",
     )
     return result
@@ -217,7 +215,7 @@ def _entries(pieces: list[footage.Piece]) -> list[clips.ConcatEntry]:
 
 async def _async_run(
     hass: HomeAssistant,
-    found: review.Found,
+    ref: CameraRef,
     event: Event,
     entries: list[clips.ConcatEntry],
     result: dict[str, Any],
@@ -227,10 +225,10 @@ async def _async_run(
     queue, size = admitted
     try:
         async with queue.turn():
-            joined = await _async_join(hass, found, event, entries, join_timeout(result["seconds"]))
+            joined = await _async_join(hass, ref, event, entries, join_timeout(result["seconds"]))
     finally:
         queue.release(size)
-    store = found.camera.store
+    store = ref.store
     if joined.clip is not None:
         event.state = EventState.FINISHED
         event.clip, event.clip_bytes = joined.clip, joined.size
@@ -239,42 +237,35 @@ async def _async_run(
         _LOGGER.info("Exported %s of %s to %s", result["seconds"], event.camera, event.clip)
     else:
         _LOGGER.warning("Export of %s failed: %s", event.camera, joined.error)
-    _fire(hass, found, result, joined.error)
+    _fire(hass, ref, result, joined.error)
 
 
 async def _async_join(
     hass: HomeAssistant,
-    found: review.Found,
+    ref: CameraRef,
     event: Event,
     entries: list[clips.ConcatEntry],
     limit: float,
 ) -> clips.ClipResult:
     """Join with the files protected from retention; sweep what a cut-short join left."""
-    store = found.camera.store
-    in_use = found.data.recordings.in_use
-    paths = [entry.path for entry in entries]
-    for path in paths:
-        in_use[path] += 1
+    store = ref.store
     loop = asyncio.get_running_loop()
     binary = get_ffmpeg_manager(hass).binary
     try:
-        async with asyncio.timeout(limit):
-            joined = await clips.join_files(
-                binary,
-                entries,
-                store.directory / EVENTS_DIR / f"{event.id}{clips.CLIP_SUFFIX}",
-                movflags=clips.EXPORT_MOVFLAGS,
-                script_dir=store.directory / event.folder,
-                relative_to=store.directory,
-                limit=limit + 30,
-            )
+        with ref.hub.recordings.in_use.hold(entry.path for entry in entries):
+            async with asyncio.timeout(limit):
+                joined = await clips.join_files(
+                    binary,
+                    entries,
+                    store.directory / EVENTS_DIR / f"{event.id}{clips.CLIP_SUFFIX}",
+                    movflags=clips.EXPORT_MOVFLAGS,
+                    script_dir=store.directory / event.folder,
+                    relative_to=store.directory,
+                    limit=limit + 30,
+                )
     except TimeoutError:
         joined = clips.ClipResult(None, f"the export took longer than its limit of {limit:.0f} s")
     finally:
-        for path in paths:
-            in_use[path] -= 1
-            if in_use[path] <= 0:
-                del in_use[path]
         # Cancelled (Home Assistant stopping, the hub unloading) or timed out: the join left
         # its .part.mp4 and concat.txt. Shielded, so a second cancel cannot stop the sweep.
         with contextlib.suppress(OSError):
@@ -285,16 +276,12 @@ async def _async_join(
 
 
 @callback
-def _fire(
-    hass: HomeAssistant, found: review.Found, result: dict[str, Any], error: str | None
-) -> None:
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, found.camera.subentry_id), found.entry_id
-    )
+def _fire(hass: HomeAssistant, ref: CameraRef, result: dict[str, Any], error: str | None) -> None:
+    device = ref.device()
     hass.bus.async_fire(
         EVENT_EXPORT_FINISHED,
         {
-            "camera": found.camera.config.name,
+            "camera": ref.name,
             "device_id": device.id if device else None,
             **result,
             "error": error,

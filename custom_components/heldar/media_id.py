@@ -33,26 +33,26 @@ class MediaKind(StrEnum):
 class MediaId:
     """A camera (``kind`` None), or one of its days, hours, stretches, segments or events."""
 
-    camera: str
+    folder: str  # the camera's folder (camera_ref.py finds the camera by it)
     kind: MediaKind | None = None
     key: str = ""
 
     @classmethod
     def parse(cls, identifier: str) -> MediaId | None:
         """Read an identifier; None when it is not one of Heldar's shapes."""
-        camera, _, rest = identifier.partition("/")
-        if not camera:
+        folder, _, rest = identifier.partition("/")
+        if not folder:
             return None
         if not rest:
-            return cls(camera)
+            return cls(folder)
         kind, _, key = rest.partition("/")
         if not key or "/" in key or kind not in MediaKind:
             return None
-        return cls(camera, MediaKind(kind), key)
+        return cls(folder, MediaKind(kind), key)
 
     def __str__(self) -> str:
         """Return the identifier, as the media browser passes it back."""
-        return self.camera if self.kind is None else f"{self.camera}/{self.kind}/{self.key}"
+        return self.folder if self.kind is None else f"{self.folder}/{self.kind}/{self.key}"
 
     def span(self) -> tuple[float, float]:
         """Return the UTC span an hour (local) or a stretch names; ValueError if malformed."""
@@ -77,6 +77,6 @@ class MediaId:
         return f"{MEDIA_SOURCE_PREFIX}/{self}"
 
 
-def event_media_id(camera: str, event_id: str) -> MediaId:
-    """Return the media id of a camera's event (a clip or an export)."""
-    return MediaId(camera, MediaKind.EVENT, event_id)
+def event_media_id(folder: str, event_id: str) -> MediaId:
+    """Return the media id of a camera's event (a clip or an export), by the camera's folder."""
+    return MediaId(folder, MediaKind.EVENT, event_id)

@@ -23,7 +23,8 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from . import access, footage, review, tokens
+from . import access, camera_ref, footage, tokens
+from .camera_ref import CameraKey, CameraRef
 from .const import DOMAIN
 from .hls import MIME_HLS_PLAYER
 from .media_id import MediaId, MediaKind, event_media_id
@@ -31,11 +32,10 @@ from .media_titles import day_title, stream_note, tile_title
 from .recorder.events import Event
 from .recorder.index import SegmentInfo
 from .recorder.store import CameraStore
-from .recordings import RecordingsManager
 from .review_views import PLAYLIST_URL
 from .segment_thumbnails import segment_thumbnail_url
 from .texts import reason_text
-from .views import THUMBNAIL_URL
+from .views import RECORDING_URL, THUMBNAIL_URL
 
 VIDEO_MP4 = "video/mp4"
 TITLE = "Heldar"
@@ -47,14 +47,6 @@ CHAPTER_SECONDS = 300
 async def async_get_media_source(hass: HomeAssistant) -> HeldarMediaSource:
     """Return Heldar's media source."""
     return HeldarMediaSource(hass)
-
-
-def _stores(hass: HomeAssistant) -> dict[str, CameraStore]:
-    stores: dict[str, CameraStore] = {}
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        recordings: RecordingsManager = entry.runtime_data.recordings
-        stores |= recordings.stores
-    return stores
 
 
 def _local(timestamp: float) -> datetime:
@@ -74,12 +66,12 @@ class HeldarMediaSource(MediaSource):
     async def async_resolve_media(self, item: MediaSourceItem) -> PlayMedia:
         """Return the URL of a clip or a segment."""
         media = MediaId.parse(item.identifier)
-        store = self._stores().get(media.camera) if media else None
-        if media is None or store is None or media.kind is None:
+        ref = self._camera(media.folder) if media else None
+        if media is None or ref is None or media.kind is None:
             raise _unknown(Unresolvable, item.identifier)
-        kind, key = media.kind, media.key
+        kind, key, store = media.kind, media.key, ref.store
         if kind in {MediaKind.HOUR, MediaKind.RANGE}:
-            return self._resolve_footage(store, kind, key, item.identifier)
+            return self._resolve_footage(ref, kind, key, item.identifier)
         relative: str | None = None
         if kind is MediaKind.EVENT and (event := store.events.get(key)) is not None:
             relative = event.clip
@@ -87,59 +79,66 @@ class HeldarMediaSource(MediaSource):
             relative = key
         if relative is None:
             raise _unknown(Unresolvable, item.identifier)
-        return PlayMedia(f"/api/heldar/recordings/{store.camera_id}/{relative}", VIDEO_MP4)
+        return PlayMedia(RECORDING_URL.format(camera=ref.folder, path=relative), VIDEO_MP4)
 
-    def _resolve_footage(
-        self, store: CameraStore, kind: MediaKind, key: str, ident: str
-    ) -> PlayMedia:
+    def _resolve_footage(self, ref: CameraRef, kind: MediaKind, key: str, ident: str) -> PlayMedia:
         """Return an HLS playlist that plays an hour (or a stretch) as one video."""
-        found = review.find_by_slug(self.hass, store.camera_id)
         try:
-            start, end = MediaId(store.camera_id, kind, key).span()
+            start, end = MediaId(ref.folder, kind, key).span()
         except ValueError as err:
             raise _unknown(Unresolvable, ident) from err
-        if found is None or not footage.pieces(found.camera, start, end, time.time()):
+        if not footage.pieces(ref.handle, start, end, time.time()):
             raise _unknown(Unresolvable, ident)
-        token = tokens.issue(
-            self.hass, found.camera.subentry_id, start, end, tokens.requester(self.hass)
-        )
+        token = tokens.issue(self.hass, ref.subentry_id, start, end, tokens.requester(self.hass))
         return PlayMedia(PLAYLIST_URL.format(token=token), MIME_HLS_PLAYER)
 
     async def async_browse_media(self, item: MediaSourceItem) -> BrowseMediaSource:
         """Return the node ``item.identifier`` names."""
-        stores = self._stores()
         if not item.identifier:
-            return self._root(stores)
+            return self._root(self._cameras())
         media = MediaId.parse(item.identifier)
-        store = stores.get(media.camera) if media else None
-        if media is None or store is None:
+        ref = self._camera(media.folder) if media else None
+        if media is None or ref is None:
             raise _unknown(BrowseError, item.identifier)
+        store = ref.store
         if media.kind is None:
-            return self._camera(store)
+            return self._camera_node(store)
         if media.kind is MediaKind.DAY:
             return self._day(store, _parse_day(media.key))
         if media.kind is MediaKind.HOUR:
             return self._hour(store, media.key)
         raise _unknown(BrowseError, item.identifier)
 
-    def _stores(self) -> dict[str, CameraStore]:
-        """Return the cameras the asking user may see (all, when no user asks)."""
-        return access.visible(self.hass, _stores(self.hass))
+    def _cameras(self) -> list[CameraStore]:
+        """Return the camera folders the asking user may see (all, when no user asks).
+
+        One per folder: of two cameras set to one folder, the one recording there.
+        """
+        return [
+            ref.store
+            for ref in access.visible(self.hass, camera_ref.every(self.hass))
+            if camera_ref.find(self.hass, ref.folder, CameraKey.FOLDER) == ref
+        ]
+
+    def _camera(self, folder: str) -> CameraRef | None:
+        """Return the camera a media id names by its folder, if the asking user may see it."""
+        ref = camera_ref.find(self.hass, folder, CameraKey.FOLDER)
+        return next(iter(access.visible(self.hass, [ref])), None) if ref is not None else None
 
     # -- nodes ------------------------------------------------------------------------------
 
-    def _root(self, stores: dict[str, CameraStore]) -> BrowseMediaSource:
+    def _root(self, stores: list[CameraStore]) -> BrowseMediaSource:
         return _folder(
             None,
             TITLE,
             [
                 _folder(MediaId(store.camera_id), store.name, children_class=MediaClass.DIRECTORY)
-                for store in sorted(stores.values(), key=lambda s: s.name.lower())
+                for store in sorted(stores, key=lambda s: s.name.lower())
             ],
             children_class=MediaClass.DIRECTORY,
         )
 
-    def _camera(self, store: CameraStore) -> BrowseMediaSource:
+    def _camera_node(self, store: CameraStore) -> BrowseMediaSource:
         days = {_local(s.start).date() for s in store.index.segments}
         days |= {_local(e.start).date() for e in store.finished_events()}
         children = [

@@ -7,7 +7,6 @@ repair issues, raised while a problem lasts and cleared when it is gone.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 import logging
@@ -25,6 +24,7 @@ from .const import (
     ISSUE_MIRROR_UNREACHABLE,
     SIGNAL_STORAGE_UPDATED,
 )
+from .recorder.in_use import FilesInUse
 from .recorder.mirror import Mirror, MirrorReport
 from .recorder.retention import DiskUsage, Retention, RetentionReport, disk_usage
 from .recorder.store import CameraStore
@@ -63,8 +63,8 @@ class RecordingsManager:
         self.free_bytes: int | None = None
         self.last_retention: RetentionReport | None = None
         self.last_mirror: MirrorReport | None = None
-        # Files being streamed to a player right now: retention leaves them alone.
-        self.in_use: Counter[Path] = Counter()
+        # Files being read right now (played, shared, exported): retention leaves them alone.
+        self.in_use = FilesInUse()
         self._unsubs: list[CALLBACK_TYPE] = []
 
     @callback
@@ -118,13 +118,13 @@ class RecordingsManager:
 
     async def async_make_room(self) -> bool:
         """Free space for a camera whose disk is full; return whether anything was freed."""
-        report = await self.retention.make_room(list(self.stores.values()), set(self.in_use))
+        report = await self.retention.make_room(list(self.stores.values()), self.in_use)
         self.free_bytes = report.free_bytes
         return report.deleted_files > 0
 
     async def async_run_retention(self) -> RetentionReport:
         """Apply every limit now, then raise or clear the low-disk repair issue."""
-        report = await self.retention.run(list(self.stores.values()), set(self.in_use))
+        report = await self.retention.run(list(self.stores.values()), self.in_use)
         self.last_retention = report
         self.free_bytes = report.free_bytes
         if report.deleted_files:

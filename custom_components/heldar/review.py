@@ -1,46 +1,28 @@
 """What reviewing footage needs to know about a camera, answered from memory.
 
-Cameras are named by their config-subentry id (the review API's camera key). The timeline is
-built from the segment index and the events (see footage.py), never from a walk of the disk.
+The review API names cameras by their config-subentry id (camera_ref.py finds them). The
+timeline is built from the segment index and the events (see footage.py), never from a walk
+of the disk.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 
 from . import footage
+from .camera_handle import CameraHandle
+from .camera_ref import CameraRef
 from .const import DOMAIN
 from .hls import LayoutCache
 from .recorder.events import Event
 from .recorder.index import GAP_SECONDS
-from .runtime import CameraHandle, HeldarData
 
 _LAYOUTS = LayoutCache()
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A camera and the hub that holds it."""
-
-    camera: CameraHandle
-    data: HeldarData
-    entry_id: str
-
-
-def find(hass: HomeAssistant, camera: str) -> Found | None:
-    """Return a Heldar camera by its subentry id."""
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        data: HeldarData = entry.runtime_data
-        if (handle := data.cameras.get(camera)) is not None:
-            return Found(handle, data, entry.entry_id)
-    return None
 
 
 def layouts() -> LayoutCache:
@@ -82,17 +64,10 @@ def events_between(camera: CameraHandle, start: float, end: float) -> list[Event
     ]
 
 
-def camera_dir(camera: CameraHandle) -> Path:
-    """Return the camera's folder."""
-    return camera.store.directory
-
-
-def describe(hass: HomeAssistant, found: Found) -> dict[str, Any]:
+def describe(hass: HomeAssistant, ref: CameraRef) -> dict[str, Any]:
     """Return a camera's entry for heldar/cameras: its device and main entities."""
-    camera = found.camera
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, camera.subentry_id), found.entry_id
-    )
+    camera = ref.handle
+    device = ref.device()
     registry = er.async_get(hass)
     entities: dict[str, str | None] = {}
     for role, (domain, key) in _ROLES.items():
@@ -122,13 +97,3 @@ _ROLES = {
     "recording": ("switch", "recording"),
     "trigger": ("button", "trigger"),
 }
-
-
-def find_by_slug(hass: HomeAssistant, slug: str) -> Found | None:
-    """Return a Heldar camera by its folder name (the media browser's key)."""
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        data: HeldarData = entry.runtime_data
-        for handle in data.cameras.values():
-            if handle.config.slug == slug:
-                return Found(handle, data, entry.entry_id)
-    return None

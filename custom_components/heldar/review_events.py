@@ -13,13 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, Event as HassEvent, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util.hass_dict import HassKey
 
+from . import camera_ref
+from .camera_ref import CameraKey, CameraRef
 from .const import DOMAIN, EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
 from .recorder.events import Event
-from .review import Found, find, iso
+from .review import iso
 from .thumbnail_links import thumbnail_links
 from .views import THUMBNAIL_URL
 
@@ -62,16 +63,16 @@ def thumbnail_url(hass: HomeAssistant, path: str, refresh_token_id: str) -> str:
 
 
 def event_json(
-    found: Found, event: Event, texts: dict[str, str], refresh_token_id: str
+    ref: CameraRef, event: Event, texts: dict[str, str], refresh_token_id: str
 ) -> dict[str, Any]:
     """Return a finished event as the timeline shows it, its thumbnail signed for one login."""
-    path = thumbnail_path(found.camera.config.slug, event.id) if event.clip else None
+    path = thumbnail_path(ref.folder, event.id) if event.clip else None
     return {
         "id": event.id,
         "start": iso(event.start),
         "end": iso(event.end if event.end is not None else event.window_end),
         "reason": reason_text(event.reasons, texts),
-        "thumbnail": thumbnail_url(found.camera.hass, path, refresh_token_id) if path else None,
+        "thumbnail": thumbnail_url(ref.handle.hass, path, refresh_token_id) if path else None,
     }
 
 
@@ -117,17 +118,16 @@ class OpenEvents:
             if event.camera == camera and start - 86400 < event.start < end
         ]
 
-    def _camera(self, data: dict[str, Any]) -> str | None:
-        device = dr.async_get(self.hass).async_get(str(data.get("device_id")))
-        if device is None:
-            return None
-        return next((key for domain, key in device.identifiers if domain == DOMAIN), None)
+    def _camera(self, data: dict[str, Any]) -> CameraRef | None:
+        """Return the camera a bus event names by its device."""
+        return camera_ref.find(self.hass, str(data.get("device_id")), CameraKey.DEVICE)
 
     @callback
     def async_started(self, event: HassEvent[dict[str, Any]]) -> None:
         """Remember an open event and tell its camera's listeners."""
-        if (camera := self._camera(event.data)) is None:
+        if (ref := self._camera(event.data)) is None:
             return
+        camera = ref.subentry_id
         start = datetime.fromisoformat(event.data["start"]).timestamp()
         opened = _Open(camera, event.data["event_id"], start, list(event.data.get("reasons", [])))
         self.open[opened.id] = opened
@@ -136,15 +136,17 @@ class OpenEvents:
     @callback
     def async_finished(self, event: HassEvent[dict[str, Any]]) -> None:
         """Forget a closed event and tell its camera's listeners, with its end and thumbnail."""
-        if (camera := self._camera(event.data)) is None:
-            return
+        # Forgotten first: one that ends while its hub unloads is no camera's any more.
         self.open.pop(event.data["event_id"], None)
+        if (ref := self._camera(event.data)) is None:
+            return
+        camera = ref.subentry_id
         start = datetime.fromisoformat(event.data["start"]).timestamp()
         closed = _Open(camera, event.data["event_id"], start, list(event.data.get("reasons", [])))
         payload = self._json(closed, event.data.get("end"), {})
         path = None
-        if event.data.get("clip_url") and (found := find(self.hass, camera)) is not None:
-            path = thumbnail_path(found.camera.config.slug, closed.id)
+        if event.data.get("clip_url"):
+            path = thumbnail_path(ref.folder, closed.id)
         self._tell(camera, payload, path)
 
     def _json(self, event: _Open, end: str | None, texts: dict[str, str]) -> dict[str, Any]:

@@ -21,25 +21,26 @@ import time
 from aiohttp import web
 from homeassistant.components.http import KEY_HASS, HomeAssistantView
 
-from . import access, footage, hls, playback_scope, review, tokens
+from . import access, camera_ref, footage, hls, playback_scope, review, tokens
+from .camera_ref import CameraKey, CameraRef
 from .views import _PlayingFileResponse, safe_path
 
 PLAYLIST_URL = "/api/heldar/hls/{token}/playlist.m3u8"
 _TOKEN = r"{token:[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+}"  # noqa: S105 - a route pattern
 
 
-def _grant(request: web.Request, token: str) -> tuple[tokens.PlaybackGrant, review.Found]:
+def _grant(request: web.Request, token: str) -> tuple[tokens.PlaybackGrant, CameraRef]:
     hass = request.app[KEY_HASS]
     grant = tokens.verify(hass, token)
     if grant is None:
         raise web.HTTPForbidden
     user = access.token_holder(hass, grant.refresh_token_id, request)
-    found = review.find(hass, grant.camera)
-    if found is None:
+    ref = camera_ref.find(hass, grant.subentry_id, CameraKey.SUBENTRY)
+    if ref is None:
         raise web.HTTPNotFound
-    if not access.may_read(hass, user, found):
+    if not access.may_read(hass, user, ref):
         raise web.HTTPForbidden
-    return grant, found
+    return grant, ref
 
 
 class HlsPlaylistView(HomeAssistantView):
@@ -52,8 +53,8 @@ class HlsPlaylistView(HomeAssistantView):
 
     async def get(self, request: web.Request, token: str) -> web.Response:
         """Build the playlist from memory (live: up to now, with the growing file)."""
-        grant, found = _grant(request, token)
-        camera = found.camera
+        grant, ref = _grant(request, token)
+        camera = ref.handle
         live = grant.end is None
         now = time.time()
         issued = grant.issued if live else None
@@ -80,24 +81,24 @@ class HlsSegmentView(HomeAssistantView):
 
     async def get(self, request: web.Request, token: str, name: str) -> web.FileResponse:
         """Stream the bytes asked for (Range honoured) while retention leaves the file alone."""
-        grant, found = _grant(request, token)
+        grant, ref = _grant(request, token)
         if not footage.is_playlist_name(name):
             raise web.HTTPForbidden
         now = time.time()
-        piece = footage.resolve(found.camera, name, now)
+        piece = footage.resolve(ref.handle, name, now)
         if piece is None:
             raise web.HTTPNotFound
         if piece.end <= grant.start or (grant.end is not None and piece.start >= grant.end):
             raise web.HTTPForbidden
         asked = _asked(request)
         path, cut = await request.app[KEY_HASS].async_add_executor_job(
-            _open, found, piece, grant, now, asked
+            _open, ref, piece, grant, now, asked
         )
-        return _PlayingFileResponse(path, found.data.recordings.in_use, ranged_only=cut)
+        return _PlayingFileResponse(path, ref.hub.recordings.in_use, ranged_only=cut)
 
 
 def _open(
-    found: review.Found,
+    ref: CameraRef,
     piece: footage.Piece,
     grant: tokens.PlaybackGrant,
     now: float,
@@ -111,7 +112,7 @@ def _open(
     path = safe_path(piece.folder, piece.relative)
     issued = grant.issued if grant.end is None else None
     opened = playback_scope.scope(
-        found.camera, piece, grant.start, grant.end, now, review.layouts(), listed_since=issued
+        ref.handle, piece, grant.start, grant.end, now, review.layouts(), listed_since=issued
     )
     if opened is None:
         raise web.HTTPForbidden

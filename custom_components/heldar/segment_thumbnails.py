@@ -31,10 +31,10 @@ class SegmentThumbnailView(HomeAssistantView):
     async def get(self, request: web.Request, camera: str, name: str) -> web.Response:
         """Serve the JPEG of an indexed segment."""
         hass = request.app[KEY_HASS]
-        found = authorized_camera(request, camera)
-        if SEGMENT_RE.match(name) is None or found[0].index.get(name) is None:
+        store = authorized_camera(request, camera).store
+        if SEGMENT_RE.match(name) is None or store.index.get(name) is None:
             raise web.HTTPNotFound
-        if (jpeg := await segment_thumbnail(hass, found[0], name)) is None:
+        if (jpeg := await segment_thumbnail(hass, store, name)) is None:
             raise web.HTTPNotFound
         return web.Response(
             body=jpeg, content_type="image/jpeg", headers={"Cache-Control": "max-age=86400"}

@@ -24,8 +24,8 @@ from homeassistant.helpers.target import TargetSelection, async_extract_referenc
 from homeassistant.util.json import JsonValueType
 import probatio as vol
 
-from . import access, review
-from .camera_handle import CameraHandle
+from . import access, camera_ref
+from .camera_ref import CameraKey, CameraRef
 from .const import (
     ATTR_POST_ROLL,
     ATTR_REASON,
@@ -36,7 +36,6 @@ from .const import (
     SERVICE_TRIGGER,
     SERVICE_UNSHARE,
 )
-from .data import async_get_hub
 from .export import EXPORT_SCHEMA, async_handle_service
 from .recorder.supervisor import RecorderState
 from .share_actions import (
@@ -99,11 +98,10 @@ async def _async_trigger(call: ServiceCall) -> ServiceResponse:
     results: list[JsonValueType] = []
     targeted = _targeted_cameras(call)
     by_user, user = await access.context_user(call.hass, call.context)
-    for _, camera in targeted if by_user else ():
-        if (found := review.find(call.hass, camera.subentry_id)) is not None:
-            access.require_read(call.hass, user, found, POLICY_CONTROL)
-    for device_id, camera in targeted:
-        response = camera.async_trigger(post_roll, reason)
+    for _, ref in targeted if by_user else ():
+        access.require_read(call.hass, user, ref, POLICY_CONTROL)
+    for device_id, ref in targeted:
+        response = ref.handle.async_trigger(post_roll, reason)
         response["device_id"] = device_id
         results.append(_expected(response))
     return {"cameras": results}
@@ -121,14 +119,13 @@ def _expected(response: dict[str, JsonValueType]) -> dict[str, JsonValueType]:
 
 
 @callback
-def _targeted_cameras(call: ServiceCall) -> list[tuple[str, CameraHandle]]:
+def _targeted_cameras(call: ServiceCall) -> list[tuple[str, CameraRef]]:
     """Resolve the call's target to Heldar cameras, refusing anything else named in it."""
     hass = call.hass
     selection = TargetSelection(call.data)  # the schema requires at least one target
     selected = async_extract_referenced_entity_ids(hass, selection, primary_entities_only=False)
     entities = er.async_get(hass)
     devices = dr.async_get(hass)
-    cameras = _cameras_by_subentry(hass)
 
     device_ids = set(selected.referenced_devices)
     foreign: list[str] = []
@@ -139,22 +136,12 @@ def _targeted_cameras(call: ServiceCall) -> list[tuple[str, CameraHandle]]:
         elif entity_id in selected.referenced:
             foreign.append(entity_id)
 
-    found: dict[str, CameraHandle] = {}
+    found: dict[str, CameraRef] = {}
     for device_id in sorted(device_ids):
-        device = devices.async_get(device_id)
-        camera = None
-        if device is not None:
-            camera = next(
-                (
-                    cameras[ident]
-                    for domain, ident in device.identifiers
-                    if domain == DOMAIN and ident in cameras
-                ),
-                None,
-            )
-        if camera is not None:
-            found[device_id] = camera
+        if (ref := camera_ref.find(hass, device_id, CameraKey.DEVICE)) is not None:
+            found[device_id] = ref
         elif device_id in selection.device_ids:
+            device = devices.async_get(device_id)
             foreign.append(device.name if device and device.name else device_id)
 
     if foreign or not found:
@@ -164,10 +151,3 @@ def _targeted_cameras(call: ServiceCall) -> list[tuple[str, CameraHandle]]:
             translation_placeholders={"targets": ", ".join(foreign) or "-"},
         )
     return list(found.items())
-
-
-@callback
-def _cameras_by_subentry(hass: HomeAssistant) -> dict[str, CameraHandle]:
-    """Return the hub's cameras, keyed by subentry id."""
-    hub = async_get_hub(hass)
-    return dict(hub.cameras) if hub is not None else {}

@@ -30,6 +30,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 
 from . import review
+from .camera_ref import CameraRef
 from .const import DOMAIN
 
 MAX_LIFETIME = timedelta(days=7)
@@ -172,7 +173,7 @@ def refused(key: ShareError, /, **placeholders: str) -> ServiceValidationError:
 
 async def async_share(
     hass: HomeAssistant,
-    found: review.Found,
+    ref: CameraRef,
     event_id: str,
     lifetime: timedelta,
     user_id: str | None,
@@ -180,10 +181,10 @@ async def async_share(
     """Share one finished clip or export of a camera; the caller checked who may."""
     if lifetime > MAX_LIFETIME or lifetime.total_seconds() <= 0:
         raise refused(ShareError.TOO_LONG, days=f"{lifetime.total_seconds() / 86400:.1f}")
-    event = found.camera.store.events.get(event_id)
+    event = ref.store.events.get(event_id)
     if event is None or not event.clip:
         raise refused(ShareError.NO_CLIP, event_id=event_id)
-    made, token = registry_of(hass).create(found.camera.subentry_id, event_id, lifetime, user_id)
+    made, token = registry_of(hass).create(ref.subentry_id, event_id, lifetime, user_id)
     path = SHARE_URL.format(token=token)
     try:
         url = f"{get_url(hass, prefer_external=True)}{path}"

@@ -18,7 +18,8 @@ from homeassistant.exceptions import Unauthorized
 from homeassistant.helpers import config_validation as cv
 import probatio as vol
 
-from . import access, review, share
+from . import access, camera_ref, share
+from .camera_ref import CameraKey, CameraRef
 from .media_id import MediaId, MediaKind
 from .views import _PlayingFileResponse, safe_path
 
@@ -35,23 +36,23 @@ UNSHARE_SCHEMA = vol.Schema({vol.Required(ATTR_SHARE_ID): cv.string})
 _PREFIX = "media-source://heldar/"
 
 
-def _clip_of(hass: HomeAssistant, media_content_id: str) -> tuple[review.Found, str]:
+def _clip_of(hass: HomeAssistant, media_content_id: str) -> tuple[CameraRef, str]:
     """Return the camera and event a clip's or export's media id names."""
     media = MediaId.parse(media_content_id.removeprefix(_PREFIX))
-    found = review.find_by_slug(hass, media.camera) if media is not None else None
-    if media is None or found is None or media.kind is not MediaKind.EVENT:
+    ref = camera_ref.find(hass, media.folder, CameraKey.FOLDER) if media is not None else None
+    if media is None or ref is None or media.kind is not MediaKind.EVENT:
         raise share.refused(share.ShareError.NO_CLIP, event_id=media_content_id)
-    return found, media.key
+    return ref, media.key
 
 
 async def async_share_service(call: ServiceCall) -> ServiceResponse:
     """Share a clip or an export named by its media id; respond with the link."""
-    found, event_id = _clip_of(call.hass, str(call.data[ATTR_MEDIA_CONTENT_ID]))
+    ref, event_id = _clip_of(call.hass, str(call.data[ATTR_MEDIA_CONTENT_ID]))
     by_user, user = await access.context_user(call.hass, call.context)
     if by_user:
-        access.require_export(call.hass, user, found)
+        access.require_export(call.hass, user, ref)
     lifetime: timedelta = call.data[ATTR_EXPIRES_IN]
-    return await share.async_share(call.hass, found, event_id, lifetime, user.id if user else None)
+    return await share.async_share(call.hass, ref, event_id, lifetime, user.id if user else None)
 
 
 async def async_unshare_service(call: ServiceCall) -> ServiceResponse:
@@ -81,15 +82,15 @@ class ShareView(HomeAssistantView):
         found_share = share.registry_of(hass).lookup(token)
         if found_share is None:
             raise web.HTTPNotFound
-        found = review.find(hass, found_share.camera)
-        if found is None or not await _maker_may_share(hass, found_share, found):
+        ref = camera_ref.find(hass, found_share.camera, CameraKey.SUBENTRY)
+        if ref is None or not await _maker_may_share(hass, found_share, ref):
             raise web.HTTPNotFound
-        store = found.camera.store
+        store = ref.store
         event = store.events.get(found_share.event_id)
         if event is None or not event.clip:
             raise web.HTTPNotFound
         path = await hass.async_add_executor_job(safe_path, store.directory, event.clip)
-        response = _PlayingFileResponse(path, found.data.recordings.in_use)
+        response = _PlayingFileResponse(path, ref.hub.recordings.in_use)
         response.headers.update(_HEADERS)
         response.headers["Content-Disposition"] = f'inline; filename="{path.name}"'
         return response
@@ -103,9 +104,9 @@ _HEADERS: dict[str, Any] = {
 }
 
 
-async def _maker_may_share(hass: HomeAssistant, made: share.Share, found: review.Found) -> bool:
+async def _maker_may_share(hass: HomeAssistant, made: share.Share, ref: CameraRef) -> bool:
     """Whether the share's maker may still share the camera (an automation's always may)."""
     if made.user_id is None:
         return True
     user = await hass.auth.async_get_user(made.user_id)
-    return access.may_export(hass, user, found)
+    return access.may_export(hass, user, ref)

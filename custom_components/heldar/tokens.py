@@ -40,12 +40,13 @@ _SIGNATURE_BYTES = 16
 
 @dataclass(frozen=True, slots=True)
 class PlaybackGrant:
-    """What a playlist token allows: ``camera``'s footage from ``start`` to ``end`` (None: live).
+    """What a playlist token allows: a camera's footage from ``start`` to ``end`` (None: live).
 
-    ``refresh_token_id`` is the login it was issued to; it is void once that login is.
+    ``subentry_id`` names the camera (camera_ref.py finds it); ``refresh_token_id`` is the login
+    it was issued to; it is void once that login is.
     """
 
-    camera: str
+    subentry_id: str
     start: float
     end: float | None
     issued: float
@@ -83,7 +84,7 @@ def requester(hass: HomeAssistant) -> str:
 
 def issue(
     hass: HomeAssistant,
-    camera: str,
+    subentry_id: str,
     start: float,
     end: float | None,
     refresh_token_id: str,
@@ -91,12 +92,12 @@ def issue(
     ttl: float = PLAYLIST_TTL,
     now: float | None = None,
 ) -> str:
-    """Return a playlist token for ``camera``'s footage from ``start`` to ``end`` (None: live)."""
+    """Return a playlist token for a camera's footage from ``start`` to ``end`` (None: live)."""
     now = time.time() if now is None else now
     body = json.dumps(
         [
             PLAYLIST_KIND,
-            camera,
+            subentry_id,
             round(start, 3),
             None if end is None else round(end, 3),
             round(now, 3),
@@ -123,9 +124,9 @@ def verify(hass: HomeAssistant, token: str, now: float | None = None) -> Playbac
     if not hmac.compare_digest(signature, expected):
         return None
     try:
-        kind, camera, start, end, issued, expires, refresh_token_id = json.loads(body)
+        kind, subentry_id, start, end, issued, expires, refresh_token_id = json.loads(body)
         grant = PlaybackGrant(
-            str(camera),
+            str(subentry_id),
             float(start),
             None if end is None else float(end),
             float(issued),

@@ -13,20 +13,17 @@ see the camera (access.py); else 403.
 
 from __future__ import annotations
 
-from collections import Counter
 import logging
 from pathlib import Path, PurePosixPath
 
 from aiohttp import hdrs, web
 from aiohttp.abc import AbstractStreamWriter
 from homeassistant.components.http import KEY_HASS, KEY_HASS_USER, HomeAssistantView
-from homeassistant.core import HomeAssistant
 
-from . import access, review
-from .data import async_get_hub
+from . import access, camera_ref
+from .camera_ref import CameraKey, CameraRef
 from .frames import event_thumbnail
-from .recorder.store import CameraStore
-from .recordings import RecordingsManager
+from .recorder.in_use import FilesInUse
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,26 +32,17 @@ THUMBNAIL_URL = "/api/heldar/thumbnails/{camera}/{event_id}"
 MIME_TYPES = {".mp4": "video/mp4", ".jpg": "image/jpeg"}
 
 
-def find_camera(hass: HomeAssistant, camera: str) -> tuple[CameraStore, RecordingsManager] | None:
-    """Return a camera's store and its hub's recordings manager, by folder name."""
-    if (hub := async_get_hub(hass)) is not None and (store := hub.recordings.stores.get(camera)):
-        return store, hub.recordings
-    return None
-
-
-def authorized_camera(request: web.Request, camera: str) -> tuple[CameraStore, RecordingsManager]:
-    """Return a camera's store and recordings manager, if the request's user may see it.
+def authorized_camera(request: web.Request, folder: str) -> CameraRef:
+    """Return the camera a file URL names by its folder, if the request's user may see it.
 
     An unknown camera is 404, one the user may not see 403.
     """
     hass = request.app[KEY_HASS]
-    found = find_camera(hass, camera)
-    described = review.find_by_slug(hass, camera)
-    if found is None or described is None:
+    if (ref := camera_ref.find(hass, folder, CameraKey.FOLDER)) is None:
         raise web.HTTPNotFound
-    if not access.may_read(hass, request.get(KEY_HASS_USER), described):
+    if not access.may_read(hass, request.get(KEY_HASS_USER), ref):
         raise web.HTTPForbidden
-    return found
+    return ref
 
 
 def safe_path(base: Path, relative: str) -> Path:
@@ -90,7 +78,7 @@ class _PlayingFileResponse(web.FileResponse):
     the bytes it was checked for; the files only ever grow, so earlier bytes stay valid.
     """
 
-    def __init__(self, path: Path, in_use: Counter[Path], *, ranged_only: bool = False) -> None:
+    def __init__(self, path: Path, in_use: FilesInUse, *, ranged_only: bool = False) -> None:
         super().__init__(path, headers={"Content-Type": MIME_TYPES[path.suffix]})
         self._playing = path
         self._in_use = in_use
@@ -102,13 +90,8 @@ class _PlayingFileResponse(web.FileResponse):
             headers = request.headers.copy()
             del headers[hdrs.IF_RANGE]
             request = request.clone(headers=headers)
-        self._in_use[self._playing] += 1
-        try:
+        with self._in_use.hold([self._playing]):
             return await super().prepare(request)
-        finally:
-            self._in_use[self._playing] -= 1
-            if self._in_use[self._playing] <= 0:
-                del self._in_use[self._playing]
 
 
 class RecordingView(HomeAssistantView):
@@ -120,9 +103,9 @@ class RecordingView(HomeAssistantView):
     async def get(self, request: web.Request, camera: str, path: str) -> web.FileResponse:
         """Stream the file, honouring Range."""
         hass = request.app[KEY_HASS]
-        store, recordings = authorized_camera(request, camera)
-        target = await hass.async_add_executor_job(safe_path, store.directory, path)
-        return _PlayingFileResponse(target, recordings.in_use)
+        ref = authorized_camera(request, camera)
+        target = await hass.async_add_executor_job(safe_path, ref.store.directory, path)
+        return _PlayingFileResponse(target, ref.hub.recordings.in_use)
 
 
 class ThumbnailView(HomeAssistantView):
@@ -134,7 +117,7 @@ class ThumbnailView(HomeAssistantView):
     async def get(self, request: web.Request, camera: str, event_id: str) -> web.StreamResponse:
         """Serve the JPEG of a finished or recording event."""
         hass = request.app[KEY_HASS]
-        store = authorized_camera(request, camera)[0]
+        store = authorized_camera(request, camera).store
         event = store.events.get(event_id) or store.open_events.get(event_id)
         if event is None or (jpeg := await event_thumbnail(hass, store, event)) is None:
             raise web.HTTPNotFound

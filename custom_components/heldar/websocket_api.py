@@ -20,8 +20,8 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.event import async_track_time_interval
 import probatio as vol
 
-from . import access, export, footage, review, share, tokens
-from .const import DOMAIN
+from . import access, camera_ref, export, footage, review, share, tokens
+from .camera_ref import CameraKey, CameraRef
 from .review_events import OpenEvents, event_json, reason_texts, thumbnail_url
 from .review_views import PLAYLIST_URL
 
@@ -38,14 +38,15 @@ def async_setup(hass: HomeAssistant) -> None:
 
 def _camera_or_error(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
-) -> review.Found | None:
-    found = review.find(hass, msg["camera"])
-    if found is None:
+) -> CameraRef | None:
+    """Return the camera a command names (by subentry id) if its user may see it; else answer."""
+    ref = camera_ref.find(hass, msg["camera"], CameraKey.SUBENTRY)
+    if ref is None:
         connection.send_error(msg["id"], "not_found", f"No Heldar camera {msg['camera']}")
-    elif not access.may_read(hass, connection.user, found):
+    elif not access.may_read(hass, connection.user, ref):
         connection.send_error(msg["id"], websocket_api.ERR_UNAUTHORIZED, "Unauthorized")
         return None
-    return found
+    return ref
 
 
 @websocket_api.websocket_command({vol.Required("type"): "heldar/cameras"})
@@ -59,12 +60,9 @@ def ws_cameras(
     can offer (or not) its Download and Share.
     """
     cameras = [
-        review.describe(hass, found)
-        | {"may_export": access.may_export(hass, connection.user, found)}
-        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
-        for subentry_id in entry.runtime_data.cameras
-        if (found := review.find(hass, subentry_id)) is not None
-        and access.may_read(hass, connection.user, found)
+        review.describe(hass, ref) | {"may_export": access.may_export(hass, connection.user, ref)}
+        for ref in camera_ref.every(hass)
+        if access.may_read(hass, connection.user, ref)
     ]
     connection.send_result(msg["id"], {"cameras": cameras, "time_zone": hass.config.time_zone})
 
@@ -82,7 +80,7 @@ async def ws_timeline(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Return the recorded spans, the gaps between them and the events of a range."""
-    if (found := _camera_or_error(hass, connection, msg)) is None:
+    if (ref := _camera_or_error(hass, connection, msg)) is None:
         return
     start, end = _range(msg["start"]), _range(msg["end"])
     if end <= start or end - start > MAX_TIMELINE.total_seconds():
@@ -90,24 +88,24 @@ async def ws_timeline(
         return
     texts = await reason_texts(hass)
     login = connection.refresh_token_id or ""
-    connection.send_result(msg["id"], timeline(hass, found, start, end, texts, login))
+    connection.send_result(msg["id"], timeline(hass, ref, start, end, texts, login))
 
 
 def timeline(
     hass: HomeAssistant,
-    found: review.Found,
+    ref: CameraRef,
     start: float,
     end: float,
     texts: dict[str, str],
     refresh_token_id: str,
 ) -> dict[str, Any]:
     """Build a timeline answer, its thumbnails signed for one login (the benchmark times it)."""
-    camera = found.camera
+    camera = ref.handle
     now = dt_now()
     # Footage, event clips, events still recording and the file being written alike.
     clipped = footage.spans(footage.pieces(camera, start, end, now))
     events = [
-        event_json(found, event, texts, refresh_token_id)
+        event_json(ref, event, texts, refresh_token_id)
         for event in review.events_between(camera, start, end)
     ]
     events += OpenEvents.get(hass).between(camera.subentry_id, start, end, texts)
@@ -143,9 +141,9 @@ def ws_subscribe(
     A segment is footage as it is indexed, or an open event's as it closes: an event camera's
     recording grows on the timeline while it lasts.
     """
-    if (found := _camera_or_error(hass, connection, msg)) is None:
+    if (ref := _camera_or_error(hass, connection, msg)) is None:
         return
-    camera = found.camera
+    camera = ref.handle
     newest = camera.store.index.segments[-1:]
     last = [newest[0].start if newest else 0.0]
     sent: set[str] = set()  # the open events' segments already sent
@@ -153,7 +151,7 @@ def ws_subscribe(
 
     @callback
     def _poll(_now: datetime) -> None:
-        if not access.may_read(hass, connection.user, found):
+        if not access.may_read(hass, connection.user, ref):
             return
         closed = []
         for segment in camera.store.index.between(last[0] + 0.001, float("inf")):
@@ -174,7 +172,7 @@ def ws_subscribe(
 
     @callback
     def _event(payload: dict[str, Any], thumbnail: str | None) -> None:
-        if not access.may_read(hass, connection.user, found):
+        if not access.may_read(hass, connection.user, ref):
             return
         if thumbnail is not None and connection.refresh_token_id:
             payload["thumbnail"] = thumbnail_url(hass, thumbnail, connection.refresh_token_id)
@@ -205,7 +203,7 @@ async def ws_playlist(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Return a signed HLS playlist URL for a range (no end: live, up to now)."""
-    if (found := _camera_or_error(hass, connection, msg)) is None:
+    if (ref := _camera_or_error(hass, connection, msg)) is None:
         return
     start = _range(msg["start"])
     end = _range(msg["end"]) if msg.get("end") is not None else None
@@ -213,9 +211,9 @@ async def ws_playlist(
         connection.send_error(msg["id"], "invalid_range", "The end must follow the start.")
         return
     now = dt_now()
-    pieces = footage.pieces(found.camera, start, end if end is not None else now, now)
+    pieces = footage.pieces(ref.handle, start, end if end is not None else now, now)
     first = pieces[0].start if pieces else start  # the first recorded instant
-    token = tokens.issue(hass, found.camera.subentry_id, start, end, tokens.requester(hass))
+    token = tokens.issue(hass, ref.subentry_id, start, end, tokens.requester(hass))
     connection.send_result(
         msg["id"], {"url": PLAYLIST_URL.format(token=token), "start": review.iso(first)}
     )
@@ -234,11 +232,11 @@ async def ws_export(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Start an export, answering like the heldar.export action."""
-    if (found := _camera_or_error(hass, connection, msg)) is None:
+    if (ref := _camera_or_error(hass, connection, msg)) is None:
         return
-    access.require_export(hass, connection.user, found)
+    access.require_export(hass, connection.user, ref)
     try:
-        result = await export.async_start(hass, found, _range(msg["start"]), _range(msg["end"]))
+        result = await export.async_start(hass, ref, _range(msg["start"]), _range(msg["end"]))
     except ServiceValidationError as err:
         connection.send_error(msg["id"], err.translation_key or "invalid_range", str(err))
         return
@@ -262,13 +260,13 @@ async def ws_share(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Make a share link to one event clip or export, as the heldar.share action does."""
-    if (found := _camera_or_error(hass, connection, msg)) is None:
+    if (ref := _camera_or_error(hass, connection, msg)) is None:
         return
-    access.require_export(hass, connection.user, found)
+    access.require_export(hass, connection.user, ref)
     try:
         result = await share.async_share(
             hass,
-            found,
+            ref,
             msg["event_id"],
             timedelta(seconds=msg["expires_in"]),
             connection.user.id if connection.user else None,

@@ -10,7 +10,7 @@ Deletions run in the executor in batches, so the event loop never waits on a slo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 import contextlib
 from dataclasses import dataclass, field
 import logging
@@ -63,6 +63,21 @@ class RetentionReport:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Protected:
+    """What a run may not delete: files being written (known at its start) or read (asked live).
+
+    ``in_use`` is read at each deletion, so a player that starts reading a file during a long
+    run still keeps it (recorder/in_use.py).
+    """
+
+    busy: set[Path]
+    in_use: Collection[Path]
+
+    def __contains__(self, path: Path) -> bool:
+        return path in self.busy or path in self.in_use
+
+
 def disk_usage(path: Path) -> DiskUsage:
     """Return the usage of the disk holding ``path``. Blocking."""
     total, used, free = shutil.disk_usage(path)
@@ -90,16 +105,14 @@ class Retention:
         return usage.free
 
     async def run(
-        self, stores: list[CameraStore], in_use: set[Path], now: float | None = None
+        self, stores: list[CameraStore], in_use: Collection[Path], now: float | None = None
     ) -> RetentionReport:
         """Run once; concurrent calls wait for the one in progress."""
         async with self._lock:
             started = time.monotonic()
             now = time.time() if now is None else now
             report = RetentionReport()
-            protected = set(in_use)
-            for store in stores:
-                protected |= store.busy()
+            protected = _Protected(set().union(*(store.busy() for store in stores)), in_use)
             for store in stores:
                 await self._delete(report, "age", _too_old(store, now), protected)
             for store in stores:
@@ -108,7 +121,9 @@ class Retention:
             report.seconds = time.monotonic() - started
             return report
 
-    async def make_room(self, stores: list[CameraStore], in_use: set[Path]) -> RetentionReport:
+    async def make_room(
+        self, stores: list[CameraStore], in_use: Collection[Path]
+    ) -> RetentionReport:
         """Free space now because the disk is full: the oldest recordings go first.
 
         The floor may be 0, or set below what one camera writes between two runs of the
@@ -119,9 +134,7 @@ class Retention:
         async with self._lock:
             started = time.monotonic()
             report = RetentionReport()
-            protected = set(in_use)
-            for store in stores:
-                protected |= store.busy()
+            protected = _Protected(set().union(*(store.busy() for store in stores)), in_use)
             await self._free_space(report, stores, protected, self.min_free_bytes + headroom)
             report.seconds = time.monotonic() - started
         _LOGGER.warning(
@@ -135,7 +148,7 @@ class Retention:
         self,
         report: RetentionReport,
         stores: list[CameraStore],
-        protected: set[Path],
+        protected: _Protected,
         target: int | None = None,
     ) -> None:
         wanted = self.min_free_bytes if target is None else target
@@ -164,7 +177,7 @@ class Retention:
         report.below_floor = free < self.min_free_bytes
 
     async def _delete(
-        self, report: RetentionReport, reason: str, items: Iterable[Item], protected: set[Path]
+        self, report: RetentionReport, reason: str, items: Iterable[Item], protected: _Protected
     ) -> None:
         chosen = [item for item in items if not any(path in protected for path in item.files)]
         loop = asyncio.get_running_loop()

@@ -71,10 +71,6 @@ class CameraStore:
             files += [self.directory / s.path for s in event.segments if not s.shared]
         return files
 
-    def clip_path(self, event: Event) -> Path | None:
-        """Return the event's clip, if it has one."""
-        return self.directory / event.clip if event.clip else None
-
     def used_bytes(self) -> int:
         """Return the size of the footage plus the event clips."""
         return self.index.total_bytes + sum(e.clip_bytes for e in self.events.values())
