@@ -8,7 +8,7 @@ import time
 from homeassistant.core import HomeAssistant
 
 from custom_components.heldar import footage, hls, review
-from custom_components.heldar.playback_scope import Scope, merged, scope
+from custom_components.heldar.playback_scope import Scope, listed, merged, scope
 from custom_components.heldar.recorder.fmp4 import read_fragments, read_layout
 
 from .review_common import START, fragmented_segments, setup_hub
@@ -54,22 +54,23 @@ async def test_a_cut_file_opens_from_the_keyframe_before_the_start(
     piece = footage.resolve(hub.camera, path.name, now)
     assert piece is not None
 
-    def opened(start: float, end: float | None) -> Scope | None:
-        return scope(hub.camera, piece, start, end, now, hls.LayoutCache())
+    async def opened(start: float, end: float | None) -> Scope | None:
+        stretches = listed(hub.camera, piece, start, end, now)  # on the loop
+        return await hass.async_add_executor_job(scope, stretches, hls.LayoutCache())
 
-    late = await hass.async_add_executor_job(opened, START + 2.6, START + 10)
+    late = await opened(START + 2.6, START + 10)
     assert late == Scope(
         whole=False, runs=((0, layout.init_end), (fragments[2].offset, layout.media_end))
     )
-    early = await hass.async_add_executor_job(opened, START + 1.2, START + 1.4)
+    early = await opened(START + 1.2, START + 1.4)
     assert early is not None
     assert early.runs == ((0, fragments[1].offset + fragments[1].size),)
     assert not early.allows(fragments[2].offset, fragments[2].offset + 1)
-    assert await hass.async_add_executor_job(opened, START - 5, START + 10) == Scope(whole=True)
-    assert await hass.async_add_executor_job(opened, START + 5, START + 10) is None
+    assert await opened(START - 5, START + 10) == Scope(whole=True)
+    assert await opened(START + 5, START + 10) is None
     # The playlist for the late range lists exactly the bytes the scope opens.
-    listed = footage.pieces(hub.camera, START + 2.6, START + 10, now)
-    parts = await hass.async_add_executor_job(hls.plan, listed, review.layouts())
+    pieces = footage.pieces(hub.camera, START + 2.6, START + 10, now)
+    parts = await hass.async_add_executor_job(hls.plan, pieces, review.layouts())
     assert [(p.offset, p.offset + p.length) for p in parts] == [
         (fragments[2].offset, fragments[2].offset + fragments[2].size),
         (fragments[3].offset, layout.media_end),

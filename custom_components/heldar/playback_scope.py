@@ -46,36 +46,42 @@ def merged(runs: list[Run]) -> tuple[Run, ...]:
     return tuple((start, end) for start, end in joined)
 
 
-def scope(
+def listed(
     camera: CameraHandle,
     piece: footage.Piece,
     start: float,
     end: float | None,
     now: float,
-    cache: hls.LayoutCache,
     *,
     listed_since: float | None = None,
-) -> Scope | None:
-    """Return what a token for ``[start, end)`` opens of the file ``piece`` (None: nothing).
+) -> list[footage.Piece]:
+    """Return the stretches of the file ``piece`` that a playlist for ``[start, end)`` lists.
 
     ``piece`` is the whole file (footage.resolve); ``end`` None is a live range, up to now;
-    ``listed_since`` a live playlist's issue time, as the playlist was built with it. Blocking
-    (it reads box headers): run it in an executor.
+    ``listed_since`` a live playlist's issue time, as the playlist was built with it. Reads the
+    camera's index in memory: call it on the event loop, which changes that index.
     """
     low = max(start, piece.start)
     high = min(end if end is not None else now, piece.end)
     if high <= low:
-        return None
-    listed = [
+        return []
+    return [
         found
         for found in footage.pieces(camera, low, high, now, listed_since=listed_since)
         if found.name == piece.name
     ]
-    if not listed:
+
+
+def scope(stretches: list[footage.Piece], cache: hls.LayoutCache) -> Scope | None:
+    """Return what those stretches of one file open (None: nothing).
+
+    Blocking (it reads box headers): run it in an executor.
+    """
+    if not stretches:
         return None
-    if all(found.whole for found in listed):
+    if all(found.whole for found in stretches):
         return Scope(whole=True)
-    parts = hls.plan(listed, cache)
+    parts = hls.plan(stretches, cache)
     if not parts:
         return None
     runs = [(0, parts[0].init_end)] + [(p.offset, p.offset + p.length) for p in parts]

@@ -91,29 +91,26 @@ class HlsSegmentView(HomeAssistantView):
         if piece.end <= grant.start or (grant.end is not None and piece.start >= grant.end):
             raise web.HTTPForbidden
         asked = _asked(request)
+        issued = grant.issued if grant.end is None else None
+        stretches = playback_scope.listed(
+            ref.handle, piece, grant.start, grant.end, now, listed_since=issued
+        )
         path, cut = await request.app[KEY_HASS].async_add_executor_job(
-            _open, ref, piece, grant, now, asked
+            _open, piece, stretches, asked
         )
         return _PlayingFileResponse(path, ref.hub.recordings.in_use, ranged_only=cut)
 
 
 def _open(
-    ref: CameraRef,
-    piece: footage.Piece,
-    grant: tokens.PlaybackGrant,
-    now: float,
-    asked: slice | None,
+    piece: footage.Piece, stretches: list[footage.Piece], asked: slice | None
 ) -> tuple[Path, bool]:
     """Check the file and the bytes asked for, in one trip to the executor; say if it is cut.
 
     A plain file of the camera's folder (a symbolic link put in a file's place is refused);
-    of a file the grant cuts, only bytes its playlist lists. Blocking.
+    of a file the grant cuts, only bytes its playlist lists (``stretches``). Blocking.
     """
     path = safe_path(piece.folder, piece.relative)
-    issued = grant.issued if grant.end is None else None
-    opened = playback_scope.scope(
-        ref.handle, piece, grant.start, grant.end, now, review.layouts(), listed_since=issued
-    )
+    opened = playback_scope.scope(stretches, review.layouts())
     if opened is None:
         raise web.HTTPForbidden
     if opened.whole:
