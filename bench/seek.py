@@ -32,7 +32,7 @@ import time
 from typing import TYPE_CHECKING
 import urllib.request
 
-from click_to_frame import PROBE_JS, _epoch, _wait_footage
+from click_to_frame import PROBE_JS, _epoch, _wait_footage, wait_frame
 from common import emit
 
 if TYPE_CHECKING:
@@ -83,18 +83,6 @@ LOADED_JS = """() => {
 }"""
 
 
-def wait_frame(page: Page, timeout: float = 60) -> float:
-    """Return ms from the armed pointerdown to the first frame shown."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        bench = page.evaluate("() => window.__bench")
-        if bench["t0"] is not None and bench["t1"] is not None:
-            return float(bench["t1"] - bench["t0"])
-        time.sleep(0.02)
-    msg = "no frame was shown"
-    raise TimeoutError(msg)
-
-
 def click(page: Page, instant: float) -> float:
     """Click the card's timeline at ``instant``; return ms to the first frame."""
     panel = page.locator("heldar-camera-timeline")
@@ -108,7 +96,7 @@ def click(page: Page, instant: float) -> float:
     x = box["width"] * (instant - start) / (end - start)
     page.evaluate(ARM_JS)
     track.click(position={"x": x, "y": box["height"] / 2})
-    return wait_frame(page)
+    return wait_frame(page, timeout=60)
 
 
 def play_from(page: Page, instant: float) -> float:
@@ -121,7 +109,7 @@ def play_from(page: Page, instant: float) -> float:
         "(el, t) => { document.dispatchEvent(new PointerEvent('pointerdown')); el.playFrom(t); }",
         instant * 1000,
     )
-    return wait_frame(page)
+    return wait_frame(page, timeout=60)
 
 
 def floor_of(playlist: str, storage: Path, camera: str) -> tuple[int, int, int]:
