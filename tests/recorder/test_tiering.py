@@ -65,6 +65,7 @@ def due(paths: list[Path]) -> list[Due]:
 def assert_each_once(share: SshfsShare, originals: dict[str, str], local: Path) -> None:
     """Every recording is in exactly one place, with its bytes; no partial copy is left."""
     server = share.export / CAMERA
+    _wait_for_released_files(server)
     archived = {p.name for p in server.iterdir()} if server.exists() else set()
     kept = {p.name for p in local.iterdir()}
     assert not [name for name in archived if name.endswith(PARTIAL_SUFFIX)], archived
@@ -74,6 +75,18 @@ def assert_each_once(share: SshfsShare, originals: dict[str, str], local: Path) 
         assert sha256(server / name) == originals[name], name
     for name in kept:
         assert sha256(local / name) == originals[name], name
+
+
+def _wait_for_released_files(server: Path, timeout: float = 10.0) -> None:
+    """Let sshfs finish deleting partial copies that were unlinked just after their close.
+
+    FUSE sends the close of a file to sshfs after ``close()`` returns; a file unlinked in that
+    moment is renamed ``.fuse_hidden…`` and deleted once sshfs sees the close. It must go.
+    """
+    deadline = time.monotonic() + timeout
+    while server.exists() and any(p.name.startswith(".fuse_hidden") for p in server.iterdir()):
+        assert time.monotonic() < deadline, sorted(p.name for p in server.iterdir())
+        time.sleep(0.05)
 
 
 async def test_move_verifies_then_frees_the_local_disk(share: SshfsShare, tmp_path: Path) -> None:
