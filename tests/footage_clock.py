@@ -138,8 +138,8 @@ class Frame:
     lag_valid: bool  # in a segment whose birth dates its first frame
 
 
-def decode_levels(path: Path, ffprobe: str = "ffprobe") -> list[tuple[float, int]]:
-    """Return each video frame's media time and the mark level its background shows."""
+def decode_lumas(path: Path, ffprobe: str = "ffprobe") -> list[tuple[float, float]]:
+    """Return each video frame's media time and its background's luma."""
     source = str(path).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
     graph = f"movie='{source}',scale=16:9:flags=area,signalstats"
     argv = [ffprobe, "-v", "error", "-f", "lavfi", "-i", graph, "-show_entries"]
@@ -150,9 +150,17 @@ def decode_levels(path: Path, ffprobe: str = "ffprobe") -> list[tuple[float, int
         pts, _, low = line.partition(",")
         if pts and low and pts != "N/A":
             lumas.append((float(pts), float(low)))
-    # Whichever scale the file's lumas sit on more closely.
-    table = min((_LUMA, _LUMA_TWICE), key=lambda table: _misfit(table, lumas))
-    return [(pts, _nearest(table, luma)) for pts, luma in lumas]
+    return lumas
+
+
+def luma_table(lumas: list[tuple[float, float]]) -> list[float]:
+    """The scale an output's lumas sit on more closely, over all its frames.
+
+    Chosen per output, never per file: a 2 s file shows two or three levels, which the other
+    scale can fit better by chance, and every level of that file then read one off (a change
+    the camera never made, matched with a mark 27 s away).
+    """
+    return min((_LUMA, _LUMA_TWICE), key=lambda table: _misfit(table, lumas))
 
 
 def _nearest(table: list[float], luma: float) -> int:
@@ -240,8 +248,10 @@ def judge(
     """
     verdict = Verdict()
     frames: list[Frame] = []
-    for path, born in segments:
-        decoded = decode_levels(path, ffprobe)
+    decoded_files = [(decode_lumas(path, ffprobe), born) for path, born in segments]
+    table = luma_table([each for lumas, _ in decoded_files for each in lumas])
+    for lumas, born in decoded_files:
+        decoded = [(pts, _nearest(table, luma)) for pts, luma in lumas]
         if len(decoded) < 2:
             continue
         times = [pts for pts, _ in decoded]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .footage_clock import Mark, match_changes
+from .footage_clock import _LUMA, _LUMA_TWICE, Mark, luma_table, match_changes
 
 
 def marks(*levels_and_times: tuple[int, float]) -> list[Mark]:
@@ -32,3 +32,15 @@ def test_a_change_with_no_mark_nearby_is_a_misread_not_a_lag() -> None:
     lags, unmatched = match_changes([(1.05, 3, 7), (362.0, 3, 7)], log)
     assert [(sent, round(lag, 2)) for sent, lag in lags] == [(1.0, 0.05)]
     assert unmatched == 1
+
+
+def test_the_luma_scale_is_chosen_for_the_whole_output_not_per_file() -> None:
+    """A 2 s file of an H.264 camera (lumas 35, 47, 201) fits the MJPEG scale better alone.
+
+    Read alone it becomes levels 0, 1 and 14 instead of 1, 2 and 13: changes the camera never
+    made. Among the output's other frames, which show every level, the camera's scale wins.
+    """
+    short_file = [(0.0, 35.0), (0.5, 47.0), (1.0, 201.0)]
+    assert luma_table(short_file) is _LUMA_TWICE
+    whole_output = [(float(level), luma) for level, luma in enumerate(_LUMA)] + short_file
+    assert luma_table(whole_output) is _LUMA
