@@ -1,5 +1,6 @@
 // Every element of the card, defined in the page's registry: the parts first, so the panels that
 // draw them find them defined.
+import { HeldarCameraGrid } from "./camera-grid";
 import { HeldarCameraHead } from "./camera-head";
 import { HeldarCameraTimeline } from "./camera-timeline";
 import { CARD_TYPE, HeldarTimelineCard } from "./card";
@@ -28,5 +29,6 @@ export function defineElements(): boolean {
   define("heldar-camera-head", HeldarCameraHead);
   define("heldar-live-picture", HeldarLivePicture);
   define("heldar-camera-timeline", HeldarCameraTimeline);
+  define("heldar-camera-grid", HeldarCameraGrid);
   return define(CARD_TYPE, HeldarTimelineCard);
 }
