@@ -6,6 +6,8 @@ import { CARD_TEXT, loadTexts, text } from "./strings";
 import type { CameraInfo, CamerasAnswer, CardConfig, CardLayout, HomeAssistant, Localize } from "./types";
 
 export const CARD_TYPE = "heldar-timeline-card";
+/** The same card, opening as the grid: what the card picker offers as "Heldar camera grid". */
+export const GRID_CARD_TYPE = "heldar-grid-card";
 /** The first zoom: the last hour is a third of the track, readable on a 360 px phone. */
 export const DEFAULT_HOURS = 3;
 /** The model Heldar gives each camera's device (the hub's device is another). */
@@ -154,5 +156,16 @@ export class HeldarTimelineCard extends LitElement {
             data-camera=${camera.camera}
           ></heldar-camera-timeline>`,
       );
+  }
+}
+
+/** The timeline card laid out as the grid unless its config says otherwise. */
+export class HeldarGridCard extends HeldarTimelineCard {
+  static override getStubConfig(): CardConfig {
+    return { type: `custom:${GRID_CARD_TYPE}`, cameras: [], hours: DEFAULT_HOURS };
+  }
+
+  override setConfig(config: CardConfig): void {
+    super.setConfig({ layout: "grid", ...config });
   }
 }

@@ -3,7 +3,7 @@
 import { HeldarCameraGrid } from "./camera-grid";
 import { HeldarCameraHead } from "./camera-head";
 import { HeldarCameraTimeline } from "./camera-timeline";
-import { CARD_TYPE, HeldarTimelineCard } from "./card";
+import { CARD_TYPE, GRID_CARD_TYPE, HeldarGridCard, HeldarTimelineCard } from "./card";
 import { HeldarEventShare } from "./event-share";
 import { HeldarEventStrip } from "./event-strip";
 import { HeldarLivePicture } from "./live-picture";
@@ -21,7 +21,7 @@ function define(tag: string, element: CustomElementConstructor): boolean {
   }
 }
 
-/** Define the elements; whether the card itself is defined. */
+/** Define the elements; whether the card itself is defined (the grid card is the same card). */
 export function defineElements(): boolean {
   define("heldar-event-share", HeldarEventShare);
   define("heldar-event-strip", HeldarEventStrip);
@@ -30,5 +30,7 @@ export function defineElements(): boolean {
   define("heldar-live-picture", HeldarLivePicture);
   define("heldar-camera-timeline", HeldarCameraTimeline);
   define("heldar-camera-grid", HeldarCameraGrid);
-  return define(CARD_TYPE, HeldarTimelineCard);
+  const defined = define(CARD_TYPE, HeldarTimelineCard);
+  define(GRID_CARD_TYPE, HeldarGridCard);
+  return defined;
 }

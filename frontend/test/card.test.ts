@@ -79,6 +79,15 @@ describe("the card", () => {
     const grid = root.querySelector("heldar-camera-grid");
     expect(grid?.cameras.map((c) => c.name)).toEqual(["Yard", "Front door"]);
     expect([grid?.timeZone, grid?.hours]).toEqual(["Europe/Berlin", 6]);
+    // The picker's "Heldar camera grid" is the same card, opening as the grid.
+    const cards = (window as unknown as { customCards: { type: string; name: string }[] }).customCards;
+    expect(cards.find((c) => c.type === "heldar-grid-card")?.name).toBe("Heldar camera grid");
+    const sibling = document.createElement("heldar-grid-card") as Card;
+    sibling.setConfig({ type: "custom:heldar-grid-card", cameras: ["dev1"] });
+    sibling.hass = hass;
+    document.body.append(sibling);
+    await settle();
+    expect(sibling.shadowRoot!.querySelector("heldar-camera-grid")?.cameras.map((c) => c.name)).toEqual(["Front door"]);
     const stacked = await mountCard(hass, { cameras: ["sub2", "dev1"], layout: "stack" });
     expect(stacked.querySelectorAll("heldar-camera-timeline")).toHaveLength(2);
     expect(stacked.querySelector("heldar-camera-grid")).toBeNull();
