@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="how long to play")
     parser.add_argument("--rate", type=int, default=1, choices=(1, 2, 4))
     parser.add_argument("--segment-seconds", type=int, default=SEGMENT_SECONDS)
+    parser.add_argument("--dump", type=Path, help="write the raw samples here (JSON)")
     args = parser.parse_args()
     server = RtspCamera(**CAMERA)
     server.start()
@@ -84,6 +85,8 @@ def main() -> None:
             _wait_footage(ha, ids, needed)
             samples = _measure(ha, args.seconds, args.rate, needed)
             crossed = _crossed(ha, ids, samples)
+            if args.dump:
+                args.dump.write_text(json.dumps({"ids": ids, "samples": samples}))
         finally:
             ha.stop()
             server.stop()

@@ -161,11 +161,12 @@ export class GridSync {
         changed = true;
       }
     }
-    // Hold everyone while a video with footage here loads; then start them together.
+    // Hold everyone while a video with footage here loads (a stalled one too, or it runs on
+    // alone once its data comes); then start them together.
     for (const tile of tiles) {
-      if (this.states.get(tile.id) !== "playing") continue;
-      if (waiting && !tile.player.paused) tile.player.pause();
-      else if (!waiting && tile.player.paused) tile.player.resume();
+      const state = this.states.get(tile.id);
+      if (waiting && state !== "gap" && !tile.player.paused) tile.player.pause();
+      else if (!waiting && state === "playing" && tile.player.paused) tile.player.resume();
     }
     if (waiting !== this.holding) changed = true;
     this.holding = waiting;

@@ -208,6 +208,22 @@ describe("the grid's sync", () => {
     expect(players.map((p) => p.paused)).toEqual([false, false]);
   });
 
+  it("holds a video that stalled too, so it does not run on alone once its data comes", () => {
+    const { start, tick, players, sync } = grid([[0, 100]], [[0, 100]]);
+    start(10);
+    for (const p of players) p.place();
+    tick();
+    tick();
+    expect(players.map((p) => p.paused)).toEqual([false, false]);
+    players[1].ready = false; // waiting for data at a boundary, still playing
+    tick();
+    expect(sync.states.get("cam1")).toBe("loading");
+    expect(players.map((p) => p.paused)).toEqual([true, true]);
+    players[1].ready = true;
+    tick();
+    expect(players.map((p) => p.paused)).toEqual([false, false]);
+  });
+
   it("does not wait for ever on one camera that does not load", () => {
     const { start, tick, players, sync } = grid([[0, 100]], [[0, 100]]);
     start(10);
