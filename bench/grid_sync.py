@@ -78,7 +78,7 @@ def main() -> None:
             )  # fmt: skip
             ha.call_ws(
                 {"type": "lovelace/config/save", "url_path": DASHBOARD,
-                 "config": {"views": [{"title": "Grid", "cards": [card]}]}}
+                 "config": {"views": [{"title": "Grid", "panel": True, "cards": [card]}]}}
             )  # fmt: skip
             # Footage for the whole run behind the instant played, in every camera.
             needed = args.seconds * args.rate + 3 * args.segment_seconds
@@ -222,6 +222,7 @@ def _report(
         "samples": len(spreads),
         "samples_all_playing": len(playing),
         "median_ms": round(statistics.median(spreads), 1),
+        "samples_over_target": sum(spread > SYNC_TARGET_MS for spread in spreads),
         "p95_ms": p95,
         "boundaries_crossed": crossed,
         "setting": setting,

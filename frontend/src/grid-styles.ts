@@ -77,7 +77,7 @@ export const gridStyles = css`
     gap: 4px;
   }
   /* A phone: one camera a row, its picture beside its name; a tap shows it across the card. */
-  @container (max-width: 480px) {
+  @container (max-width: 420px) {
     .tiles {
       grid-template-columns: minmax(0, 1fr);
       padding: 8px 8px 0;

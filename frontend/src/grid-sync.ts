@@ -11,10 +11,15 @@ import { FOLLOW_TOLERANCE, type FollowStep, type FollowTolerance } from "./playb
 export const MAX_GRID_CAMERAS = 9;
 /**
  * How closely a follower keeps to the shared clock: the issue's 0.2 s between any two videos.
- * In step within 40 ms of the leader; 40–400 ms caught up by running 15 % faster or slower
- * (about 3 s for the worst); further, a jump.
+ * In step within 40 ms of the leader; 40–160 ms caught up by running 15 % faster or slower
+ * (about a second for the worst); further, a jump.
  */
-export const GRID_TOLERANCE: FollowTolerance = { ...FOLLOW_TOLERANCE, inStepMs: 40, catchUpMs: 400, catchUpRate: 0.15 };
+export const GRID_TOLERANCE: FollowTolerance = { ...FOLLOW_TOLERANCE, inStepMs: 40, catchUpMs: 160, catchUpRate: 0.15 };
+/**
+ * While every video waits anyway (one loads or stalled, and the others ran on a little before
+ * they were held), any drift past in step is a jump: they go on together, in step.
+ */
+export const HELD_TOLERANCE: FollowTolerance = { ...GRID_TOLERANCE, catchUpMs: GRID_TOLERANCE.inStepMs };
 /** A video still loading holds the others this long at most: one slow camera does not stop them all. */
 export const HOLD_MS = 4_000;
 
@@ -139,9 +144,18 @@ export class GridSync {
     const tiles = this.tiles();
     const elapsed = Math.max(0, at - this.lastTick);
     this.lastTick = at;
-    const leader = this.pickLeader(tiles, last);
+    const expected = this.holding ? last : last + elapsed * this.rate;
+    let leader = this.pickLeader(tiles, last);
     const led = leader?.player.wallClock() ?? null;
-    let clock = led ?? (this.holding ? last : last + elapsed * this.rate);
+    let clock = expected;
+    if (led !== null && led >= expected - GRID_TOLERANCE.catchUpMs) {
+      clock = led;
+    } else if (led !== null) {
+      // The leader's footage went back in time (its next file is stamped as starting before
+      // the last one ended): the shared clock does not; the leader follows it like the others.
+      leader = null;
+      this.leader = null;
+    }
     clock = Math.min(clock, this.now());
     if (!tiles.some((tile) => this.covers(tile, clock))) clock = nextFootage(tiles, clock) ?? clock; // a gap for all: skip it
 
@@ -187,7 +201,7 @@ export class GridSync {
     }
     if (!player.ready || player.wallClock() === null) return "loading";
     if (leads) return "playing";
-    const step = player.follow(clock, GRID_TOLERANCE);
+    const step = player.follow(clock, this.holding ? HELD_TOLERANCE : GRID_TOLERANCE);
     return step === "seek" || step === "load" || step === "waiting" ? "loading" : "playing";
   }
 

@@ -99,7 +99,8 @@ def grid(review: Review) -> Iterator[Grid]:
             "cameras": [camera["device_id"] for camera in cameras],  # as the editor picks them
             "hours": 1,
         }
-        views = [*saved["views"], {"title": "Grid", "cards": [card]}]
+        # A panel view: the card as wide as the page, as a wall of cameras is shown.
+        views = [*saved["views"], {"title": "Grid", "panel": True, "cards": [card]}]
         ha.call_ws(
             {
                 "type": "lovelace/config/save",
@@ -182,6 +183,15 @@ def test_four_cameras_on_one_bar(page: Page, review: Review, grid: Grid) -> None
     assert tiles.count() == len(grid.cameras)
     assert [tiles.nth(n).get_attribute("data-camera") for n in range(4)] == grid.ids
     assert {tiles.nth(n).get_attribute("data-state") for n in range(4)} == {"live"}
+    # Two columns on a desktop: the first two side by side, the third under the first.
+    first, second, third = (tiles.nth(n).bounding_box() for n in range(3))
+    assert first is not None
+    assert second is not None
+    assert third is not None
+    assert abs(first["y"] - second["y"]) < 1
+    assert second["x"] >= first["x"] + first["width"]
+    assert third["y"] >= first["y"] + first["height"]
+    assert abs(third["x"] - first["x"]) < 1
     colours = element.evaluate(
         """(grid) => {
              const bar = grid.shadowRoot.querySelector("heldar-timeline-bar").shadowRoot;
