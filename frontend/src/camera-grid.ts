@@ -19,7 +19,7 @@ import { iso } from "./ui";
 
 const RATES = [1, 2, 4] as const;
 /** How often the shared clock moves on and the followers are brought to it. */
-export const SYNC_TICK_MS = 100;
+export const SYNC_TICK_MS = 50;
 /** The playhead on the bar is drawn again at least this often while playing. */
 const REDRAW_MS = 500;
 

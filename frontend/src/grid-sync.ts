@@ -135,7 +135,7 @@ export class GridSync {
   }
 
   /**
-   * Move the shared clock on and keep every video at it. Called often (every 100 ms) while
+   * Move the shared clock on and keep every video at it. Called often (every 50 ms) while
    * playing, with the caller's monotonic time; true when what the tiles show changed.
    */
   tick(at: number): boolean {
