@@ -146,8 +146,10 @@ describe("the camera grid", () => {
     const start = Date.parse(String(asked[0].start));
     expect(Math.abs(start - at)).toBeLessThanOrEqual(6_000 + 1);
     loadAll(start - 2_000);
-    await vi.advanceTimersByTimeAsync(300);
-    expect(tiles(root).map((t) => t.dataset.state)).toEqual(["playing", "playing", "gap"]);
+    await vi.waitFor(async () => {
+      await vi.advanceTimersByTimeAsync(100);
+      expect(tiles(root).map((t) => t.dataset.state)).toEqual(["playing", "playing", "gap"]);
+    });
     const third = tiles(root)[2];
     expect(third.querySelector(".no-footage")?.textContent).toBe("No footage at this time");
     expect(third.querySelector("video")?.hidden).toBe(true);
