@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "browse": ("browse_1440.py", (), "10 s"),
     "click_to_frame": ("click_to_frame.py", (), "3 min"),
     "seek": ("seek.py", (), "9 min"),
+    "grid_sync": ("grid_sync.py", (), "5 min"),
     "review": ("review.py", (), "1 min"),
     "storm": ("storm.py", (), "6 min"),
     "dual_storage": ("dual_storage.py", (), "4 min"),

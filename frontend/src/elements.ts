@@ -1,8 +1,9 @@
 // Every element of the card, defined in the page's registry: the parts first, so the panels that
 // draw them find them defined.
+import { HeldarCameraGrid } from "./camera-grid";
 import { HeldarCameraHead } from "./camera-head";
 import { HeldarCameraTimeline } from "./camera-timeline";
-import { CARD_TYPE, HeldarTimelineCard } from "./card";
+import { CARD_TYPE, GRID_CARD_TYPE, HeldarGridCard, HeldarTimelineCard } from "./card";
 import { HeldarEventShare } from "./event-share";
 import { HeldarEventStrip } from "./event-strip";
 import { HeldarLivePicture } from "./live-picture";
@@ -20,7 +21,7 @@ function define(tag: string, element: CustomElementConstructor): boolean {
   }
 }
 
-/** Define the elements; whether the card itself is defined. */
+/** Define the elements; whether the card itself is defined (the grid card is the same card). */
 export function defineElements(): boolean {
   define("heldar-event-share", HeldarEventShare);
   define("heldar-event-strip", HeldarEventStrip);
@@ -28,5 +29,8 @@ export function defineElements(): boolean {
   define("heldar-camera-head", HeldarCameraHead);
   define("heldar-live-picture", HeldarLivePicture);
   define("heldar-camera-timeline", HeldarCameraTimeline);
-  return define(CARD_TYPE, HeldarTimelineCard);
+  define("heldar-camera-grid", HeldarCameraGrid);
+  const defined = define(CARD_TYPE, HeldarTimelineCard);
+  define(GRID_CARD_TYPE, HeldarGridCard);
+  return defined;
 }

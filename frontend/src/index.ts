@@ -1,5 +1,5 @@
 // Entry point: define the card, and offer it in HA's card picker, "By card" and "By entity".
-import { CAMERA_MODEL, CARD_TYPE } from "./card";
+import { CAMERA_MODEL, CARD_TYPE, GRID_CARD_TYPE } from "./card";
 import { defineElements } from "./elements";
 import type { HomeAssistant } from "./types";
 
@@ -36,6 +36,17 @@ function register(): void {
       preview: true,
       documentationURL: DOCUMENTATION,
       getEntitySuggestion: entitySuggestion,
+    });
+  }
+  if (defined && !registry.customCards.some((card) => card.type === GRID_CARD_TYPE)) {
+    registry.customCards.push({
+      type: GRID_CARD_TYPE,
+      name: "Heldar camera grid",
+      description:
+        "Up to 9 Heldar cameras side by side on one shared timeline: live, or played together at one instant, " +
+        "with each camera's footage, gaps and events in its own colour.",
+      preview: true,
+      documentationURL: `${DOCUMENTATION.split("#")[0]}#the-camera-grid`,
     });
   }
 }

@@ -28,6 +28,17 @@ export const IN_STEP_MS = 150;
 export const CATCH_UP_MS = 2_000;
 const CATCH_UP_RATE = 0.1;
 
+/** How closely `follow` keeps in step: a caller that needs it tighter (the grid) says so. */
+export interface FollowTolerance {
+  /** Closer than this, play at the chosen rate. */
+  inStepMs: number;
+  /** Up to this far off, run `catchUpRate` faster or slower; further, jump. */
+  catchUpMs: number;
+  catchUpRate: number;
+}
+
+export const FOLLOW_TOLERANCE: FollowTolerance = { inStepMs: IN_STEP_MS, catchUpMs: CATCH_UP_MS, catchUpRate: CATCH_UP_RATE };
+
 /** What `follow` did to keep in step. */
 export type FollowStep = "waiting" | "in-step" | "catching-up" | "seek" | "load";
 
@@ -148,16 +159,17 @@ export class PlaybackController extends EventTarget {
    * caught up by running a little faster or slower than the chosen rate (no jump on screen);
    * more is sought to when the loaded playlist holds `t`, and loaded afresh otherwise.
    */
-  follow(t: number): FollowStep {
+  follow(t: number, tolerance: FollowTolerance = FOLLOW_TOLERANCE): FollowStep {
     const clock = this.wallClock();
     if (!this.playing || clock === null) return "waiting";
     const drift = clock - t;
-    if (Math.abs(drift) <= IN_STEP_MS) {
+    if (Math.abs(drift) <= tolerance.inStepMs) {
       this.player?.setRate(this.rate);
       return "in-step";
     }
-    if (Math.abs(drift) <= CATCH_UP_MS) {
-      this.player?.setRate(this.rate * (drift > 0 ? 1 - CATCH_UP_RATE : 1 + CATCH_UP_RATE));
+    if (Math.abs(drift) <= tolerance.catchUpMs) {
+      const catchUp = tolerance.catchUpRate;
+      this.player?.setRate(this.rate * (drift > 0 ? 1 - catchUp : 1 + catchUp));
       return "catching-up";
     }
     if (this.covers(t) && this.player?.seekTo(t)) {
@@ -178,7 +190,8 @@ export class PlaybackController extends EventTarget {
     return chunk.end === null ? reach === null || t <= reach + 5000 : t < chunk.end;
   }
 
-  private get paused(): boolean {
+  /** Whether the video stands still (paused, or nothing attached). */
+  get paused(): boolean {
     return this.video?.paused ?? true;
   }
 

@@ -17,6 +17,11 @@ const ENGLISH: Record<string, string> = {
   [`${HELDAR}.card_text.options.hours`]: "Hours the timeline shows when it opens",
   [`${HELDAR}.card_text.options.hours_helper`]: "1 to 168; 3 shows the last hour readably on a phone",
   [`${HELDAR}.card_text.options.until`]: "until {time}",
+  [`${HELDAR}.card_text.options.layout`]: "Layout",
+  [`${HELDAR}.card_text.options.layout_helper`]: "Grid: up to 9 cameras side by side, played together on one timeline",
+  [`${HELDAR}.card_text.options.no_footage`]: "No footage at this time",
+  [`${HELDAR}.card_text.options.no_recording_after`]: "No recording after this point.",
+  [`${HELDAR}.card_text.options.grid_limit`]: "The grid shows the first {count} cameras.",
 };
 
 const loaded = new WeakSet<object>();

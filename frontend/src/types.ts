@@ -113,8 +113,12 @@ export interface ServiceAnswer<T> {
   response: T;
 }
 
+/** Stacked panels, one per camera; or the grid: every camera on one shared timeline. */
+export type CardLayout = "stack" | "grid";
+
 export interface CardConfig {
   type: string;
+  layout?: CardLayout;
   /** Heldar cameras: their devices (as the editor picks them) or their camera ids. */
   cameras?: string[];
   hours?: number;

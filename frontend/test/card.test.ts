@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { entitySuggestion } from "../src/index";
-import { CAMERA_MODEL, DEFAULT_HOURS, configForm, selectCameras } from "../src/card";
+import { CAMERA_MODEL, DEFAULT_HOURS, configForm, layoutOf, selectCameras } from "../src/card";
 import type { HomeAssistant } from "../src/types";
 import { CAMERA, fakeHass, settle, wsError } from "./helpers";
 
@@ -27,12 +27,16 @@ describe("the card", () => {
       getStubConfig(): { hours: number };
     };
     const form = Card.getConfigForm();
-    expect(form.schema.map((field) => field.name)).toEqual(["cameras", "hours", "title"]);
+    expect(form.schema.map((field) => field.name)).toEqual(["cameras", "layout", "hours", "title"]);
     // A device picker of Heldar's camera devices (not its hub), several at once.
     expect(form.schema[0].selector).toEqual({
       device: { multiple: true, filter: { integration: "heldar", model: CAMERA_MODEL } },
     });
     expect(form.computeLabel({ name: "cameras" })).toMatch(/Cameras/);
+    const layout = form.schema[1].selector as { select: { options: { value: string }[] } };
+    expect(layout.select.options.map((option) => option.value)).toEqual(["stack", "grid"]);
+    expect(form.computeLabel({ name: "layout" })).toBe("Layout");
+    expect(form.computeHelper({ name: "layout" })).toMatch(/9 cameras/);
     expect(Card.getStubConfig().hours).toBe(DEFAULT_HOURS);
     expect(DEFAULT_HOURS).toBeLessThanOrEqual(3); // the last hour readable when it opens
   });
@@ -63,6 +67,30 @@ describe("the card", () => {
   it("rejects a bad config", () => {
     const card = document.createElement("heldar-timeline-card") as HTMLElement & { setConfig(c: unknown): void };
     expect(() => card.setConfig({ type: "custom:heldar-timeline-card", hours: -1 })).toThrow(/hours/);
+    expect(() => card.setConfig({ type: "custom:heldar-timeline-card", layout: "mosaic" })).toThrow(/layout/);
+  });
+
+  it("stacks panels unless the config asks for the grid, which then holds every camera", async () => {
+    expect(layoutOf({ type: "custom:heldar-timeline-card" })).toBe("stack");
+    expect(layoutOf({ type: "custom:heldar-timeline-card", layout: "grid" })).toBe("grid");
+    const { hass } = fakeHass([CAMERA, { ...CAMERA, camera: "sub2", name: "Yard", device_id: "dev2" }]);
+    const root = await mountCard(hass, { cameras: ["sub2", "dev1"], hours: 6, layout: "grid" });
+    expect(root.querySelectorAll("heldar-camera-timeline")).toHaveLength(0);
+    const grid = root.querySelector("heldar-camera-grid");
+    expect(grid?.cameras.map((c) => c.name)).toEqual(["Yard", "Front door"]);
+    expect([grid?.timeZone, grid?.hours]).toEqual(["Europe/Berlin", 6]);
+    // The picker's "Heldar camera grid" is the same card, opening as the grid.
+    const cards = (window as unknown as { customCards: { type: string; name: string }[] }).customCards;
+    expect(cards.find((c) => c.type === "heldar-grid-card")?.name).toBe("Heldar camera grid");
+    const sibling = document.createElement("heldar-grid-card") as Card;
+    sibling.setConfig({ type: "custom:heldar-grid-card", cameras: ["dev1"] });
+    sibling.hass = hass;
+    document.body.append(sibling);
+    await settle();
+    expect(sibling.shadowRoot!.querySelector("heldar-camera-grid")?.cameras.map((c) => c.name)).toEqual(["Front door"]);
+    const stacked = await mountCard(hass, { cameras: ["sub2", "dev1"], layout: "stack" });
+    expect(stacked.querySelectorAll("heldar-camera-timeline")).toHaveLength(2);
+    expect(stacked.querySelector("heldar-camera-grid")).toBeNull();
   });
 
   it("shows a panel for each configured camera, in its order, with HA's time zone and the hours asked for", async () => {

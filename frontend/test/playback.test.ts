@@ -216,6 +216,21 @@ describe("several videos in step", () => {
     expect(FakeHls.made.at(-1)?.source).toContain(String(beyond));
   });
 
+  it("keeps in step as closely as its caller asks", async () => {
+    const from = NOW - 2 * HOUR;
+    const { playback, video } = await placed(from);
+    const tight = { inStepMs: 40, catchUpMs: 400, catchUpRate: 0.15 };
+    expect(playback.follow(from + 100)).toBe("in-step"); // the single player's tolerance
+    expect(playback.follow(from + 100, tight)).toBe("catching-up");
+    expect(video.playbackRate).toBeCloseTo(1.15);
+    expect(playback.follow(from - 100, tight)).toBe("catching-up");
+    expect(video.playbackRate).toBeCloseTo(0.85);
+    expect(playback.follow(from + 30, tight)).toBe("in-step");
+    expect(video.playbackRate).toBe(1);
+    expect(playback.follow(from + 500, tight)).toBe("seek");
+    expect(playback.wallClock()).toBe(from + 500);
+  });
+
   it("waits while its media is not placed", async () => {
     const { playback } = controller();
     expect(playback.follow(NOW)).toBe("waiting");
