@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 import time
@@ -39,6 +39,9 @@ class RunOutput:
     stream: StreamName | None = None  # which of a dual-stream camera's streams it writes
     file_born: bool = True
     last_scan: float = float("-inf")
+    # file name -> when FFmpeg last wrote the file before it, which it closes as it opens this
+    # one: a kernel stamp, unlike a birth that a held-up loop reads late (see ``start_of``).
+    switched_at: dict[str, float] = field(default_factory=dict)
 
     def scan_due(self, now: float, *, reporting: bool, rescan: float) -> bool:
         """Whether to look at the files now, rather than trust FFmpeg's progress reports.
@@ -76,7 +79,7 @@ class RunOutput:
         return {current} if (current := self.watcher.current) is not None else set()
 
     def start_of(self, path: Path) -> float:
-        """Return a segment's wall-clock start: its creation time, else its name's second.
+        """Return a segment's start: the file before's last write, its birth, or its name.
 
         The run's first file is created when FFmpeg connects, but its footage starts at the
         first keyframe, up to a GOP (20 s on some cameras) later: FFmpeg's reports date it.
@@ -85,6 +88,12 @@ class RunOutput:
         if path == first and self.clock.first_frame_at is not None:
             return time.time() - (self.clock.clock() - self.clock.first_frame_at)
         named = recorded_at(path.name)
+        switched = self.switched_at.get(path.name)
+        # FFmpeg writes the last fragment of a segment and closes it as it opens the next:
+        # the file before's last write is this one's birth (equal to the millisecond on 5.1
+        # and 9.0), stamped by the kernel however late the loop reads it.
+        if switched is not None and named is not None and named - _EARLY <= switched < named + 1:
+            return switched
         born = self.births.times.get(path.name)
         # inotify is read by the loop: a loop held up for seconds (a busy machine) reads
         # several births at once, stamping them all late and alike. The name's second, which
@@ -102,7 +111,15 @@ class RunOutput:
             if archive.busy:
                 await archive.settle(now, running=True)
             return
-        starts = [self.start_of(path) for path in (*closed, *([current] if current else []))]
+        files = [*closed, *([current] if current else [])]
+        written = await asyncio.get_running_loop().run_in_executor(None, _last_writes, closed)
+        kept = {name: at for name, at in self.switched_at.items() if name >= files[0].name}
+        self.switched_at = kept | {
+            following.name: at
+            for following, at in zip(files[1:], written, strict=False)
+            if at is not None
+        }
+        starts = [self.start_of(path) for path in files]
         ends = starts[1:] if current else [*starts[1:], now]
         segments = [
             ClosedSegment(path, start, end, self.stream)
@@ -151,6 +168,17 @@ def has_footage(path: Path) -> bool:
         return read_mp4_shape(path).has_media
     except FileNotFoundError:
         return False
+
+
+def _last_writes(paths: list[Path]) -> list[float | None]:
+    """Each closed file's last write (None if it is gone already). Blocking."""
+    written: list[float | None] = []
+    for path in paths:
+        try:
+            written.append(path.stat().st_mtime)
+        except OSError:
+            written.append(None)
+    return written
 
 
 def _mtime(path: Path) -> float:
