@@ -6,6 +6,7 @@ import { CARD_TYPE, HeldarTimelineCard } from "./card";
 import { HeldarEventShare } from "./event-share";
 import { HeldarEventStrip } from "./event-strip";
 import { HeldarLivePicture } from "./live-picture";
+import { HeldarScrubPreview } from "./scrub-preview";
 import { HeldarTimelineBar } from "./timeline-bar";
 
 function define(tag: string, element: CustomElementConstructor): boolean {
@@ -27,6 +28,7 @@ export function defineElements(): boolean {
   define("heldar-timeline-bar", HeldarTimelineBar);
   define("heldar-camera-head", HeldarCameraHead);
   define("heldar-live-picture", HeldarLivePicture);
+  define("heldar-scrub-preview", HeldarScrubPreview);
   define("heldar-camera-timeline", HeldarCameraTimeline);
   return define(CARD_TYPE, HeldarTimelineCard);
 }
