@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,3 +83,20 @@ async def test_a_range_too_long_or_backwards_is_refused(
         {"type": "heldar/previews", "camera": "nope", "start": iso(START), "end": iso(START + 9)}
     )
     assert (await ws.receive_json())["error"]["code"] == "not_found"
+
+
+async def test_each_filed_segment_gets_its_sheet_from_the_hubs_maker(
+    hass: HomeAssistant, real_ffmpeg_hass: None, tmp_path: Path
+) -> None:
+    """The hub hands every camera's filed footage to its one maker, in the entry's tasks."""
+    (segment,) = fragmented_segments(tmp_path / "front", 1)
+    (hub,) = await setup_hub(hass, tmp_path, "Front")
+    maker = hub.entry.runtime_data.previews
+    assert maker is not None
+    assert hub.camera.store.on_footage == maker.submit
+    hub.camera.store.on_footage(segment, 2.0)
+    assert maker.queued == 1
+    async with asyncio.timeout(30):
+        while maker.queued:
+            await asyncio.sleep(0.05)
+    assert preview_path(segment).read_bytes().startswith(b"\xff\xd8")
