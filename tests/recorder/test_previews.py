@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 import pytest
 
+from custom_components.heldar.recorder import previews
 from custom_components.heldar.recorder.archive import Archive, ClosedSegment
 from custom_components.heldar.recorder.index import SegmentIndex
 from custom_components.heldar.recorder.previews import (
@@ -85,13 +86,31 @@ async def test_a_sheet_shows_each_instants_keyframe(media_tools: None, tmp_path:
     assert not list(segment.parent.glob(".*preview*"))  # no partial left behind
 
 
-async def test_a_broken_segment_loses_nothing(media_tools: None, tmp_path: Path) -> None:
-    """No sheet, no partial file, no exception: the card simply shows no preview there."""
+async def test_a_broken_segment_loses_nothing(
+    media_tools: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No sheet, no partial file, no exception: the card simply shows no preview there.
+
+    Nor is FFmpeg started on it again at every hover: a failure is remembered for a while.
+    """
     broken = mp4(tmp_path / "cam" / "20270115_080000.mp4")
     maker = PreviewMaker("ffmpeg")
+    started: list[list[str]] = []
+    start = previews.FFmpegProcess.start
+
+    async def counted(argv: list[str]) -> previews.FFmpegProcess:
+        started.append(argv)
+        return await start(argv)
+
+    monkeypatch.setattr(previews.FFmpegProcess, "start", counted)
     assert not await maker.make(broken, 60)
     assert await maker.ensure(broken, 60) is None
+    assert not await maker.make(broken, 60)
+    assert len(started) == 1
     assert sorted(p.name for p in broken.parent.iterdir()) == [broken.name]
+    maker._failed[broken] -= previews.FAILURE_MEMORY + 1  # as if it failed 10 minutes ago
+    assert not await maker.make(broken, 60)
+    assert len(started) == 2  # tried again later (the file may have been repaired)
     missing = PreviewMaker(str(tmp_path / "no-ffmpeg"))
     assert not await missing.make(broken, 60)
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import logging
 import math
 from pathlib import Path
+import time
 from typing import Any
 
-from .process import FFmpegNotFoundError, FFmpegProcess
+from .process import FFmpegProcess
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,6 +36,10 @@ COLUMNS = 10
 QUALITY = 8  # FFmpeg's JPEG scale, 2 (best) to 31: tiles a few kilobytes each
 BOUND = 60.0  # a sheet not made in this long is given up (FFmpeg killed)
 _BACKLOG = 16
+# A segment whose sheet could not be made is not tried again for this long (a hover would
+# otherwise start FFmpeg on a broken file at every pass); at most this many are remembered.
+FAILURE_MEMORY = 600.0
+_FAILURES_KEPT = 1000
 
 type TaskFactory = Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]]
 
@@ -112,6 +117,7 @@ class PreviewMaker:
         self._backlog = backlog
         self._running: dict[Path, asyncio.Future[bool]] = {}
         self._queued = 0
+        self._failed: dict[Path, float] = {}  # segment: when its make failed (monotonic)
 
     @property
     def queued(self) -> int:
@@ -146,9 +152,15 @@ class PreviewMaker:
         return target if await self.make(segment, seconds) else None
 
     async def make(self, segment: Path, seconds: float) -> bool:
-        """Make (or remake) a segment's sheet; two callers for one segment share one FFmpeg."""
+        """Make (or remake) a segment's sheet; two callers for one segment share one FFmpeg.
+
+        A segment that just failed is not tried again for ``FAILURE_MEMORY`` seconds.
+        """
         if (pending := self._running.get(segment)) is not None:
             return await asyncio.shield(pending)
+        failed = self._failed.get(segment)
+        if failed is not None and time.monotonic() - failed < FAILURE_MEMORY:
+            return False
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._running[segment] = future
         made = False
@@ -158,6 +170,12 @@ class PreviewMaker:
         finally:
             del self._running[segment]
             future.set_result(made)
+        if made:
+            self._failed.pop(segment, None)
+        else:
+            self._failed[segment] = time.monotonic()
+            while len(self._failed) > _FAILURES_KEPT:
+                del self._failed[next(iter(self._failed))]
         return made
 
     async def _run(self, segment: Path, layout: SheetLayout) -> bool:
@@ -168,7 +186,7 @@ class PreviewMaker:
         argv = sheet_command(self.ffmpeg, segment, partial, layout)
         try:
             process = await FFmpegProcess.start(argv)
-        except FFmpegNotFoundError as err:
+        except OSError as err:  # FFmpeg missing (FFmpegNotFoundError), no processes left...
             _LOGGER.debug("No preview for %s: %s", segment.name, err)
             return False
         try:
@@ -197,11 +215,16 @@ def _place(partial: Path, target: Path, segment: Path) -> bool:
         # Retention deleted the segment meanwhile: its sheet must not outlive it.
         _discard(partial)
         return False
-    partial.replace(target)
+    try:
+        partial.replace(target)
+    except OSError as err:
+        _LOGGER.debug("No preview for %s: %s", segment.name, err)
+        _discard(partial)
+        return False
     return True
 
 
 def _discard(path: Path) -> None:
     """Remove a partial sheet. Blocking."""
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(OSError):
         path.unlink()
