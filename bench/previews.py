@@ -57,14 +57,18 @@ def measure_cost(scratch: Path, count: int) -> None:
     """Make ``count`` segments, their sheets, and the control; emit the per-day figures."""
     folder = scratch / "cam"
     started = time.monotonic()
-    segments = make_segments(
-        folder,
-        [1_800_000_000.0 + SEGMENT_SECONDS * n for n in range(count)],
-        seconds=SEGMENT_SECONDS,
-        size="1920x1080",
-        gop_seconds=2,
-        bitrate="4M",
-    )
+    segments: list[Path] = []
+    # One at a time: make_segments gives its FFmpeg 120 s, and a 1080p minute takes 30 to 60 s
+    # on this loaded machine.
+    for number in range(count):
+        segments += make_segments(
+            folder,
+            [1_800_000_000.0 + SEGMENT_SECONDS * number],
+            seconds=SEGMENT_SECONDS,
+            size="1920x1080",
+            gop_seconds=2,
+            bitrate="4M",
+        )
     print(f"encoded {count} segments in {time.monotonic() - started:.0f} s", flush=True)
     layout = SheetLayout.for_duration(SEGMENT_SECONDS)
     cpu: list[float] = []

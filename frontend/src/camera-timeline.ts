@@ -282,7 +282,10 @@ export class HeldarCameraTimeline extends LitElement {
         .selection=${this._selection}
         @heldar-play=${(e: CustomEvent<PlayDetail>) => void this.playFrom(e.detail.t)}
         @heldar-select=${(e: CustomEvent<{ range: Span | null }>) => (this._selection = e.detail.range)}
-        @heldar-view=${(e: CustomEvent<Span>) => void source?.load(e.detail)}
+        @heldar-view=${(e: CustomEvent<Span>) => {
+          void source?.load(e.detail);
+          this.renderRoot.querySelector("heldar-scrub-preview")?.prefetch(e.detail);
+        }}
         @heldar-hover=${(e: CustomEvent<HoverDetail>) => this.renderRoot.querySelector("heldar-scrub-preview")?.hover(e.detail)}
         @heldar-popup=${(e: CustomEvent<{ event: TimelineEvent | null }>) => (this._openEvent = e.detail.event)}
       >

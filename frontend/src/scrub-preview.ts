@@ -1,8 +1,9 @@
 // Scrub previews: while the pointer hovers or drags along the bar, a still of that instant floats
 // above it. Each footage segment has one preview sheet on the server (a JPEG of keyframe tiles, one
 // per `step` seconds, `columns` a row); `heldar/previews` lists a range's sheets with links signed
-// for this login. Sheets are listed an hour at a time and their images kept, so moving along the
-// bar shows the tile nearest the pointer's instant without asking the server again.
+// for this login. Sheets are listed an hour at a time (those of a short view as soon as it shows)
+// and their images kept, so moving along the bar shows the tile nearest the pointer's instant
+// without asking the server again.
 //
 // The bar tells where the pointer is with `heldar-hover` {t, x} (t null: it left); this element
 // fires `heldar-preview-shown` {t, url, tile, at} once a tile is on screen (the browser test and
@@ -55,6 +56,8 @@ const LISTING_MS = 6 * BLOCK_MS;
 /** How many hours of listings, and how many sheet images, are kept. */
 const KEPT_BLOCKS = 48;
 const KEPT_IMAGES = 120;
+/** Views up to this long are listed as soon as they show. */
+const PREFETCH_MS = 3 * BLOCK_MS;
 
 /** The tile of `sheet` nearest instant t: tile k shows the keyframe at or before k × step. */
 export function tileAt(sheet: Sheet, t: number): TileSpot {
@@ -104,9 +107,25 @@ export class SheetListings {
     return block && this._fresh(block) ? (block.settled ?? null) : null;
   }
 
-  /** The sheet covering t, listing its hour first if need be; null where there is no footage. */
+  /**
+   * The sheet covering t, listing its hour first if need be; null where there is no footage.
+   * An hour listed while it was going on answers at once from that listing (its links still
+   * work) while it is asked again for the footage filed since.
+   */
   async find(t: number): Promise<Sheet | null> {
-    return sheetAt(await this._block(Math.floor(t / BLOCK_MS)), t);
+    const number = Math.floor(t / BLOCK_MS);
+    const kept = this._blocks.get(number);
+    const sheets = this._block(number);
+    const usable = kept?.settled && this._now() - kept.at < LISTING_MS ? sheetAt(kept.settled, t) : null;
+    return usable ?? sheetAt(await sheets, t);
+  }
+
+  /** List the hours from start to end never listed yet, ahead of the first hover there. */
+  prefetch(start: number, end: number): void {
+    if (end - start > PREFETCH_MS) return; // a week's view is 168 hours: listed as hovered
+    for (let number = Math.floor(start / BLOCK_MS); number * BLOCK_MS < end; number += 1) {
+      if (!this._blocks.has(number)) void this._block(number);
+    }
   }
 
   private _fresh(block: Listing): boolean {
@@ -257,6 +276,11 @@ export class HeldarScrubPreview extends LitElement {
       });
     }
     return this._listings;
+  }
+
+  /** List the sheets of the bar's view ahead of the first hover (a short view only). */
+  prefetch(view: { start: number; end: number }): void {
+    if (this.hass && this.camera) this.listings.prefetch(view.start, view.end);
   }
 
   /** Follow the pointer: show the still of instant t above x, or hide (t null). */

@@ -111,6 +111,42 @@ describe("listings", () => {
     await listings.find(T0 + 1000);
     expect(asked).toBe(3);
   });
+
+  it("answers from an hour's last listing at once while asking for what was filed since", async () => {
+    let now = T0 + 120_000;
+    let filed = [T0];
+    const asked: number[] = [];
+    let release = (): void => undefined;
+    const listings = new SheetListings(() => {
+      asked.push(now);
+      const answered = answer(filed);
+      return asked.length === 1 ? Promise.resolve(answered) : new Promise((resolve) => (release = () => resolve(answered)));
+    }, () => now);
+    expect((await listings.find(T0 + 1000))?.start).toBe(T0);
+    now += 31_000;
+    filed = [T0, T0 + 60_000];
+    expect((await listings.find(T0 + 2000))?.start).toBe(T0); // no wait for the new listing
+    expect(asked).toHaveLength(2);
+    const newer = listings.find(T0 + 61_000); // only the new listing has it
+    expect(asked).toHaveLength(2);
+    release();
+    expect((await newer)?.start).toBe(T0 + 60_000);
+  });
+
+  it("lists a short view's hours ahead of any hover, each once; a week's view as hovered", async () => {
+    const asked: number[] = [];
+    const listings = new SheetListings((start) => {
+      asked.push(start);
+      return Promise.resolve(answer([]));
+    }, () => T0 + 10 * BLOCK_MS);
+    listings.prefetch(T0 + 30 * 60_000, T0 + 2.5 * BLOCK_MS);
+    expect(asked).toEqual([T0, T0 + BLOCK_MS, T0 + 2 * BLOCK_MS]);
+    listings.prefetch(T0 + 30 * 60_000, T0 + 2.5 * BLOCK_MS);
+    await listings.find(T0 + BLOCK_MS + 5);
+    expect(asked).toHaveLength(3);
+    listings.prefetch(T0 - 7 * 24 * BLOCK_MS, T0);
+    expect(asked).toHaveLength(3);
+  });
 });
 
 describe("images", () => {
@@ -237,6 +273,11 @@ describe("the bar drives it", () => {
     const at = (x: number) => view.start + (x / 600) * (view.end - view.start);
     expect(heard.map((h) => (h.t === null ? null : Math.round(h.t)))).toEqual([Math.round(at(300)), null, Math.round(at(200)), null]);
     expect(heard[0].x).toBe(300);
+    // The hour on screen was listed as soon as the bar showed it, before any hover.
+    const listed = fake.calls.filter((c) => c.type === "heldar/previews");
+    expect(listed.length).toBeGreaterThanOrEqual(1);
+    expect(listed.length).toBeLessThanOrEqual(2);
+    expect(listed[0]).toMatchObject({ camera: "sub1" });
     expect(Math.abs(view.end - now)).toBeLessThan(5_000);
     await settle();
     expect(preview.shadowRoot!.querySelector(".preview")).toBeNull();
