@@ -12,8 +12,8 @@ in real time (which costs more), so the ratio errs on the high side.
 
 (b) Latency in Chromium: a real HA recording the RTSP test camera at 1080p, 4 Mbit/s; the card's
 bar is hovered over filed segments and the time from the pointermove to the tile on screen is
-measured in the page (tests/browser/scrub.py): the first hover (lists the hour's sheets, loads
-one), a sheet not loaded before, and sheets already loaded (the 150 ms target).
+measured in the page (tests/browser/scrub.py): the first hover (its hour listed when the card
+showed it), sheets not loaded before, and sheets already loaded (the 150 ms target).
 """
 
 from __future__ import annotations

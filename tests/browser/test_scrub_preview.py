@@ -59,7 +59,8 @@ def assert_from_its_segment(shown: Shown, listed: list[dict[str, Any]]) -> None:
 def test_hovering_shows_the_instants_segment_within_150_ms(page: Page, review: Review) -> None:
     """The still of the segment under the pointer shows; from a kept sheet in under 150 ms.
 
-    The first hover lists the hour's sheets and loads one; the second loads another sheet;
+    The card lists the hour's sheets when it shows it; the first hover loads one sheet, the
+    second another;
     going back to them then only moves a kept image.
     """
     wait_for_footage(review, 8 * SEGMENT_SECONDS)
@@ -82,7 +83,7 @@ def test_hovering_shows_the_instants_segment_within_150_ms(page: Page, review: R
     leave(panel)
     page.locator("heldar-scrub-preview .preview").wait_for(state="detached", timeout=5000)
     _LOGGER.warning(
-        "scrub preview: first hover %.0f ms (lists the hour, loads a sheet), uncached sheet "
+        "scrub preview: first hover %.0f ms (the first sheet loaded), another uncached sheet "
         "%.0f ms, kept sheet median %.0f ms, max %.0f ms",
         first.ms,
         second.ms,
