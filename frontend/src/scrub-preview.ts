@@ -56,6 +56,8 @@ const LISTING_MS = 6 * BLOCK_MS;
 /** How many hours of listings, and how many sheet images, are kept. */
 const KEPT_BLOCKS = 48;
 const KEPT_IMAGES = 120;
+/** About how wide the preview is while it shows only the time (px). */
+const LABEL_PX = 80;
 /** Views up to this long are listed as soon as they show. */
 const PREFETCH_MS = 3 * BLOCK_MS;
 
@@ -336,7 +338,11 @@ export class HeldarScrubPreview extends LitElement {
   protected override render(): TemplateResult | typeof nothing {
     const shown = this._shown;
     if (!shown) return nothing;
-    const left = shown.x - this.getBoundingClientRect().left;
+    // Centred on the pointer, but never past the card's edges (a phone's screen is the card).
+    const box = this.getBoundingClientRect();
+    const width = shown.spot && shown.image ? shown.image.naturalWidth / shown.spot.sheet.columns : LABEL_PX;
+    const half = width / 2 + 1;
+    const left = Math.min(Math.max(shown.x - box.left, half), Math.max(half, box.width - half));
     return html`<div class="preview" data-time=${iso(shown.t)} style="left:${left}px">
       ${shown.spot && shown.image ? this._renderTile(shown.spot, shown.image) : nothing}
       <div class="time">${formatClock(shown.t, this.clock)}</div>

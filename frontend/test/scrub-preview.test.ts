@@ -209,6 +209,13 @@ describe("the floating preview", () => {
     expect(fake.calls.filter((c) => c.type === "heldar/previews")).toEqual([
       expect.objectContaining({ camera: "sub1", start: "2026-07-01T12:00:00.000Z", end: "2026-07-01T13:00:00.000Z" }),
     ]);
+    // Near an edge it stays whole on the card (160 px wide: its centre 81 px in).
+    preview.hover({ t: T0 + 60_000 + 41_000, x: 3 });
+    await settle(40);
+    expect(box.style.left).toBe("81px");
+    preview.hover({ t: T0 + 60_000 + 41_000, x: 598 });
+    await settle(40);
+    expect(box.style.left).toBe("519px");
     preview.hover({ t: null, x: 0 });
     await preview.updateComplete;
     expect(root.querySelector(".preview")).toBeNull();

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from yarl import URL
 
-from .conftest import SEGMENT_SECONDS, Review, iso, parse, wait_for_footage
+from .conftest import PHONE_WIDTH, SEGMENT_SECONDS, Review, iso, parse, wait_for_footage
 from .scrub import Shown, arm, hover, leave, tile_spread
 from .test_timeline_card import open_card, x_of
 
@@ -91,3 +91,48 @@ def test_hovering_shows_the_instants_segment_within_150_ms(page: Page, review: R
         max(cached),
     )
     assert statistics.median(cached) < CACHED_TARGET_MS, cached
+
+
+def test_a_finger_dragged_along_the_bar_shows_previews(phone: Page, review: Review) -> None:
+    """On a phone, the still follows a finger's drag and goes when the finger lifts."""
+    wait_for_footage(review, 8 * SEGMENT_SECONDS)
+    panel = open_card(phone, review)
+    arm(panel)
+    listed = sheets(review, 600)
+    track = panel.locator(".track")
+    box = track.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    middles = [(parse(s["start"]) + parse(s["end"])) / 2 for s in (listed[-8], listed[-3])]
+    cdp = phone.context.new_cdp_session(phone)
+    touch = "Input.dispatchTouchEvent"
+    start_x = box["x"] + x_of(track, middles[0])
+    cdp.send(touch, {"type": "touchStart", "touchPoints": [{"x": start_x, "y": y}]})
+    end_x = box["x"] + x_of(track, middles[1])
+    cdp.send(touch, {"type": "touchMove", "touchPoints": [{"x": end_x, "y": y}]})
+    preview = phone.locator("heldar-scrub-preview .preview img")
+    preview.wait_for(state="visible", timeout=20_000)
+    deadline = time.monotonic() + 20
+    while not (shown := phone.evaluate("() => window.__heldarScrub.shown")):
+        assert time.monotonic() < deadline, "no preview during the drag"
+        time.sleep(0.05)
+    last = shown[-1]
+    assert_from_its_segment(
+        Shown(
+            float(last["ms"]),
+            last["cursor"],
+            str(last["src"]),
+            str(last["sheetStart"]),
+            int(last["tile"]),
+            bool(last["complete"]),
+        ),
+        listed,
+    )
+    # Over the track, inside the phone's screen.
+    shown_box = phone.locator("heldar-scrub-preview .preview").bounding_box()
+    assert shown_box is not None
+    assert shown_box["y"] + shown_box["height"] <= box["y"] + 1
+    assert shown_box["x"] >= -1
+    assert shown_box["x"] + shown_box["width"] <= PHONE_WIDTH + 1
+    cdp.send(touch, {"type": "touchEnd", "touchPoints": []})
+    phone.locator("heldar-scrub-preview .preview").wait_for(state="detached", timeout=5000)
