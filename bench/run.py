@@ -39,6 +39,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "storm": ("storm.py", (), "6 min"),
     "dual_storage": ("dual_storage.py", (), "4 min"),
     "clock": ("clock.py", (), "30 min"),
+    "previews": ("previews.py", (), "8 min"),
     "soak": ("soak.py", (), "6 h (--soak-minutes for a short run)"),
 }
 

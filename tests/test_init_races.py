@@ -116,7 +116,8 @@ async def test_two_cameras_with_one_name_never_stop_each_other(
     assert second.status is not None
     assert second.status.state is RecorderState.ERROR
     assert "already recorded by Front" in (second.status.last_error or "")
-    folder = f"{tmp_path / 'front'}/"
+    # The recording FFmpeg writing into the folder (scrub previews read its closed segments).
+    folder = f"{tmp_path / 'front'}/%Y"
     assert processes_with(folder) == [first.recorder.pid]
     hass.config_entries.async_remove_subentry(entry, second.subentry_id)
     await hass.async_block_till_done()

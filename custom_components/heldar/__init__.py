@@ -13,7 +13,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
-from . import camera_ref, share, websocket_api as review_api
+from . import camera_ref, scrub_previews, share, websocket_api as review_api
 from .camera_handle import CameraHandle
 from .camera_settings import CameraConfig
 from .card import async_register_card
@@ -34,6 +34,7 @@ from .issues import IssueTracker
 from .recorder.index import find_ffprobe
 from .recorder.manager import RecorderManager
 from .recorder.mirror import Mirror
+from .recorder.previews import PreviewMaker
 from .recorder.probe import ffmpeg_version
 from .recorder.storage import StorageProblem, check_storage
 from .recording_events import async_fire_recording_event
@@ -68,6 +69,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.http.register_view(HlsPlaylistView())
     hass.http.register_view(HlsSegmentView())
     hass.http.register_view(SegmentThumbnailView())
+    scrub_previews.async_setup(hass)
     await share.async_setup(hass)
     hass.http.register_view(ShareView())
     review_api.async_setup(hass)
@@ -127,6 +129,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HeldarConfigEntry) -> bo
         ),
     )
     data.hub_settings = dict(entry.data)
+    data.previews = PreviewMaker(
+        binary, task_factory=lambda coro, name: entry.async_create_background_task(hass, coro, name)
+    )
     data.issues = IssueTracker(hass, entry.entry_id, str(storage))
     data.issues.async_check_ffmpeg(binary, await ffmpeg_version(binary))
     data.async_add_status_listener(data.issues.async_camera_changed)

@@ -21,6 +21,7 @@ from .recorder.buffer import choose_buffer_dir
 from .recorder.events import Event
 from .recorder.manager import ManagerClosedError, RecorderManager
 from .recorder.modes import Demand
+from .recorder.previews import PreviewMaker
 from .recorder.status import RecorderState, RecorderStatus
 from .recordings import RecordingsManager
 
@@ -46,6 +47,8 @@ class HeldarData:
     _followed: dict[str, CALLBACK_TYPE] = field(default_factory=dict)
     # Told when any camera's status changes: the hub's sensors, and the repair issues.
     status_listeners: Listeners[[CameraHandle]] = field(default_factory=Listeners)
+    # Makes each filed segment's scrub preview (recorder/previews.py).
+    previews: PreviewMaker | None = None
 
     @callback
     def async_add_status_listener(self, listener: Callable[[CameraHandle], None]) -> CALLBACK_TYPE:
@@ -62,6 +65,8 @@ class HeldarData:
             camera.carried_window_end = max(window_end, camera.carried_window_end or window_end)
         camera.async_set_status(None)
         camera.recorder = None
+        if self.previews is not None:
+            camera.store.on_footage = self.previews.submit
         camera.async_apply_config()  # evaluates the schedule before FFmpeg is considered
         config = camera.config
         buffer_dir = None

@@ -6,6 +6,7 @@ import type { PlayDetail } from "./event-strip";
 import { ExportController } from "./export-controller";
 import { type Span, type TimelineEvent, neighbourEvent, snapToFootage, viewStart } from "./model";
 import { PlaybackController } from "./playback";
+import type { HoverDetail } from "./scrub-preview";
 import { controlStyles, panelStyles, screenStyles } from "./styles";
 import { type Clock, formatClock, formatDateTime } from "./time";
 import { TimelineSource } from "./timeline-source";
@@ -268,6 +269,7 @@ export class HeldarCameraTimeline extends LitElement {
         @heldar-error=${(e: CustomEvent<{ text: string }>) => (this._error = e.detail.text)}
       ></heldar-camera-head>
       ${this._renderScreen()}
+      <heldar-scrub-preview .hass=${this.hass} .camera=${this.camera?.camera ?? ""} .clock=${this._clock}></heldar-scrub-preview>
       <heldar-timeline-bar
         .lanes=${[{ id: this.camera?.camera ?? "", spans: data.spans }]}
         .events=${data.events}
@@ -280,7 +282,11 @@ export class HeldarCameraTimeline extends LitElement {
         .selection=${this._selection}
         @heldar-play=${(e: CustomEvent<PlayDetail>) => void this.playFrom(e.detail.t)}
         @heldar-select=${(e: CustomEvent<{ range: Span | null }>) => (this._selection = e.detail.range)}
-        @heldar-view=${(e: CustomEvent<Span>) => void source?.load(e.detail)}
+        @heldar-view=${(e: CustomEvent<Span>) => {
+          void source?.load(e.detail);
+          this.renderRoot.querySelector("heldar-scrub-preview")?.prefetch(e.detail);
+        }}
+        @heldar-hover=${(e: CustomEvent<HoverDetail>) => this.renderRoot.querySelector("heldar-scrub-preview")?.hover(e.detail)}
         @heldar-popup=${(e: CustomEvent<{ event: TimelineEvent | null }>) => (this._openEvent = e.detail.event)}
       >
         ${this.camera?.may_export

@@ -7,6 +7,7 @@ import { CARD_TYPE, GRID_CARD_TYPE, HeldarGridCard, HeldarTimelineCard } from ".
 import { HeldarEventShare } from "./event-share";
 import { HeldarEventStrip } from "./event-strip";
 import { HeldarLivePicture } from "./live-picture";
+import { HeldarScrubPreview } from "./scrub-preview";
 import { HeldarTimelineBar } from "./timeline-bar";
 
 function define(tag: string, element: CustomElementConstructor): boolean {
@@ -28,6 +29,7 @@ export function defineElements(): boolean {
   define("heldar-timeline-bar", HeldarTimelineBar);
   define("heldar-camera-head", HeldarCameraHead);
   define("heldar-live-picture", HeldarLivePicture);
+  define("heldar-scrub-preview", HeldarScrubPreview);
   define("heldar-camera-timeline", HeldarCameraTimeline);
   define("heldar-camera-grid", HeldarCameraGrid);
   const defined = define(CARD_TYPE, HeldarTimelineCard);

@@ -7,6 +7,7 @@
 //   heldar-play   {t, event?}   play from instant t (a click, the end of a scrub, an event's Play)
 //   heldar-select {range}       the selected range changed (null: none)
 //   heldar-view   {start, end}  the view changed (zoom, pan, following now)
+//   heldar-hover  {t, x}        the pointer hovers or drags at instant t (null: it left)
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import type { BarEvent, PlayDetail } from "./event-strip";
 import {
@@ -21,6 +22,7 @@ import {
   zoomStep,
   ZOOM_HOURS,
 } from "./model";
+import type { HoverDetail } from "./scrub-preview";
 import { barStyles, controlStyles } from "./styles";
 import { type Clock, HOUR, formatClock, ticks } from "./time";
 import { fire, icon, iso, placer } from "./ui";
@@ -146,6 +148,7 @@ export class HeldarTimelineBar extends LitElement {
   private _move(event: PointerEvent): void {
     const t = this._timeOf(event);
     this._cursor = t;
+    fire<HoverDetail>(this, "heldar-hover", { t, x: event.clientX }); // the scrub preview follows
     if (!this._press || !this.selecting) return;
     // Any drag selects: at a week's zoom one pixel is many minutes.
     if (Math.abs(event.clientX - this._press.x) > 1) this._press.moved = true;
@@ -161,13 +164,18 @@ export class HeldarTimelineBar extends LitElement {
       this._select(press.moved ? orderedRange(press.t, t) : null);
       return;
     }
-    if (event.pointerType !== "mouse") this._cursor = null;
+    if (event.pointerType !== "mouse") {
+      this._cursor = null;
+      fire<HoverDetail>(this, "heldar-hover", { t: null, x: 0 });
+    }
     // A click, or the end of a scrub: play from the instant under the pointer.
     fire<PlayDetail>(this, "heldar-play", { t });
   }
 
   private _leave(): void {
-    if (!this._press) this._cursor = null;
+    if (this._press) return;
+    this._cursor = null;
+    fire<HoverDetail>(this, "heldar-hover", { t: null, x: 0 });
   }
 
   private _wheel(event: WheelEvent): void {

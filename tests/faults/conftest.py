@@ -67,14 +67,14 @@ class ProcessWatch:
         self.samples = 0
 
     def track(self, folder: Path) -> None:
-        """Count the FFmpeg writing into ``folder`` (one camera) at every sample."""
+        """Count the recording FFmpeg writing into ``folder`` (one camera) at every sample."""
         with self._lock:
             self._folders[str(folder).rstrip("/").encode() + b"/"] = folder
 
     def ffmpeg_pids(self, folder: Path | None = None) -> list[int]:
-        """Return the FFmpeg processes alive now (writing into ``folder``, if given)."""
+        """Return the recording FFmpeg processes alive now (writing into ``folder``, if given)."""
         needle = str(folder).rstrip("/").encode() + b"/" if folder else self._root
-        return [pid for pid, argv in _scan(self._root) if _is_ffmpeg(argv) and needle in argv]
+        return [pid for pid, argv in _scan(self._root) if _is_recorder(argv) and needle in argv]
 
     def seen(self, program: str = "ffmpeg") -> list[int]:
         """Return every pid of ``program`` seen so far, in order of appearance."""
@@ -117,7 +117,7 @@ class ProcessWatch:
                     self.sightings[pid] = Sighting(pid, program, now, now)
                 else:
                     sighting.last_seen = now
-                if not _is_ffmpeg(argv):
+                if not _is_recorder(argv):
                     continue
                 for needle, folder in self._folders.items():
                     if needle in argv:
@@ -148,6 +148,11 @@ def _scan(root: bytes) -> list[tuple[int, bytes]]:
 
 def _is_ffmpeg(argv: bytes) -> bool:
     return Path(argv.split(b"\0", 1)[0].decode(errors="replace")).name == "ffmpeg"
+
+
+def _is_recorder(argv: bytes) -> bool:
+    """A recording FFmpeg: it cuts segments (a frame grab or a scrub preview sheet does not)."""
+    return _is_ffmpeg(argv) and b"\0-f\0segment\0" in argv
 
 
 @pytest.fixture(autouse=True)

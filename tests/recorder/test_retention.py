@@ -7,6 +7,7 @@ from pathlib import Path
 from custom_components.heldar.recorder import events as ev
 from custom_components.heldar.recorder.events import Event, EventState
 from custom_components.heldar.recorder.index import SegmentIndex
+from custom_components.heldar.recorder.previews import preview_path
 from custom_components.heldar.recorder.retention import DiskUsage, Retention
 from custom_components.heldar.recorder.segments import segment_name
 from custom_components.heldar.recorder.store import CameraStore, Limits
@@ -131,3 +132,19 @@ async def test_large_runs_are_batched(tmp_path: Path) -> None:
     report = await retention.run([store], set(), now=NOW)
     assert report.deleted_files == 1000
     assert len(store.index) == 0
+
+
+async def test_a_segments_scrub_preview_goes_with_it(tmp_path: Path) -> None:
+    """Age and the free-space floor delete a segment's preview sheet with it, and only then."""
+    store = camera(tmp_path, "front", [30, 28, 1], Limits(retention_hours=24))
+    sheets = [preview_path(store.directory / s.name) for s in store.index.segments]
+    for sheet in sheets:
+        sheet.write_bytes(b"\xff\xd8" + b"x" * 100)
+    retention = Retention(tmp_path, 0, FakeDisk(tmp_path, 10**12))
+    report = await retention.run([store], set(), now=NOW)
+    assert [sheet.exists() for sheet in sheets] == [False, False, True]
+    assert report.deleted_files == 4  # two segments, two sheets
+    floor = Retention(tmp_path, min_free_bytes=10**15, usage=FakeDisk(tmp_path, 0))
+    await floor.run([store], set(), now=NOW)
+    assert not sheets[2].exists()
+    assert list(store.directory.iterdir()) == []

@@ -298,7 +298,8 @@ class Archive:
                 measured = await probe(index.ffprobe, path)
                 self._codec = measured.codec if measured else None
         stream = segment.stream or self.roles.footage
-        await index.add_closed(path, segment.start, segment.end, self._codec, stream)
+        if await index.add_closed(path, segment.start, segment.end, self._codec, stream):
+            self._store.on_footage(path, segment.end - segment.start)
 
     @property
     def busy(self) -> bool:

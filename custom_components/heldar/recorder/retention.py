@@ -19,6 +19,7 @@ import shutil
 import time
 from typing import NamedTuple
 
+from .previews import preview_path
 from .store import HOUR, CameraStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -199,8 +200,16 @@ def _everything(store: CameraStore) -> list[Item]:
 
 
 def _footage(store: CameraStore) -> list[Item]:
+    # A segment goes with its scrub preview (previews.py), which is worthless without it.
     return [
-        Item(store, s.start, s.end, s.size, (store.directory / s.name,), segment=s.name)
+        Item(
+            store,
+            s.start,
+            s.end,
+            s.size,
+            (store.directory / s.name, preview_path(store.directory / s.name)),
+            segment=s.name,
+        )
         for s in store.index.segments
     ]
 

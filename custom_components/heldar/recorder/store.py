@@ -42,6 +42,8 @@ class CameraStore:
     open_events: dict[str, Event] = field(default_factory=dict)
     # Paths that must not be deleted right now: the open segment, an open event's files.
     busy: Callable[[], set[Path]] = field(default=lambda: set())  # noqa: PLW0108
+    # Told of each segment filed as footage, with its length (scrub previews are made from it).
+    on_footage: Callable[[Path, float], None] = field(default=lambda _path, _seconds: None)
 
     async def load_events(self) -> None:
         """Read the finished events' journals."""
