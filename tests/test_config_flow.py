@@ -17,12 +17,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.heldar import camera_checks
 from custom_components.heldar.const import (
+    CONF_ACTIVITY_SENSITIVITY,
     CONF_ALL_DAY,
     CONF_CONTINUOUS_STREAM,
     CONF_DAYS,
     CONF_ENABLED,
     CONF_END,
     CONF_EVENT_RETENTION_HOURS,
+    CONF_IDLE_RETENTION_HOURS,
     CONF_MIN_FREE_GB,
     CONF_MIRROR_DIR,
     CONF_MIRROR_RETENTION_HOURS,
@@ -328,6 +330,8 @@ async def test_add_camera(hass: HomeAssistant, hub: MockConfigEntry, tmp_path: P
         CONF_RETENTION_HOURS: 168.0,
         CONF_EVENT_RETENTION_HOURS: 720.0,
         CONF_QUOTA_GB: 0.0,
+        CONF_IDLE_RETENTION_HOURS: 0.0,
+        CONF_ACTIVITY_SENSITIVITY: 50,
         CONF_SUB_STREAM_URL: "",
         CONF_CONTINUOUS_STREAM: "sub",
     }
