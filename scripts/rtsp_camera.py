@@ -87,12 +87,16 @@ def pipeline(args: argparse.Namespace, *, sub: bool = False) -> str:
     caps = f"video/x-raw,format=I420,width={width},height={height},framerate={args.fps}/1"
     if args.motion:
         # A still card, and the object parked outside the picture until a window opens.
-        size = f"width={max(width // 12, 8)},height={max(height // 3, 8)},framerate={args.fps}/1"
+        size = f"width={max(width // 8, 8)},height={max(height // 2, 8)},framerate={args.fps}/1"
         source = (
             f"videotestsrc name=src is-live=true pattern=smpte75 ! {caps} ! mix.sink_0"
             f" videotestsrc is-live=true pattern=checkers-8 ! video/x-raw,format=I420,{size}"
             " ! mix.sink_1"
-            f" compositor name=mix background=black sink_1::xpos=-10000 ! {caps}"
+            # Faint temporal noise over it all, as a camera's sensor has: without it, a still
+            # picture's P-frames are a few bytes and the object looks like a new picture.
+            f" videotestsrc is-live=true pattern=snow ! {caps} ! mix.sink_2"
+            f" compositor name=mix background=black sink_1::xpos=-10000 sink_2::alpha={args.noise}"
+            f" ! {caps}"
         )
     else:
         source = f"videotestsrc name=src is-live=true pattern={args.pattern} ! {caps}"
@@ -198,7 +202,7 @@ class Motion:
         self._mount = mount
         self._windows = windows
         self.width, self.height = size
-        self.object_width = max(self.width // 12, 8)
+        self.object_width = max(self.width // 8, 8)
         self._started = 0.0
         self._inside: tuple[float, float] | None = None
         self._stopped = False
@@ -232,11 +236,10 @@ class Motion:
             pad.set_property("xpos", -10000)
         else:
             start, end = window
-            travel = self.width + 2 * self.object_width
-            pad.set_property(
-                "xpos", int(-self.object_width + (elapsed - start) / (end - start) * travel)
-            )
-            pad.set_property("ypos", self.height // 3)
+            # It steps out from behind something: whole at once, then walking across.
+            travel = self.width - self.object_width
+            pad.set_property("xpos", int((elapsed - start) / (end - start) * travel))
+            pad.set_property("ypos", self.height // 4)
         return True
 
     def _note(self, what: str) -> None:
@@ -334,6 +337,7 @@ def main() -> int:
     parser.add_argument(
         "--motion", default="", help="a still card; an object moves in START:END,..."
     )
+    parser.add_argument("--noise", type=float, default=0.04, help="sensor noise with --motion")
     parser.add_argument("--quality", type=int, default=0, help="H.264 VBR quantizer (0: CBR)")
     parser.add_argument("--motion-log", default="", help="log when each motion window starts/ends")
     parser.add_argument(

@@ -149,6 +149,10 @@ class Follower:
         except OSError:  # moved into an event, or deleted: its last fragments are lost
             self._reader = None
             return
+        except Exception:  # a file the parser does not understand: never stop following
+            _LOGGER.exception("Cannot read the frame sizes of %s", reader.path)
+            self._reader = None
+            return
         if not fragments:
             return
         if self._origin is None:
