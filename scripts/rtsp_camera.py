@@ -18,10 +18,12 @@ recording's lag behind the clock is then the time its footage shows that level m
 (see tests/footage_clock.py); a camera that itself falls behind on a loaded machine logs that
 it sent the change late, and the recorder is not blamed for it.
 
-With ``--motion 20:28,45:52`` the picture is a still test card, and a small textured object
-crosses it only inside those windows (seconds after the mount's media starts, when the first
-client connects); with ``--motion-log FILE`` the camera appends ``<mount> start|end <wall>``
-when it puts the object in and takes it out, for the activity tests (recorder/activity.py).
+With ``--motion 20:28,45:52`` the picture is a still test card under faint sensor noise
+(``--noise``), and a textured object steps into it and walks across only inside those windows
+(seconds after the mount's media starts, when the first client connects); with
+``--motion-log FILE`` the camera appends ``<mount> start|end <wall>`` when it puts the object
+in and takes it out, for the activity tests (recorder/activity.py). Use ``--quality 23``
+with it: constant quality, as a camera set to VBR; at a CBR cap frame sizes show no motion.
 """
 
 from __future__ import annotations

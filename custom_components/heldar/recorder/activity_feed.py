@@ -119,8 +119,12 @@ class Follower:
     async def stop(self) -> None:
         """Read what the last segment still holds, then store every level."""
         self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await self._task
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # the meter's failure must never fail the recording run
+            _LOGGER.exception("Activity metering of %s stopped", self._reader or "a segment")
         with contextlib.suppress(Exception):
             await self._read()
         await self._feed.ended(self)
