@@ -9,6 +9,7 @@ import pytest
 
 from custom_components.heldar.recorder.activity import UNMEASURED, threshold
 from custom_components.heldar.recorder.activity_feed import ActivityFeed
+from custom_components.heldar.recorder.frame_sizes import FrameReader
 
 from .activity_clips import record, scene_filter
 
@@ -92,3 +93,29 @@ async def test_a_segment_that_vanishes_is_let_go(tmp_path: Path) -> None:
     await follower.stop()
     assert feed.store.days() == []
     assert feed.live == UNMEASURED
+
+
+async def test_a_file_it_cannot_parse_is_reported_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A parser failure is logged once for that file, and following goes on with the next."""
+    calls: list[Path] = []
+
+    def broken(self: FrameReader) -> list[object]:
+        calls.append(self.path)
+        if self.path.name == "bad.mp4":
+            raise ValueError
+        return []
+
+    monkeypatch.setattr(FrameReader, "read_new", broken)
+    feed = ActivityFeed(tmp_path / "camera", poll=0.01)
+    current = [tmp_path / "bad.mp4"]
+    follower = feed.follow(lambda: current[0], lambda _: ORIGIN)
+    assert follower is not None
+    await asyncio.sleep(0.1)
+    current[0] = tmp_path / "good.mp4"
+    await asyncio.sleep(0.05)
+    await follower.stop()
+    assert calls.count(tmp_path / "bad.mp4") == 1
+    assert tmp_path / "good.mp4" in calls
+    assert caplog.text.count("Cannot read the frame sizes") == 1

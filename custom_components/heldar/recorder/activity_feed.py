@@ -114,6 +114,7 @@ class Follower:
         self._start_of = start_of
         self._reader: FrameReader | None = None
         self._origin: float | None = None
+        self._unreadable: Path | None = None
         self._task = asyncio.create_task(self._follow(), name="heldar activity")
 
     async def stop(self) -> None:
@@ -137,7 +138,7 @@ class Follower:
             if self._reader is not None and path != self._reader.path:
                 await self._read()  # the fragments the closed file got since the last look
                 self._reader = None
-            if self._reader is None and path is not None:
+            if self._reader is None and path is not None and path != self._unreadable:
                 self._reader, self._origin = FrameReader(path), None
             await self._read()
             if loop.time() - saved >= self._feed.save_every:
@@ -155,7 +156,7 @@ class Follower:
             return
         except Exception:  # a file the parser does not understand: never stop following
             _LOGGER.exception("Cannot read the frame sizes of %s", reader.path)
-            self._reader = None
+            self._reader, self._unreadable = None, reader.path  # said once; the next file
             return
         if not fragments:
             return
