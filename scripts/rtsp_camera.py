@@ -17,6 +17,13 @@ second at which the first encoded frame of the new level left the encoder for th
 recording's lag behind the clock is then the time its footage shows that level minus ``sent``
 (see tests/footage_clock.py); a camera that itself falls behind on a loaded machine logs that
 it sent the change late, and the recorder is not blamed for it.
+
+With ``--motion 20:28,45:52`` the picture is a still test card under faint sensor noise
+(``--noise``), and a textured object steps into it and walks across only inside those windows
+(seconds after the mount's media starts, when the first client connects); with
+``--motion-log FILE`` the camera appends ``<mount> start|end <wall>`` when it puts the object
+in and takes it out, for the activity tests (recorder/activity.py). Use ``--quality 23``
+with it: constant quality, as a camera set to VBR; at a CBR cap frame sizes show no motion.
 """
 
 from __future__ import annotations
@@ -67,8 +74,10 @@ def encoder(args: argparse.Namespace, bitrate: int) -> str:
             # B-frames need the main profile (and x264 without zero-latency tuning).
             tune = "tune=zerolatency " if not args.bframes else ""
             profile = "main" if args.bframes else "baseline"
+            # --quality: constant quality (VBR), as cameras set to VBR send; else CBR.
+            rate = f"pass=qual quantizer={args.quality}" if args.quality else f"bitrate={bitrate}"
             return (
-                f" ! x264enc {tune}speed-preset=ultrafast bitrate={bitrate}"
+                f" ! x264enc {tune}speed-preset=ultrafast {rate}"
                 f" key-int-max={args.gop} bframes={args.bframes} b-adapt=false"
                 f" ! video/x-h264,profile={profile} ! rtph264pay name=pay0 pt=96 config-interval=1"
             )
@@ -77,11 +86,23 @@ def encoder(args: argparse.Namespace, bitrate: int) -> str:
 def pipeline(args: argparse.Namespace, *, sub: bool = False) -> str:
     """Describe the live pipeline: a moving test pattern, encoded, and optional audio."""
     width, height = (args.sub_width, args.sub_height) if sub else (args.width, args.height)
-    video = (
-        f"( videotestsrc name=src is-live=true pattern={args.pattern}"
-        f" ! video/x-raw,format=I420,width={width},height={height},framerate={args.fps}/1"
-        f"{encoder(args, args.sub_bitrate if sub else args.bitrate)}"
-    )
+    caps = f"video/x-raw,format=I420,width={width},height={height},framerate={args.fps}/1"
+    if args.motion:
+        # A still card, and the object parked outside the picture until a window opens.
+        size = f"width={max(width // 8, 8)},height={max(height // 2, 8)},framerate={args.fps}/1"
+        source = (
+            f"videotestsrc name=src is-live=true pattern=smpte75 ! {caps} ! mix.sink_0"
+            f" videotestsrc is-live=true pattern=checkers-8 ! video/x-raw,format=I420,{size}"
+            " ! mix.sink_1"
+            # Faint temporal noise over it all, as a camera's sensor has: without it, a still
+            # picture's P-frames are a few bytes and the object looks like a new picture.
+            f" videotestsrc is-live=true pattern=snow ! {caps} ! mix.sink_2"
+            f" compositor name=mix background=black sink_1::xpos=-10000 sink_2::alpha={args.noise}"
+            f" ! {caps}"
+        )
+    else:
+        source = f"videotestsrc name=src is-live=true pattern={args.pattern} ! {caps}"
+    video = f"( {source}{encoder(args, args.sub_bitrate if sub else args.bitrate)}"
     return video + AUDIO[args.audio] + " )"
 
 
@@ -168,6 +189,66 @@ class Marks:
         return Gst.PadProbeReturn.OK
 
 
+class Motion:
+    """Move the object across one mount's picture inside the scripted windows; log them."""
+
+    def __init__(
+        self,
+        log: MarkLog | None,
+        mount: str,
+        windows: list[tuple[float, float]],
+        size: tuple[int, int],
+    ) -> None:
+        """Script ``windows`` (seconds after the media starts) for ``mount``, ``size`` wide."""
+        self._log = log
+        self._mount = mount
+        self._windows = windows
+        self.width, self.height = size
+        self.object_width = max(self.width // 8, 8)
+        self._started = 0.0
+        self._inside: tuple[float, float] | None = None
+        self._stopped = False
+
+    def attach(self, media: GstRtspServer.RTSPMedia) -> None:
+        """Start the script when the media is made (its first client)."""
+        mix = media.get_element().get_by_name("mix")
+        pad = mix.get_static_pad("sink_1")
+        self._started = time.time()
+        media.connect("unprepared", self._stop)
+        GLib.timeout_add(20, self._step, pad)
+
+    def _stop(self, _media: GstRtspServer.RTSPMedia) -> None:
+        """The media is gone (its last client left): its script ends, unlogged."""
+        self._log = None
+        self._windows = []
+        self._stopped = True
+
+    def _step(self, pad: Gst.Pad) -> bool:
+        if self._stopped:
+            return False
+        elapsed = time.time() - self._started
+        window = next((w for w in self._windows if w[0] <= elapsed < w[1]), None)
+        if window != self._inside:
+            if self._inside is not None:
+                self._note("end")
+            if window is not None:
+                self._note("start")
+            self._inside = window
+        if window is None:
+            pad.set_property("xpos", -10000)
+        else:
+            start, end = window
+            # It steps out from behind something: whole at once, then walking across.
+            travel = self.width - self.object_width
+            pad.set_property("xpos", int((elapsed - start) / (end - start) * travel))
+            pad.set_property("ypos", self.height // 4)
+        return True
+
+    def _note(self, what: str) -> None:
+        if self._log is not None:
+            self._log.write_line(f"{self._mount} {what} {time.time():.6f}")
+
+
 class MarkLog:
     """The marks of every mount, one line each, flushed as they come."""
 
@@ -180,6 +261,12 @@ class MarkLog:
         """Log one change of level."""
         with self._lock:
             self._file.write(f"{mount} {level} {sent:.6f}\n")
+            self._file.flush()
+
+    def write_line(self, line: str) -> None:
+        """Log one line of another kind (the motion windows)."""
+        with self._lock:
+            self._file.write(f"{line}\n")
             self._file.flush()
 
 
@@ -207,6 +294,21 @@ def make_factory(
             "media-configure",
             lambda _factory, media: Marks(marks, mount, args.mark_period, seed).attach(media),
         )
+    if args.motion:
+        windows = [
+            (float(start), float(end))
+            for start, end in (part.split(":") for part in args.motion.split(","))
+        ]
+        motion_log = MarkLog(args.motion_log) if args.motion_log else None
+        mount = args.sub_path if sub else args.path
+        width, height = (args.sub_width, args.sub_height) if sub else (args.width, args.height)
+
+        def script(
+            _factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia
+        ) -> None:
+            Motion(motion_log, mount, windows, (width, height)).attach(media)
+
+        factory.connect("media-configure", script)
     return factory
 
 
@@ -234,6 +336,12 @@ def main() -> int:
     parser.add_argument("--marks", default="", help="log each change of the picture's mark here")
     parser.add_argument("--mark-period", type=float, default=1.0, help="seconds between marks")
     parser.add_argument("--mark-seed", type=int, default=1)
+    parser.add_argument(
+        "--motion", default="", help="a still card; an object moves in START:END,..."
+    )
+    parser.add_argument("--noise", type=float, default=0.04, help="sensor noise with --motion")
+    parser.add_argument("--quality", type=int, default=0, help="H.264 VBR quantizer (0: CBR)")
+    parser.add_argument("--motion-log", default="", help="log when each motion window starts/ends")
     parser.add_argument(
         "--no-keyframe-on-join",
         action="store_true",

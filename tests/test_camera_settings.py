@@ -15,6 +15,7 @@ from custom_components.heldar.camera_settings import (
     default_of,
     stream_settings,
 )
+from custom_components.heldar.recorder.activity import threshold
 from custom_components.heldar.recorder.modes import RecordMode
 from custom_components.heldar.recorder.source import StreamName
 
@@ -39,6 +40,8 @@ CHANGED: dict[str, Any] = {
     "retention_hours": 12.0,
     "event_retention_hours": 48.0,
     "quota_gb": 2.5,
+    "activity_sensitivity": 80,
+    "idle_retention_hours": 6.0,
 }
 NEEDS_RESTART = {
     "slug", "stream_url", "camera_entity", "username", "password", "segment_seconds",
@@ -85,3 +88,14 @@ def test_sub_stream_settings_are_stored_as_plain_values() -> None:
     assert type(data["continuous_stream"]) is str
     read = CameraConfig.from_data({**data, "continuous_stream": "main"})
     assert read.continuous_stream is StreamName.MAIN
+
+
+def test_activity_settings_reach_the_limits() -> None:
+    """The idle-footage tier and the sensitivity's threshold are what retention judges by."""
+    config = CameraConfig(**CHANGED)
+    assert config.limits.idle_retention_hours == 6.0
+    assert config.limits.activity_threshold == threshold(0.8) == config.activity_threshold
+    default = CameraConfig(slug="gate")
+    assert default.limits.idle_retention_hours is None  # 0: idle footage kept like the rest
+    assert default.activity_threshold == threshold(0.5)
+    assert not CameraConfig(**CHANGED).needs_restart_from(replace(config, activity_sensitivity=5))

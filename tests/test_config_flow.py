@@ -17,12 +17,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.heldar import camera_checks
 from custom_components.heldar.const import (
+    CONF_ACTIVITY_SENSITIVITY,
     CONF_ALL_DAY,
     CONF_CONTINUOUS_STREAM,
     CONF_DAYS,
     CONF_ENABLED,
     CONF_END,
     CONF_EVENT_RETENTION_HOURS,
+    CONF_IDLE_RETENTION_HOURS,
     CONF_MIN_FREE_GB,
     CONF_MIRROR_DIR,
     CONF_MIRROR_RETENTION_HOURS,
@@ -328,6 +330,8 @@ async def test_add_camera(hass: HomeAssistant, hub: MockConfigEntry, tmp_path: P
         CONF_RETENTION_HOURS: 168.0,
         CONF_EVENT_RETENTION_HOURS: 720.0,
         CONF_QUOTA_GB: 0.0,
+        CONF_IDLE_RETENTION_HOURS: 0.0,
+        CONF_ACTIVITY_SENSITIVITY: 50,
         CONF_SUB_STREAM_URL: "",
         CONF_CONTINUOUS_STREAM: "sub",
     }
@@ -745,3 +749,27 @@ async def test_continuous_with_a_sub_stream_asks_for_events(
     result = await menu(hass, result["flow_id"], "recording")
     result = await configure(hass, result["flow_id"], {CONF_RECORD_MODE: "continuous"})
     assert result["step_id"] == "events"
+
+
+async def test_activity_options(hass: HomeAssistant, hub: MockConfigEntry) -> None:
+    """Sensitivity and the idle-footage limit are stored; an idle limit must be the shorter."""
+    result = await start_camera_flow(hass, hub)
+    result = await configure(hass, result["flow_id"], CAMERA_INPUT)
+    assert result["step_id"] == "recording"
+    form = {
+        CONF_RECORD_MODE: "continuous",
+        CONF_QUOTA_GB: 0,
+        "retention": {"hours": 24},
+        "activity_sensitivity": 70,
+    }
+    result = await configure(hass, result["flow_id"], {**form, "idle_retention": {"days": 1}})
+    assert result["errors"] == {"idle_retention": "idle_retention_too_long"}
+    result = await configure(
+        hass,
+        result["flow_id"],
+        {**form, "idle_retention": {"hours": 6}, "activity_sensitivity": 70},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    subentry = next(s for s in hub.subentries.values() if s.title == "Front door")
+    assert subentry.data[CONF_IDLE_RETENTION_HOURS] == 6.0
+    assert subentry.data[CONF_ACTIVITY_SENSITIVITY] == 70

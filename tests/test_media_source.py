@@ -21,6 +21,7 @@ from yarl import URL
 from custom_components.heldar.const import CONF_PRE_ROLL_SECONDS, CONF_RECORD_MODE
 from custom_components.heldar.frames import frame_grabber
 from custom_components.heldar.recorder import events as ev
+from custom_components.heldar.recorder.activity_store import ActivityStore
 from custom_components.heldar.recorder.events import Event, EventState
 from custom_components.heldar.recorder.grabber import FrameSource
 
@@ -269,3 +270,20 @@ async def test_titles_say_which_stream(hass: HomeAssistant, recordings: Recordin
     hour = await browse(hass, "/front/hour/2026-11-24T14")
     assert hour.children[1].title == "14:03:00, sub-stream · Front, Tue 24 Nov 2026"
     assert hour.children[2].title == "14:02:00 · Front, Tue 24 Nov 2026"
+
+
+async def test_hour_titles_mark_active_stretches(
+    hass: HomeAssistant, recordings: Recordings
+) -> None:
+    """An hour's tile names the five-minute stretches its stored activity levels mark."""
+    _, folder, _ = recordings
+    store = ActivityStore(folder)
+    idle = [(int(START) + n, 2) for n in range(240)]  # measured and quiet
+    active = [(int(START) + n, 120) for n in (10, 11, 12, 200)]  # 14:00:10 and 14:03:20
+    await hass.async_add_executor_job(store.write, idle + active)
+    day = await browse(hass, "/front/day/2026-11-24")
+    assert day.children[1].title == "14:00-15:00, active 14:00 · Front, Tue 24 Nov 2026"
+    # A later burst in another stretch is marked too, in time order.
+    await hass.async_add_executor_job(store.write, [(int(START) + 400, 200)])  # 14:06:40
+    day = await browse(hass, "/front/day/2026-11-24")
+    assert day.children[1].title == "14:00-15:00, active 14:00, 14:05 · Front, Tue 24 Nov 2026"

@@ -19,6 +19,8 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.heldar.const import EVENT_RECORDING_FINISHED, EVENT_RECORDING_STARTED
 from custom_components.heldar.recorder import events as ev
+from custom_components.heldar.recorder.activity import threshold
+from custom_components.heldar.recorder.activity_store import ActivityStore
 from custom_components.heldar.recorder.events import Event, EventState
 from custom_components.heldar.recorder.segments import segment_name
 from custom_components.heldar.recorder.status import RecorderState
@@ -267,3 +269,39 @@ async def test_export_errors(
         assert answer["error"]["code"] == code
         assert "{" not in answer["error"]["message"]
         assert answer["error"]["message"] != code
+
+
+async def test_timeline_activity(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, hubs: list[Hub], tmp_path: Path
+) -> None:
+    """The timeline carries the active stretches, judged at the camera's sensitivity."""
+    levels = [(int(START) + n, 2) for n in range(40)]
+    levels += [(int(START) + n, 90) for n in (3, 4, 5, 20)]
+    await hass.async_add_executor_job(ActivityStore(tmp_path / "front").write, levels)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "heldar/timeline",
+            "camera": hubs[1].camera_id,
+            "start": iso(START - 10),
+            "end": iso(START + 40),
+        }
+    )
+    answer = await client.receive_json()
+    assert answer["success"], answer
+    activity = answer["result"]["activity"]
+    assert activity == {
+        "join": 5,
+        "threshold": threshold(0.5),
+        "spans": [[int(START) + 3, int(START) + 6], [int(START) + 20, int(START) + 21]],
+    }
+    # The other camera has none stored: an empty strip, not an error.
+    await client.send_json_auto_id(
+        {
+            "type": "heldar/timeline",
+            "camera": hubs[0].camera_id,
+            "start": iso(START - 10),
+            "end": iso(START + 40),
+        }
+    )
+    assert (await client.receive_json())["result"]["activity"]["spans"] == []

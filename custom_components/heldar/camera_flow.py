@@ -24,6 +24,7 @@ from .camera_checks import (
 )
 from .camera_schemas import (
     CONF_EVENT_RETENTION,
+    CONF_IDLE_RETENTION,
     CONF_RETENTION,
     CONNECTION_SCHEMA,
     EVENTS_SCHEMA,
@@ -34,8 +35,10 @@ from .camera_schemas import (
 )
 from .camera_settings import CameraConfig, default_of
 from .const import (
+    CONF_ACTIVITY_SENSITIVITY,
     CONF_CAMERA_ENTITY,
     CONF_EVENT_RETENTION_HOURS,
+    CONF_IDLE_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_POST_ROLL_SECONDS,
@@ -150,13 +153,20 @@ class CameraSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             retention = hours_from_form(user_input.get(CONF_RETENTION))
+            idle = hours_from_form(user_input.get(CONF_IDLE_RETENTION)) or 0.0
             if retention is None:
                 errors[CONF_RETENTION] = "retention_required"
+            elif idle >= retention:
+                errors[CONF_IDLE_RETENTION] = "idle_retention_too_long"
             else:
                 mode = RecordMode(str(user_input[CONF_RECORD_MODE]))
                 self._data[CONF_RECORD_MODE] = mode.value
                 self._data[CONF_RETENTION_HOURS] = retention
                 self._data[CONF_QUOTA_GB] = float(user_input[CONF_QUOTA_GB])
+                self._data[CONF_IDLE_RETENTION_HOURS] = idle
+                self._data[CONF_ACTIVITY_SENSITIVITY] = int(
+                    user_input.get(CONF_ACTIVITY_SENSITIVITY, default_of(CONF_ACTIVITY_SENSITIVITY))
+                )
                 # Stored in every mode, so switching to an event mode later has them.
                 for key in _EVENT_SETTINGS:
                     self._data.setdefault(key, default_of(key))

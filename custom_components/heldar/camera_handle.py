@@ -65,6 +65,9 @@ class CameraHandle:
         # Entities follow every change; the hub (counts, repairs) follows status changes.
         self._listeners: Listeners[[]] = Listeners()
         self.status_listeners: Listeners[[CameraHandle]] = Listeners()
+        # The live activity level after each fragment (recorder/activity.py's level byte).
+        self.activity_level = 0
+        self._activity_listeners: Listeners[[]] = Listeners()
         self._timer = ScheduleTimer(hass, self._async_schedule_changed)
 
     @callback
@@ -78,6 +81,17 @@ class CameraHandle:
         self.status = status
         self._listeners.notify()
         self.status_listeners.notify(self)
+
+    @callback
+    def async_add_activity_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``listener`` on every new live activity level; returns the unsubscribe."""
+        return self._activity_listeners.add(listener)
+
+    @callback
+    def async_set_activity(self, level: int) -> None:
+        """Take the live activity level the recorder measured (0: not measured)."""
+        self.activity_level = level
+        self._activity_listeners.notify()
 
     @callback
     def async_config_changed(self) -> None:

@@ -27,9 +27,11 @@ import probatio as vol
 
 from .camera_settings import default_of
 from .const import (
+    CONF_ACTIVITY_SENSITIVITY,
     CONF_CAMERA_ENTITY,
     CONF_CONTINUOUS_STREAM,
     CONF_EVENT_RETENTION_HOURS,
+    CONF_IDLE_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_POST_ROLL_SECONDS,
@@ -54,9 +56,11 @@ from .recorder.source import StreamName
 # Form-only keys: retention is entered as a duration (days, hours, minutes), stored in hours.
 CONF_RETENTION = "retention"
 CONF_EVENT_RETENTION = "event_retention"
+CONF_IDLE_RETENTION = "idle_retention"
 RETENTION_FIELDS = {
     CONF_RETENTION: CONF_RETENTION_HOURS,
     CONF_EVENT_RETENTION: CONF_EVENT_RETENTION_HOURS,
+    CONF_IDLE_RETENTION: CONF_IDLE_RETENTION_HOURS,
 }
 
 
@@ -164,6 +168,10 @@ RECORDING_SCHEMA = vol.Schema(
             CONF_RETENTION, default=form_duration(default_of(CONF_RETENTION_HOURS))
         ): _DURATION,
         vol.Required(CONF_QUOTA_GB, default=0): _number(100_000, "GB", 0, step=0.1),
+        vol.Optional(CONF_IDLE_RETENTION): _DURATION,
+        vol.Required(
+            CONF_ACTIVITY_SENSITIVITY, default=default_of(CONF_ACTIVITY_SENSITIVITY)
+        ): _number(100, "%", 0, step=5),
     }
 )
 

@@ -13,9 +13,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from .const import (
+    CONF_ACTIVITY_SENSITIVITY,
     CONF_CAMERA_ENTITY,
     CONF_CONTINUOUS_STREAM,
     CONF_EVENT_RETENTION_HOURS,
+    CONF_IDLE_RETENTION_HOURS,
     CONF_NAME,
     CONF_PASSWORD,
     CONF_POST_ROLL_SECONDS,
@@ -32,6 +34,7 @@ from .const import (
     CONF_SUB_STREAM_URL,
     CONF_TRANSCODE_MJPEG,
     CONF_USERNAME,
+    DEFAULT_ACTIVITY_SENSITIVITY,
     DEFAULT_EVENT_RETENTION_HOURS,
     DEFAULT_POST_ROLL_SECONDS,
     DEFAULT_PRE_ROLL_SECONDS,
@@ -39,6 +42,7 @@ from .const import (
     DEFAULT_SEGMENT_SECONDS,
     GB,
 )
+from .recorder.activity import threshold
 from .recorder.modes import RecordMode
 from .recorder.source import StreamName
 from .recorder.store import Limits
@@ -103,6 +107,11 @@ class CameraConfig:
         CONF_EVENT_RETENTION_HOURS, DEFAULT_EVENT_RETENTION_HOURS, float
     )
     quota_gb: float = _setting(CONF_QUOTA_GB, 0.0, float)
+    # Read when levels are judged, so a change applies at once, to footage already recorded.
+    activity_sensitivity: int = _setting(
+        CONF_ACTIVITY_SENSITIVITY, DEFAULT_ACTIVITY_SENSITIVITY, int
+    )
+    idle_retention_hours: float = _setting(CONF_IDLE_RETENTION_HOURS, 0.0, float)
 
     @property
     def takes_triggers(self) -> bool:
@@ -147,7 +156,14 @@ class CameraConfig:
             retention_hours=self.retention_hours,
             event_retention_hours=self.event_retention_hours,
             quota_bytes=int(self.quota_gb * GB) if self.quota_gb > 0 else None,
+            idle_retention_hours=self.idle_retention_hours or None,
+            activity_threshold=self.activity_threshold,
         )
+
+    @property
+    def activity_threshold(self) -> int:
+        """Return the lowest activity level that counts as activity at this sensitivity."""
+        return threshold(self.activity_sensitivity / 100)
 
     def needs_restart_from(self, other: CameraConfig) -> bool:
         """Whether going from ``other`` to this config needs a new FFmpeg.

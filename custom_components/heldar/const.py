@@ -40,6 +40,11 @@ CONF_EVENT_RETENTION_HOURS: Final = "event_retention_hours"
 CONF_QUOTA_GB: Final = "quota_gb"
 DEFAULT_RETENTION_HOURS: Final = 24 * 7
 DEFAULT_EVENT_RETENTION_HOURS: Final = 24 * 30
+# Activity from frame sizes (issue 26): the sensor's sensitivity (percent) and how long footage
+# without activity is kept (hours; 0: as long as the rest). Both apply without a restart.
+CONF_ACTIVITY_SENSITIVITY: Final = "activity_sensitivity"
+CONF_IDLE_RETENTION_HOURS: Final = "idle_retention_hours"
+DEFAULT_ACTIVITY_SENSITIVITY: Final = 50
 # Keys of one schedule window.
 CONF_DAYS: Final = "days"
 CONF_START: Final = "start"

@@ -97,6 +97,7 @@ class HeldarData:
                 event_listener=partial(self.on_event, camera),
                 store=camera.store,
                 make_room=self.recordings.async_make_room,
+                activity_listener=camera.async_set_activity,
             )
         except ManagerClosedError:
             _LOGGER.debug("Not starting %s: Heldar is shutting down", config.name)

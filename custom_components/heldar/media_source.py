@@ -23,12 +23,13 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from . import access, camera_ref, footage, tokens
+from . import access, activity_view, camera_ref, footage, tokens
 from .camera_ref import CameraKey, CameraRef
 from .const import DOMAIN
 from .hls import MIME_HLS_PLAYER
 from .media_id import MediaId, MediaKind, event_media_id
-from .media_titles import day_title, stream_note, tile_title
+from .media_titles import activity_note, day_title, stream_note, tile_title
+from .recorder.activity_levels import ActivityLevels
 from .recorder.events import Event
 from .recorder.index import SegmentInfo
 from .recorder.store import CameraStore
@@ -104,7 +105,13 @@ class HeldarMediaSource(MediaSource):
         if media.kind is None:
             return self._camera_node(store)
         if media.kind is MediaKind.DAY:
-            return self._day(store, _parse_day(media.key))
+            day = _parse_day(media.key)
+            start = datetime(day.year, day.month, day.day, tzinfo=dt_util.get_default_time_zone())
+            # A day of a DST change is 23 or 25 hours: read 25, the hours pick theirs.
+            levels = await activity_view.async_load(
+                self.hass, store, start.timestamp(), start.timestamp() + 25 * 3600
+            )
+            return self._day(store, day, levels)
         if media.kind is MediaKind.HOUR:
             return self._hour(store, media.key)
         raise _unknown(BrowseError, item.identifier)
@@ -149,7 +156,7 @@ class HeldarMediaSource(MediaSource):
             MediaId(store.camera_id), store.name, children, children_class=MediaClass.DIRECTORY
         )
 
-    def _day(self, store: CameraStore, day: date) -> BrowseMediaSource:
+    def _day(self, store: CameraStore, day: date, levels: ActivityLevels) -> BrowseMediaSource:
         children = [
             self._event_item(store, event)
             for event in reversed(store.finished_events())
@@ -160,10 +167,13 @@ class HeldarMediaSource(MediaSource):
             moment = _local(segment.start)
             if moment.date() == day:
                 hours[moment.hour].append(segment)
+        threshold = store.limits.activity_threshold
+        active = [_local(at) for at in activity_view.active_stretches(levels, threshold)]
         for hour in sorted(hours, reverse=True):
+            marks = activity_note(at for at in active if at.date() == day and at.hour == hour)
             node = _folder(
                 MediaId(store.camera_id, MediaKind.HOUR, f"{day.isoformat()}T{hour:02d}"),
-                tile_title(f"{hour:02d}:00-{(hour + 1) % 24:02d}:00", store, day),
+                tile_title(f"{hour:02d}:00-{(hour + 1) % 24:02d}:00{marks}", store, day),
                 children_class=MediaClass.VIDEO,
             )
             node.can_play = True

@@ -6,7 +6,8 @@ so the time comes first, and the camera and the date follow.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 
 from .recorder.store import CameraStore
 
@@ -26,3 +27,9 @@ def tile_title(lead: str, store: CameraStore, day: date) -> str:
 def day_title(day: date) -> str:
     """Return a short day title that fits a tile: "Tue 24 Nov 2026"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def activity_note(stretches: Iterable[datetime]) -> str:
+    """Say which five-minute stretches had activity: ", active 08:10, 08:35" (or nothing)."""
+    starts = [f"{moment:%H:%M}" for moment in stretches]
+    return f", active {', '.join(starts)}" if starts else ""

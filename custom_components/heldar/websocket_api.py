@@ -20,7 +20,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.event import async_track_time_interval
 import probatio as vol
 
-from . import access, camera_ref, export, footage, review, share, tokens
+from . import access, activity_view, camera_ref, export, footage, review, share, tokens
 from .camera_ref import CameraKey, CameraRef
 from .review_events import OpenEvents, event_json, reason_texts, thumbnail_url
 from .review_views import PLAYLIST_URL
@@ -88,7 +88,12 @@ async def ws_timeline(
         return
     texts = await reason_texts(hass)
     login = connection.refresh_token_id or ""
-    connection.send_result(msg["id"], timeline(hass, ref, start, end, texts, login))
+    answer = timeline(hass, ref, start, end, texts, login)
+    store = ref.handle.store
+    levels = await activity_view.async_load(hass, store, start, min(end, dt_now()))
+    threshold = store.limits.activity_threshold
+    answer["activity"] = activity_view.timeline_activity(levels, threshold, start, end)
+    connection.send_result(msg["id"], answer)
 
 
 def timeline(

@@ -57,7 +57,7 @@ class RecorderManager:
         """Return the ids of the cameras that have a recorder."""
         return list(self._recorders)
 
-    async def start(
+    async def start(  # noqa: PLR0913 - one keyword each for what the host plugs in
         self,
         spec: CameraSpec,
         *,
@@ -68,6 +68,7 @@ class RecorderManager:
         event_listener: Callable[[Event, str], None] | None = None,
         store: CameraStore | None = None,
         make_room: MakeRoom | None = None,
+        activity_listener: Callable[[int], None] | None = None,
     ) -> CameraRecorder:
         """Start recording ``spec``, first stopping any recorder the camera already has.
 
@@ -95,6 +96,7 @@ class RecorderManager:
                 event_listener=event_listener,
                 store=store,
                 make_room=make_room,
+                activity_listener=activity_listener,
             )
             recorder.start(self._task_factory)
             self._recorders[key] = recorder

@@ -13,12 +13,14 @@ import asyncio
 from collections.abc import Callable, Collection, Iterable
 import contextlib
 from dataclasses import dataclass, field
+from functools import partial
 import logging
 from pathlib import Path
 import shutil
 import time
 from typing import NamedTuple
 
+from .activity_retention import idle_segments, prune_levels
 from .previews import preview_path
 from .store import HOUR, CameraStore
 
@@ -116,9 +118,16 @@ class Retention:
             protected = _Protected(set().union(*(store.busy() for store in stores)), in_use)
             for store in stores:
                 await self._delete(report, "age", _too_old(store, now), protected)
+                await self._delete(report, "idle", await _idle(store, now), protected)
             for store in stores:
                 await self._delete(report, "quota", _over_quota(store), protected)
             await self._free_space(report, stores, protected)
+            for store in stores:  # the activity levels go with the footage they describe
+                oldest = store.oldest()
+                keep_from = now - store.limits.retention_hours * HOUR if oldest is None else oldest
+                await asyncio.get_running_loop().run_in_executor(
+                    None, prune_levels, store.directory, keep_from
+                )
             report.seconds = time.monotonic() - started
             return report
 
@@ -234,6 +243,17 @@ def _too_old(store: CameraStore, now: float) -> list[Item]:
     return [i for i in _footage(store) if i.end < footage_cut] + [
         i for i in _events(store) if i.end < event_cut
     ]
+
+
+async def _idle(store: CameraStore, now: float) -> list[Item]:
+    """Footage without activity older than the camera's idle limit (``activity_retention``)."""
+    if (hours := store.limits.idle_retention_hours) is None:
+        return []
+    cut = now - hours * HOUR
+    aged = [segment for segment in store.index.segments if segment.end < cut]
+    find = partial(idle_segments, store.directory, aged, store.limits.activity_threshold)
+    idle = set(await asyncio.get_running_loop().run_in_executor(None, find))
+    return [item for item in _footage(store) if item.segment in idle]
 
 
 def _over_quota(store: CameraStore) -> list[Item]:

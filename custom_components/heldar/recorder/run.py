@@ -30,6 +30,7 @@ from .streams import AudioMode
 from .urls import mask, url_secrets
 
 if TYPE_CHECKING:
+    from .activity_feed import ActivityFeed
     from .archive import Archive
     from .planner import MediaPlanner
     from .source import CameraSpec
@@ -76,6 +77,7 @@ class Camera:
     timing: Timing
     archive: Archive
     planner: MediaPlanner
+    activity: ActivityFeed | None = None  # the camera's activity meter, fed by one run
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,13 +153,18 @@ class StreamRun:
         # A new segment means the previous one just closed: look at once, so it is routed
         # (and the buffer trimmed) without waiting for the next poll.
         births = BirthWatcher(job.landing, self._file_born)
+        following = None
         try:
             births.start()
             watcher = SegmentWatcher(job.landing, started_wall)
-            self._output = RunOutput(watcher, births, job.buffering, clock, job.stream)
-            return await self._supervise(process, self._output, tuple(url_secrets(url)))
+            self._output = output = RunOutput(watcher, births, job.buffering, clock, job.stream)
+            if camera.activity is not None:
+                following = camera.activity.follow(lambda: output.watcher.current, output.start_of)
+            return await self._supervise(process, output, tuple(url_secrets(url)))
         finally:
             births.stop()
+            if following is not None:
+                await following.stop()
             if process.returncode is None:  # the run failed (or was cancelled) mid-way
                 await process.stop(self._camera.timing.stop)
             self.process = None

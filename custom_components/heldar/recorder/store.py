@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import events as ev
+from .activity import threshold
 from .events import Event, EventState
 from .index import SegmentIndex
 
@@ -26,6 +27,9 @@ class Limits:
     retention_hours: float = 24 * 7
     event_retention_hours: float = 24 * 30
     quota_bytes: int | None = None
+    # Footage without activity may go sooner (None: kept like the rest), judged at this level.
+    idle_retention_hours: float | None = None
+    activity_threshold: int = threshold(0.5)
 
 
 @dataclass(slots=True)

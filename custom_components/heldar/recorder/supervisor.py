@@ -19,6 +19,7 @@ from pathlib import Path
 import time
 from typing import Any
 
+from .activity_feed import ActivityFeed, ActivityListener
 from .archive import Archive
 from .backoff import Backoff
 from .dual import StreamJob, StreamStates, plan_jobs, roles_of
@@ -71,11 +72,13 @@ class CameraRecorder:
         event_listener: Callable[[Event, str], None] | None = None,
         store: CameraStore | None = None,
         make_room: MakeRoom | None = None,
+        activity_listener: ActivityListener | None = None,
     ) -> None:
         """Prepare the recorder; nothing runs until ``start``.
 
         ``store`` indexes footage and events and asks which files retention must leave alone;
-        ``make_room`` frees space when the disk is full, before the next attempt.
+        ``make_room`` frees space when the disk is full, before the next attempt;
+        ``activity_listener`` hears the live activity level after each fragment.
         """
         self._make_room = make_room
         self.spec = spec
@@ -109,7 +112,11 @@ class CameraRecorder:
         initial = RecorderStatus(self._resting_state(), utcnow(), mode=self._demand.mode)
         self._board = StatusBoard(spec.name, initial, listener, _LOGGER)
         self._planner = MediaPlanner(spec, lambda words: self._board.publish(media=words))
-        self._camera = Camera(spec, ffmpeg_binary, self._timing, self._archive, self._planner)
+        # One meter for the recorder's life: a new FFmpeg run keeps the learnt baseline.
+        self.activity = ActivityFeed(spec.output_dir, activity_listener)
+        self._camera = Camera(
+            spec, ffmpeg_binary, self._timing, self._archive, self._planner, self.activity
+        )
         # A camera with a sub-stream shows its streams' states as one; None: one stream.
         self._streams = (
             StreamStates(self._board, self._down_changed, time.monotonic)
