@@ -195,8 +195,10 @@ def growing_pieces(camera: CameraHandle, now: float) -> list[Piece]:
     in_buffer = [p for p in writing if buffer is not None and p.parent == buffer]
     if in_folder and not store.open_events:
         in_buffer = []
-    # Where the files closed last end: the next file began then (to the millisecond), which
-    # its name's second only approximates. A live playlist's times must not move once closed.
+    # When FFmpeg began it, as the recorder dates it (and will index it: a live playlist's
+    # times must not move once closed); else where the files closed last end, the next file
+    # began then. Its name's second only approximates it, up to 1 s early: the file before
+    # would overlap it, and a player jump back.
     ends = [segment.end for segment in store.index.segments[-1:]]
     ends += [ref.end for event in store.open_events.values() for ref in event.segments[-1:]]
     found = []
@@ -204,7 +206,9 @@ def growing_pieces(camera: CameraHandle, now: float) -> list[Piece]:
         named = recorded_at(path.name)
         if named is None or named >= now or store.index.get(path.name) is not None:
             continue
-        opened = next((end for end in ends if named - 0.05 <= end < named + 1.25), named)
+        opened = store.opened_at(path)
+        if opened is None:
+            opened = next((end for end in ends if named - 0.05 <= end < named + 1.25), named)
         found.append(
             Piece(path.name, path.parent, path.name, opened, now, whole=False, growing=True)
         )

@@ -175,3 +175,40 @@ async def test_a_held_up_loop_loses_no_footage(
         played = duration(tmp_path / segment.name)
         # Dated by the file before's last write, not by the name's second (up to 1 s early).
         assert abs(segment.duration - played) < 0.25, (segment.name, segment.duration, played)
+
+
+async def test_the_file_being_written_is_dated_as_it_will_be_indexed(
+    rtsp_camera: Callable[..., RtspCamera], tmp_path: Path
+) -> None:
+    """A growing file's start is the recorder's own, not its name's second (up to 1 s early).
+
+    A live playlist dated the newest file by its name while the file before was being filed:
+    the two overlapped by the name's missing fraction, and the grid's players jumped back.
+    """
+    camera = rtsp_camera()
+    store = CameraStore("cam", "Cam", tmp_path, SegmentIndex(tmp_path, None))
+    spec = CameraSpec("cam", "Cam", StaticSource(camera.url), tmp_path, segment_seconds=2)
+    log = StatusLog()
+    timing = Timing(poll_connecting=0.25, poll_recording=0.5)
+    recorder = CameraRecorder(
+        spec, ffmpeg_binary="ffmpeg", listener=log, timing=timing, store=store
+    )
+    growing: dict[str, float] = {}
+    recorder.start()
+    try:
+        await log.wait_state(RecorderState.RECORDING, timeout=20)
+        async with asyncio.timeout(30):
+            while len(store.index.segments) < 5:
+                for path in store.busy():
+                    if (opened := store.opened_at(path)) is not None:
+                        growing.setdefault(path.name, opened)
+                await asyncio.sleep(0.05)
+    finally:
+        await recorder.stop()
+    assert store.opened_at(tmp_path / "20000101_000000.mp4") is None  # no run writes it
+    indexed = {segment.name: segment.start for segment in store.index.segments[1:]}
+    compared = [name for name in growing if name in indexed]
+    assert len(compared) >= 3, (growing, indexed)
+    for name in compared:
+        assert abs(growing[name] - indexed[name]) < 0.05, (name, growing[name], indexed[name])
+        assert recorded_at(name) is not None

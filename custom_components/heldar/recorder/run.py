@@ -115,6 +115,11 @@ class StreamRun:
         """The segment FFmpeg is writing now: never to be deleted."""
         return self._output.open_files() if self._output is not None else set()
 
+    def opened_at(self, path: Path) -> float | None:
+        """When FFmpeg began ``path``, if it is the segment this run writes now."""
+        output = self._output
+        return output.start_of(path) if output is not None and path in output.open_files() else None
+
     async def run(self) -> RunResult:
         """Run FFmpeg once; return the healthy seconds it recorded, or None if asked to stop."""
         camera, job = self._camera, self.job

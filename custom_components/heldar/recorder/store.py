@@ -46,6 +46,9 @@ class CameraStore:
     open_events: dict[str, Event] = field(default_factory=dict)
     # Paths that must not be deleted right now: the open segment, an open event's files.
     busy: Callable[[], set[Path]] = field(default=lambda: set())  # noqa: PLW0108
+    # When FFmpeg began the segment it writes now (None for any other file): a growing file's
+    # start, which its name's second only approximates (up to 1 s early).
+    opened_at: Callable[[Path], float | None] = field(default=lambda _path: None)
     # Told of each segment filed as footage, with its length (scrub previews are made from it).
     on_footage: Callable[[Path, float], None] = field(default=lambda _path, _seconds: None)
 

@@ -69,6 +69,10 @@ class StreamLoop:
         """The segment being written, if any."""
         return self.run.open_files() if self.run is not None else set()
 
+    def opened_at(self, path: Path) -> float | None:
+        """When this loop's FFmpeg began ``path``, if it writes it now."""
+        return self.run.opened_at(path) if self.run is not None else None
+
     def poke(self) -> None:
         """Something changed: the run (or the wait between runs) looks again."""
         self._wake.set()

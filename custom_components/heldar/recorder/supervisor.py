@@ -99,6 +99,7 @@ class CameraRecorder:
         )
         if store is not None:
             store.busy = self.busy_paths
+            store.opened_at = self.opened_at
         self._closing = False
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -235,6 +236,13 @@ class CameraRecorder:
         for loop, _ in self._loops.values():
             paths |= loop.open_files()
         return paths
+
+    def opened_at(self, path: Path) -> float | None:
+        """When FFmpeg began ``path``, if one of this camera's runs writes it now."""
+        for loop, _ in self._loops.values():
+            if (start := loop.opened_at(path)) is not None:
+                return start
+        return None
 
     @property
     def buffering(self) -> bool:
