@@ -39,6 +39,7 @@ import random
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -319,18 +320,19 @@ def main() -> None:
     chosen = [s for s in SCENES if not args.scenes or s.name in args.scenes]
     args.work.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="replay-", dir=args.work))
-    print(json.dumps(conditions("started")), flush=True)
+    # The details go to stderr (bench/run.py's log); stdout is the metric rows alone.
+    print(json.dumps(conditions("started")), file=sys.stderr, flush=True)
     results = []
     try:
         for scene in chosen:
             folder = render(scene, args.work)
             result = evaluate(scene, folder, scratch, decode=not args.no_decoder)
             results.append(result)
-            print(json.dumps(result), flush=True)
+            print(json.dumps(result), file=sys.stderr, flush=True)
         storage_load(scratch / "storage")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(json.dumps(conditions("finished")), flush=True)
+    print(json.dumps(conditions("finished")), file=sys.stderr, flush=True)
     summarise(results)
 
 
@@ -363,6 +365,8 @@ def summarise(results: list[dict[str, object]]) -> None:
             ">= 0.9",
             meter["precision"] >= 0.9,
         )
+    for result in results:
+        scene_row(result)
     ratios = [
         float(str(r["cpu_ratio_meter_over_decoder"]))
         for r in results
@@ -378,6 +382,31 @@ def summarise(results: list[dict[str, object]]) -> None:
             worst <= CPU_RATIO_TARGET,
             median=statistics.median(ratios),
         )
+
+
+def scene_row(result: dict[str, object]) -> None:
+    """One row per scene: the meter's recall, with the rest of its figures and the decoder's."""
+    meter, decoder = result["meter"], result.get("decoder") or {}
+    assert isinstance(meter, dict)
+    assert isinstance(decoder, dict)
+    latencies = [value for value in meter.get("latency_live_s", []) if value is not None]
+    emit(
+        f"activity_{result['scene']}_recall",
+        meter["recall"],
+        "ratio",
+        "- (what it sees; the goals are the clean scene's)",
+        None,
+        precision=meter["precision"],
+        false_positive_seconds=meter["false_positive_seconds"],
+        latency_median_s=statistics.median(latencies) if latencies else None,
+        latency_max_s=max(latencies) if latencies else None,
+        windows_missed=len(meter.get("latency_live_s", [])) - len(latencies),
+        meter_cpu_s_per_camera_hour=meter.get("cpu_s_per_camera_hour"),
+        decoder_recall=decoder.get("recall"),
+        decoder_precision=decoder.get("precision"),
+        decoder_cpu_s_per_camera_hour=decoder.get("cpu_s_per_camera_hour"),
+        cpu_ratio_meter_over_decoder=result.get("cpu_ratio_meter_over_decoder"),
+    )
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "dual_storage": ("dual_storage.py", (), "4 min"),
     "clock": ("clock.py", (), "30 min"),
     "previews": ("previews.py", (), "8 min"),
+    "activity": ("activity.py", (), "7 min"),
     "soak": ("soak.py", (), "6 h (--soak-minutes for a short run)"),
 }
 
