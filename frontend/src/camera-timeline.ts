@@ -257,7 +257,7 @@ export class HeldarCameraTimeline extends LitElement {
 
   protected override render(): TemplateResult {
     const source = this._source;
-    const data = source?.data ?? { spans: [], events: [] };
+    const data = source?.data ?? { spans: [], events: [], activity: [] };
     const playback = this._playback;
     const message = this._message || (this._export?.message ?? "");
     const error = this._error || playback.error || this._export?.error || source?.error || "";
@@ -271,7 +271,7 @@ export class HeldarCameraTimeline extends LitElement {
       ${this._renderScreen()}
       <heldar-scrub-preview .hass=${this.hass} .camera=${this.camera?.camera ?? ""} .clock=${this._clock}></heldar-scrub-preview>
       <heldar-timeline-bar
-        .lanes=${[{ id: this.camera?.camera ?? "", spans: data.spans }]}
+        .lanes=${[{ id: this.camera?.camera ?? "", spans: data.spans, activity: data.activity }]}
         .events=${data.events}
         .clock=${this._clock}
         .now=${this._now}
