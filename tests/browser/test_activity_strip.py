@@ -3,9 +3,9 @@
 A second camera (``scripts/rtsp_camera.py --motion``) shows a still test card under faint
 sensor noise and walks an object across it only inside two scripted windows, logging the
 wall-clock second each starts and ends. Heldar records it; the card must draw active bands
-where the logged windows are (within one GOP), "next activity" must move the playhead into the
-next window, and with Skip idle on, playback leaving the first window must go on in the second
-instead of playing the idle stretch between them.
+where the logged windows are (within one GOP and the index's one-second resolution), "next
+activity" must move the playhead into the next window, and with Skip idle on, playback leaving
+the first window must go on in the second instead of playing the idle stretch between them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,16 @@ import pytest
 
 from tests.media import RtspCamera
 
-from .conftest import DASHBOARD, FPS, GOP_FRAMES, KEYFRAME_SECONDS, SEGMENT_SECONDS, Review, parse
+from .conftest import (
+    DASHBOARD,
+    FPS,
+    GOP_FRAMES,
+    KEYFRAME_SECONDS,
+    SEGMENT_SECONDS,
+    Review,
+    iso,
+    parse,
+)
 from .test_event_camera import wait_for_cameras
 from .test_timeline_card import DUMP_JS, click_at, x_of
 
@@ -45,6 +54,7 @@ class Moving:
     """The moving camera's view on the dashboard, and its logged windows (epoch seconds)."""
 
     view: int
+    camera: str
     windows: list[tuple[float, float]]
 
 
@@ -83,7 +93,7 @@ def moving(review: Review, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             time.sleep(0.5)
         # The second window's last fragments, and the idle after it, reach the index.
         time.sleep(SEGMENT_SECONDS + 2)
-        yield Moving(len(saved["views"]), windows)
+        yield Moving(len(saved["views"]), camera["camera"], windows)
         ha.call_ws({"type": "lovelace/config/save", "url_path": DASHBOARD, "config": saved})
         ha.call_ws(
             {
@@ -133,15 +143,26 @@ def wait_playing(panel: Locator, near: float, timeout: float = 20) -> float:
 
 
 def test_strip_shows_the_logged_windows(page: Page, review: Review, moving: Moving) -> None:
-    """A band spans each window within a GOP, sits there on screen, and the idle between is bare."""
+    """The strip draws what heldar/timeline says, and that is the logged windows within a GOP."""
     panel = open_moving(page, review, moving)
     shown = bands(panel)
     print(f"windows {moving.windows}, bands {shown}")  # noqa: T201
     recorded = [(a, b) for a, b in shown if b > moving.windows[0][0] - 30]
     assert len(recorded) == len(WINDOWS), (recorded, moving.windows)
+    # The card's part: a band for each stretch the server answered, exactly.
+    answer = review.ha.call_ws(
+        {
+            "type": "heldar/timeline",
+            "camera": moving.camera,
+            "start": iso(moving.windows[0][0] - 30),
+            "end": iso(time.time() + 5),
+        }
+    )
+    assert recorded == [tuple(span) for span in answer["activity"]["spans"]], answer["activity"]
+    # Against the ground truth: within one GOP, plus the index's whole-second resolution.
     for (start, end), (band_start, band_end) in zip(moving.windows, recorded, strict=True):
-        assert abs(band_start - start) <= GOP, (band_start - start, shown, moving.windows)
-        assert abs(band_end - end) <= GOP, (band_end - end, shown, moving.windows)
+        assert abs(band_start - start) <= GOP + 1, (band_start - start, shown, moving.windows)
+        assert abs(band_end - end) <= GOP + 1, (band_end - end, shown, moving.windows)
     # The idle stretch between the windows is drawn idle.
     assert recorded[0][1] < moving.windows[1][0] - 10, recorded
     # On screen: each band's left edge is where its window starts on the track.
