@@ -309,6 +309,7 @@ export class HeldarCameraGrid extends LitElement {
     const lanes: BarLane[] = tiles.map((tile, index) => ({
       id: tile.id,
       spans: tile.spans(),
+      activity: tile.source.data.activity,
       color: cameraColor(index),
       label: tile.info.name,
     }));

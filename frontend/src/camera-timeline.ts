@@ -3,9 +3,12 @@
 // export). Each of those owns its own state; this panel only wires what one tells to the others.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import type { PlayDetail } from "./event-strip";
+import { neighbourActivity } from "./activity";
 import { ExportController } from "./export-controller";
 import { type Span, type TimelineEvent, neighbourEvent, snapToFootage, viewStart } from "./model";
 import { PlaybackController } from "./playback";
+import { SkipIdle } from "./skip-idle";
+import { CARD_TEXT, text } from "./strings";
 import type { HoverDetail } from "./scrub-preview";
 import { controlStyles, panelStyles, screenStyles } from "./styles";
 import { type Clock, formatClock, formatDateTime } from "./time";
@@ -63,11 +66,13 @@ export class HeldarCameraTimeline extends LitElement {
     playlist: (from, end) => this._playlist(from, end),
     now: () => this._serverNow,
   });
+  private readonly _skipIdle = new SkipIdle();
   private readonly _update = () => this.requestUpdate();
 
   constructor() {
     super();
     this._playback.addEventListener("change", this._update);
+    this._playback.addEventListener("change", () => this._skipIfIdle());
     this._playback.addEventListener("chunk-end", (event) => void this.playFrom((event as CustomEvent<number>).detail));
   }
 
@@ -143,6 +148,23 @@ export class HeldarCameraTimeline extends LitElement {
     await this._playback.playFrom(from);
   }
 
+  /** With Skip idle on, past the end of an active stretch: go on at the next one. */
+  private _skipIfIdle(): void {
+    const playhead = this._playback.playhead;
+    if (!this._playback.playing || playhead === null) {
+      this._skipIdle.reset();
+      return;
+    }
+    const to = this._skipIdle.next(this._source?.data.activity ?? [], playhead);
+    if (to !== null) this._playback.jumpTo(to);
+  }
+
+  /** Play from an instant the user chose: Skip idle starts afresh from there. */
+  private _playChosen(t: number): void {
+    this._skipIdle.reset();
+    void this.playFrom(t);
+  }
+
   private _recordingNow(): boolean {
     const state = this.camera?.entities.state;
     const recording = state ? this.hass?.states[state]?.state === "recording" : false;
@@ -166,7 +188,22 @@ export class HeldarCameraTimeline extends LitElement {
       this._message = direction > 0 ? "No later event." : "No earlier event.";
       return;
     }
-    void this.playFrom(event.start);
+    this._playChosen(event.start);
+  }
+
+  /** Play from the start of the previous or next active stretch. */
+  private _jumpActivity(direction: -1 | 1): void {
+    const from = this._playback.playhead ?? this._serverNow;
+    const stretch = neighbourActivity(this._source?.data.activity ?? [], from, direction);
+    if (!stretch) {
+      this._message = this._text(direction > 0 ? "no_later_activity" : "no_earlier_activity");
+      return;
+    }
+    this._playChosen(stretch.start);
+  }
+
+  private _text(key: string): string {
+    return text(this.hass?.localize, `${CARD_TEXT}${key}`);
   }
 
   private _tell(words: string): void {
@@ -208,6 +245,33 @@ export class HeldarCameraTimeline extends LitElement {
         </button>
         <button class="next-event" title="Next event" @click=${() => this._jump(1)}>
           ${icon("mdi:skip-next", "▶")}
+        </button>
+        <button
+          class="prev-activity"
+          title=${this._text("previous_activity")}
+          aria-label=${this._text("previous_activity")}
+          @click=${() => this._jumpActivity(-1)}
+        >
+          ${icon("mdi:skip-previous-circle-outline", "⇤")}
+        </button>
+        <button
+          class="next-activity"
+          title=${this._text("next_activity")}
+          aria-label=${this._text("next_activity")}
+          @click=${() => this._jumpActivity(1)}
+        >
+          ${icon("mdi:skip-next-circle-outline", "⇥")}
+        </button>
+        <button
+          class="skip-idle"
+          title=${this._text("skip_idle_helper")}
+          aria-pressed=${this._skipIdle.enabled ? "true" : "false"}
+          @click=${() => {
+            this._skipIdle.enabled = !this._skipIdle.enabled;
+            this.requestUpdate();
+          }}
+        >
+          ${this._text("skip_idle")}
         </button>
         ${RATES.map(
           (rate) =>
@@ -257,7 +321,7 @@ export class HeldarCameraTimeline extends LitElement {
 
   protected override render(): TemplateResult {
     const source = this._source;
-    const data = source?.data ?? { spans: [], events: [] };
+    const data = source?.data ?? { spans: [], events: [], activity: [] };
     const playback = this._playback;
     const message = this._message || (this._export?.message ?? "");
     const error = this._error || playback.error || this._export?.error || source?.error || "";
@@ -271,7 +335,7 @@ export class HeldarCameraTimeline extends LitElement {
       ${this._renderScreen()}
       <heldar-scrub-preview .hass=${this.hass} .camera=${this.camera?.camera ?? ""} .clock=${this._clock}></heldar-scrub-preview>
       <heldar-timeline-bar
-        .lanes=${[{ id: this.camera?.camera ?? "", spans: data.spans }]}
+        .lanes=${[{ id: this.camera?.camera ?? "", spans: data.spans, activity: data.activity }]}
         .events=${data.events}
         .clock=${this._clock}
         .now=${this._now}
@@ -280,7 +344,7 @@ export class HeldarCameraTimeline extends LitElement {
         .playing=${playback.playing}
         .selecting=${this._selecting}
         .selection=${this._selection}
-        @heldar-play=${(e: CustomEvent<PlayDetail>) => void this.playFrom(e.detail.t)}
+        @heldar-play=${(e: CustomEvent<PlayDetail>) => this._playChosen(e.detail.t)}
         @heldar-select=${(e: CustomEvent<{ range: Span | null }>) => (this._selection = e.detail.range)}
         @heldar-view=${(e: CustomEvent<Span>) => {
           void source?.load(e.detail);

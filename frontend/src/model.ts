@@ -1,5 +1,5 @@
 // The timeline's data and geometry, kept free of the DOM so it can be unit-tested.
-import type { HeldarEvent, Interval, TimelineAnswer } from "./types";
+import type { ActivityAnswer, HeldarEvent, Interval, TimelineAnswer } from "./types";
 import { HOUR } from "./time";
 
 export interface Span {
@@ -18,6 +18,8 @@ export interface TimelineEvent {
 export interface TimelineData {
   spans: Span[];
   events: TimelineEvent[];
+  /** The stretches that had activity (see activity.ts). */
+  activity: Span[];
 }
 
 /** The zoom levels, an hour to a week. */
@@ -76,10 +78,19 @@ export function toEvent(event: HeldarEvent): TimelineEvent {
   };
 }
 
+/** The active stretches of an answer, epoch ms, in order; none from a server that sends no activity. */
+export function activityFromAnswer(activity: ActivityAnswer | undefined): Span[] {
+  return (activity?.spans ?? [])
+    .map(([start, end]) => ({ start: start * 1000, end: end * 1000 }))
+    .filter((span) => span.end > span.start)
+    .sort((a, b) => a.start - b.start);
+}
+
 export function fromAnswer(answer: TimelineAnswer): TimelineData {
   return {
     spans: answer.spans.map(toSpan).sort((a, b) => a.start - b.start),
     events: answer.events.map(toEvent).sort((a, b) => a.start - b.start),
+    activity: activityFromAnswer(answer.activity),
   };
 }
 

@@ -119,6 +119,19 @@ export class PlaybackController extends EventTarget {
     }
   }
 
+  /**
+   * Go on playing from wall-clock instant t: a seek when the loaded playlist holds it (no reload,
+   * no black frame), a new playlist otherwise.
+   */
+  jumpTo(t: number): void {
+    if (this.playing && this.covers(t) && this.player?.seekTo(t)) {
+      this.playhead = t;
+      this.changed();
+      return;
+    }
+    void this.playFrom(t, !this.paused);
+  }
+
   /** Stop playing (the owner shows live again). */
   stop(): void {
     this.generation += 1;

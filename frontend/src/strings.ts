@@ -22,6 +22,13 @@ const ENGLISH: Record<string, string> = {
   [`${HELDAR}.card_text.options.no_footage`]: "No footage at this time",
   [`${HELDAR}.card_text.options.no_recording_after`]: "No recording after this point.",
   [`${HELDAR}.card_text.options.grid_limit`]: "The grid shows the first {count} cameras.",
+  [`${HELDAR}.card_text.options.previous_activity`]: "Previous activity",
+  [`${HELDAR}.card_text.options.next_activity`]: "Next activity",
+  [`${HELDAR}.card_text.options.no_earlier_activity`]: "No earlier activity.",
+  [`${HELDAR}.card_text.options.no_later_activity`]: "No later activity.",
+  [`${HELDAR}.card_text.options.skip_idle`]: "Skip idle",
+  [`${HELDAR}.card_text.options.skip_idle_helper`]:
+    "While a recording plays, go on at the next activity 2 s after each one ends",
 };
 
 const loaded = new WeakSet<object>();

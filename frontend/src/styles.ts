@@ -6,6 +6,7 @@ export const controlStyles = css`
   :host {
     display: block;
     --heldar-span: var(--success-color, #43a047);
+    --heldar-activity: var(--purple-color, #926bc7);
     --heldar-gap: var(--secondary-background-color, #e0e0e0);
     --heldar-event: var(--warning-color, #ffa000);
     --heldar-accent: var(--primary-color, #03a9f4);
@@ -188,6 +189,30 @@ export const barStyles = css`
     bottom: 0;
     background: var(--heldar-span);
     min-width: 1px;
+  }
+  /* Activity: a thin band under the bar where the camera saw something (one camera), or along the
+     bottom of each camera's lane (several). */
+  .activity-strip {
+    position: relative;
+    height: 6px;
+    margin-top: 2px;
+    border-radius: 2px;
+    overflow: hidden;
+  }
+  .lane .activity-strip {
+    position: absolute;
+    left: 0;
+    right: 0;
+    bottom: 0;
+    height: 2px;
+    margin: 0;
+    pointer-events: none;
+  }
+  .active {
+    position: absolute;
+    top: 0;
+    bottom: 0;
+    background: var(--heldar-activity);
   }
   .gap {
     position: absolute;

@@ -9,6 +9,7 @@
 //   heldar-view   {start, end}  the view changed (zoom, pan, following now)
 //   heldar-hover  {t, x}        the pointer hovers or drags at instant t (null: it left)
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from "lit";
+import { activityBands } from "./activity";
 import type { BarEvent, PlayDetail } from "./event-strip";
 import {
   type Span,
@@ -25,7 +26,7 @@ import {
 import type { HoverDetail } from "./scrub-preview";
 import { barStyles, controlStyles } from "./styles";
 import { type Clock, HOUR, formatClock, ticks } from "./time";
-import { fire, icon, iso, placer } from "./ui";
+import { fire, icon, iso, pct, placer } from "./ui";
 
 /** Tick labels are at least this far apart (px). */
 const TICK_SPACING_PX = 64;
@@ -34,6 +35,8 @@ const TICK_SPACING_PX = 64;
 export interface BarLane {
   id: string;
   spans: Span[];
+  /** The stretches where it saw activity (drawn as a thin strip); none drawn when absent. */
+  activity?: Span[];
   /** Its colour (several lanes); one lane draws in the theme's success colour. */
   color?: string;
   label?: string;
@@ -209,6 +212,23 @@ export class HeldarTimelineBar extends LitElement {
       )}`;
   }
 
+  /** A lane's activity strip: a band per active stretch (those touching on screen as one). */
+  private _renderActivity(lane: BarLane): TemplateResult | typeof nothing {
+    if (!lane.activity) return nothing;
+    const bands = activityBands(lane.activity, this._view, this._width);
+    return html`<div class="activity-strip" data-camera=${lane.id} aria-hidden="true">
+      ${bands.map(
+        (band) =>
+          html`<div
+            class="active"
+            data-start=${iso(band.start)}
+            data-end=${iso(band.end)}
+            style="left:${pct(band.left)};width:${pct(band.width)}"
+          ></div>`,
+      )}
+    </div>`;
+  }
+
   private _renderTrack(): TemplateResult {
     const view = this._view;
     const { left, width, visible } = placer(view);
@@ -230,7 +250,9 @@ export class HeldarTimelineBar extends LitElement {
         ? this._renderFootage(lanes[0])
         : lanes.map(
             (lane) =>
-              html`<div class="lane" data-camera=${lane.id} title=${lane.label ?? ""}>${this._renderFootage(lane)}</div>`,
+              html`<div class="lane" data-camera=${lane.id} title=${lane.label ?? ""}>
+                ${this._renderFootage(lane)} ${this._renderActivity(lane)}
+              </div>`,
           )}
       ${selection
         ? html`<div
@@ -287,7 +309,8 @@ export class HeldarTimelineBar extends LitElement {
         <heldar-event-strip .events=${this.events} .view=${this._view} .now=${this.now} .clock=${this.clock}>
           <slot name="event-actions" slot="event-actions"></slot>
         </heldar-event-strip>
-        ${this._renderTrack()} ${this._renderTicks()}
+        ${this._renderTrack()} ${this.lanes.length === 1 ? this._renderActivity(this.lanes[0]) : nothing}
+        ${this._renderTicks()}
       </div>
       ${this._renderZoom()}`;
   }

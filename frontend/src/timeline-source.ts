@@ -6,10 +6,20 @@ import { errorText, iso } from "./ui";
 
 /** After an event's push, the timeline is fetched again this much later: its pre-roll and file show then. */
 const EVENT_RELOAD_MS = 1500;
+/**
+ * heldar/subscribe pushes segments and events, not activity: while the range shown reaches now,
+ * the timeline is fetched again this often, so the activity strip keeps up with the camera.
+ */
+export const ACTIVITY_REFRESH_MS = 60_000;
+/**
+ * A view this many times narrower than what was loaded is fetched again: activity comes joined
+ * coarser over a wide range (a minute over 24 h), and a zoom in should show the detail.
+ */
+const ZOOM_IN_REFETCH = 4;
 
 /** Fires "change" when its data, error or clock changes. */
 export class TimelineSource extends EventTarget {
-  data: TimelineData = { spans: [], events: [] };
+  data: TimelineData = { spans: [], events: [], activity: [] };
   error = "";
   /** The server's clock minus the browser's, ms. */
   private skew = 0;
@@ -20,6 +30,7 @@ export class TimelineSource extends EventTarget {
   private asked: Span | null = null;
   private loading = false;
   private reload: number | undefined;
+  private refresh: number | undefined;
 
   constructor(
     readonly camera: string,
@@ -46,10 +57,18 @@ export class TimelineSource extends EventTarget {
       camera: this.camera,
     });
     this.unsubscribe.catch((err: unknown) => this.fail(err));
+    this.refresh = window.setInterval(() => this.refreshNow(), ACTIVITY_REFRESH_MS);
+  }
+
+  /** Fetch the range shown again if it reaches now (the push does not carry activity). */
+  private refreshNow(): void {
+    const asked = this.asked;
+    if (asked && asked.end >= this.now - ACTIVITY_REFRESH_MS) void this.load(asked, true);
   }
 
   disconnect(): void {
     window.clearTimeout(this.reload);
+    window.clearInterval(this.refresh);
     void this.unsubscribe?.then((unsubscribe) => unsubscribe()).catch(() => undefined);
     this.unsubscribe = null;
     this.loaded = null;
@@ -66,7 +85,9 @@ export class TimelineSource extends EventTarget {
     const { start, end } = range;
     const now = this.now;
     const loaded = this.loaded;
-    if (!force && loaded && loaded.start <= start && loaded.end >= Math.min(end, now - 60_000)) return;
+    const holds = loaded && loaded.start <= start && loaded.end >= Math.min(end, now - 60_000);
+    const coarse = loaded && loaded.end - loaded.start > ZOOM_IN_REFETCH * (end - start);
+    if (!force && holds && !coarse) return;
     this.loading = true;
     try {
       const from = start - (end - start) / 2;

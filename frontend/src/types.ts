@@ -34,10 +34,19 @@ export interface HeldarEvent {
   thumbnail: string | null;
 }
 
+/** The active stretches of a range: [start, end] pairs in UTC seconds, those closer than `join` s as one. */
+export interface ActivityAnswer {
+  spans: [number, number][];
+  join: number;
+  threshold: number;
+}
+
 export interface TimelineAnswer {
   spans: Interval[];
   gaps: Interval[];
   events: HeldarEvent[];
+  /** Absent from a server older than the activity index. */
+  activity?: ActivityAnswer;
   now: string;
 }
 

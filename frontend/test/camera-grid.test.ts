@@ -33,6 +33,8 @@ function recorded(spans: [number, number][][]): [FakeHass, number, CameraInfo[]]
       spans: own.map(([start, end]) => ({ start: ago(start), end: ago(end) })),
       gaps: [],
       events: own.map(([start], k) => ({ id: `e${k}`, start: ago(start), end: ago(start - 1), reason: "Motion", thumbnail: null })),
+      // Each camera was active in its span's first minute.
+      activity: { spans: own.map(([start]) => [(now - start * MINUTE) / 1000, (now - (start - 1) * MINUTE) / 1000]), join: 5, threshold: 40 },
       now: iso(now),
     };
   });
@@ -100,7 +102,7 @@ describe("the colours and columns", () => {
 
 describe("the camera grid", () => {
   it("shows a live tile per camera, each camera's lane and events on one bar in its colour, and a legend", async () => {
-    const [fake, , cameras] = recorded([[[50, 1]], [[30, 20]], [[40, 5]]]);
+    const [fake, now, cameras] = recorded([[[50, 1]], [[30, 20]], [[40, 5]]]);
     const { root, bar } = await mountGrid(fake, cameras);
     expect(tiles(root).map((t) => t.dataset.camera)).toEqual(["sub1", "sub2", "sub3"]);
     expect(tiles(root).map((t) => t.dataset.state)).toEqual(["live", "live", "live"]);
@@ -117,6 +119,10 @@ describe("the camera grid", () => {
       ["sub3", cameraColor(2), 1],
     ]);
     expect(deepAll(bar.shadowRoot!, ".lane")).toHaveLength(3);
+    // Each lane draws its camera's activity along its bottom.
+    const activity = deepAll(bar.shadowRoot!, ".lane .activity-strip .active");
+    expect(activity.map((band) => band.closest(".lane")?.getAttribute("data-camera"))).toEqual(["sub1", "sub2", "sub3"]);
+    expect(activity.map((band) => band.dataset.start)).toEqual([50, 30, 40].map((m) => iso(now - m * MINUTE)));
     // Every camera's event, in its camera's colour, named for its camera.
     const events = deepAll(bar.shadowRoot!, ".event");
     expect(events.map((e) => e.title).sort()).toEqual(["Camera 1: Motion", "Camera 2: Motion", "Camera 3: Motion"]);

@@ -23,7 +23,11 @@ interface Mounted {
 }
 
 /** A Home Assistant whose camera recorded `spans` (minutes before now) with `events` in them. */
-function recorded(spans: [number, number][], events: [string, number, number][] = []): [FakeHass, number] {
+function recorded(
+  spans: [number, number][],
+  events: [string, number, number][] = [],
+  activity: [number, number][] = [],
+): [FakeHass, number] {
   const fake = fakeHass();
   const now = Date.now();
   const ago = (minutes: number) => iso(now - minutes * MINUTE);
@@ -31,6 +35,7 @@ function recorded(spans: [number, number][], events: [string, number, number][] 
     spans: spans.map(([start, end]) => ({ start: ago(start), end: ago(end) })),
     gaps: [],
     events: events.map(([id, start, end]) => ({ id, start: ago(start), end: ago(end), reason: `Event ${id}`, thumbnail: null })),
+    activity: { spans: activity.map(([start, end]) => [(now - start * MINUTE) / 1000, (now - end * MINUTE) / 1000]), join: 5, threshold: 40 },
     now: iso(now),
   }));
   fake.hass.states["camera.front_door"] = { entity_id: "camera.front_door", state: "idle", attributes: {} };
@@ -155,6 +160,68 @@ describe("one camera's panel", () => {
     button(m.root, ".next-event").click();
     await settle();
     expect(said(m.root)).toEqual(["No later event."]);
+  });
+
+  it("steps to the previous and next activity, and says when there is none", async () => {
+    const [fake, now] = recorded([[50, 1]], [], [[45, 44], [30, 29], [10, 9]]);
+    const m = await mountPanel(fake, now);
+    expect(button(m.root, ".next-activity").getAttribute("aria-label")).toBe("Next activity");
+    expect(button(m.root, ".prev-activity").title).toBe("Previous activity");
+    const starts = () => playlists(fake).map((p) => Math.round((now - p.start) / MINUTE));
+    button(m.root, ".prev-activity").click(); // from live: the newest stretch
+    await settle();
+    loadMedia(now - 10 * MINUTE);
+    button(m.root, ".prev-activity").click();
+    await settle();
+    loadMedia(now - 30 * MINUTE);
+    button(m.root, ".prev-activity").click();
+    await settle();
+    loadMedia(now - 45 * MINUTE);
+    button(m.root, ".next-activity").click();
+    await settle();
+    expect(starts()).toEqual([10, 30, 45, 30]);
+    m.panel.goLive();
+    button(m.root, ".next-activity").click();
+    await settle();
+    expect(said(m.root)).toEqual(["No later activity."]);
+  });
+
+  it("with Skip idle on, goes on at the next activity 2 s after a stretch ends, and plays on after the last", async () => {
+    const [fake, now] = recorded([[50, 1]], [], [[45, 44], [30, 29]]);
+    const m = await mountPanel(fake, now);
+    const skip = button(m.root, ".skip-idle");
+    expect(skip.getAttribute("aria-pressed")).toBe("false");
+    skip.click();
+    await settle();
+    expect(skip.getAttribute("aria-pressed")).toBe("true");
+    await m.panel.playFrom(now - 45 * MINUTE);
+    loadMedia(now - 45 * MINUTE);
+    const video = m.root.querySelector("video")!;
+    const playAt = (t: number) => {
+      video.currentTime = (t - (now - 45 * MINUTE)) / 1000;
+      video.dispatchEvent(new Event("timeupdate"));
+    };
+    playAt(now - 44.5 * MINUTE);
+    playAt(now - 44 * MINUTE + 1_000); // inside the grace: plays on
+    expect(m.panel.playingAt()).toBe(now - 44 * MINUTE + 1_000);
+    playAt(now - 44 * MINUTE + 2_000);
+    expect(m.panel.playingAt()).toBe(now - 30 * MINUTE); // sought in the loaded hour, no new playlist
+    expect(playlists(fake)).toHaveLength(1);
+    playAt(now - 29 * MINUTE + 5_000); // past the last stretch: plays on as without skip idle
+    expect(m.panel.playingAt()).toBe(now - 29 * MINUTE + 5_000);
+  });
+
+  it("plays idle stretches through with Skip idle off", async () => {
+    const [fake, now] = recorded([[50, 1]], [], [[45, 44], [30, 29]]);
+    const m = await mountPanel(fake, now);
+    await m.panel.playFrom(now - 45 * MINUTE);
+    loadMedia(now - 45 * MINUTE);
+    const video = m.root.querySelector("video")!;
+    for (const seconds of [30, 62, 120]) {
+      video.currentTime = seconds;
+      video.dispatchEvent(new Event("timeupdate"));
+    }
+    expect(m.panel.playingAt()).toBe(now - 43 * MINUTE);
   });
 
   it("plays at the rate chosen, and Live stops the recording and follows now again", async () => {

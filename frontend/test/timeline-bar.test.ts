@@ -60,11 +60,39 @@ describe("the timeline bar", () => {
     expect(root.querySelector(".lane")).toBeNull();
   });
 
+  it("draws the activity strip under one lane's bar, a band per stretch where it is", async () => {
+    const [, root] = await mountBar((bar) => {
+      bar.lanes = [{ ...bar.lanes[0], activity: [{ start: at(45), end: at(30) }, { start: at(15), end: at(12) }] }];
+    });
+    const strip = root.querySelector<HTMLElement>(".timeline > .activity-strip")!;
+    expect(strip).not.toBeNull();
+    expect(root.querySelector(".track .activity-strip")).toBeNull();
+    const bands = [...strip.querySelectorAll<HTMLElement>(".active")];
+    expect(bands.map((b) => [b.dataset.start, b.dataset.end])).toEqual([
+      [new Date(at(45)).toISOString(), new Date(at(30)).toISOString()],
+      [new Date(at(15)).toISOString(), new Date(at(12)).toISOString()],
+    ]);
+    expect(bands.map((b) => [b.style.left, b.style.width])).toEqual([
+      ["25.000%", "25.000%"],
+      ["75.000%", "5.000%"],
+    ]);
+  });
+
+  it("draws no strip for a lane without activity data", async () => {
+    const [, root] = await mountBar();
+    expect(root.querySelector(".activity-strip")).toBeNull();
+  });
+
   it("draws several cameras as lanes in their colours, and their events in them", async () => {
     const [, root] = await mountBar((bar) => {
       bar.lanes = [
         { id: "a", spans: [{ start: at(50), end: at(1) }], color: "rgb(1, 2, 3)" },
-        { id: "b", spans: [{ start: at(50), end: at(40) }, { start: at(20), end: at(1) }], color: "rgb(4, 5, 6)" },
+        {
+          id: "b",
+          spans: [{ start: at(50), end: at(40) }, { start: at(20), end: at(1) }],
+          color: "rgb(4, 5, 6)",
+          activity: [{ start: at(15), end: at(12) }],
+        },
       ];
       bar.events = [{ id: "b:1", start: at(30), end: at(29), reason: "Yard", thumbnail: null, color: "rgb(4, 5, 6)" }];
     });
@@ -74,6 +102,10 @@ describe("the timeline bar", () => {
     expect(lanes[1].querySelectorAll(".gap")).toHaveLength(1);
     expect(lanes[1].querySelector<HTMLElement>(".span")!.style.background).toBe("rgb(4, 5, 6)");
     expect(deep(root, ".event")!.style.background).toBe("rgb(4, 5, 6)");
+    // Each lane draws its own activity along its bottom.
+    expect(lanes[0].querySelector(".activity-strip")).toBeNull();
+    const band = lanes[1].querySelector<HTMLElement>(".activity-strip .active")!;
+    expect(band.style.left).toBe("75.000%");
   });
 
   it("asks to play from the instant clicked, and a drag plays from where it ends", async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TimelineSource } from "../src/timeline-source";
+import { ACTIVITY_REFRESH_MS, TimelineSource } from "../src/timeline-source";
 import { HOUR } from "../src/time";
 import { fakeHass, settle, wsError } from "./helpers";
 
@@ -18,6 +18,7 @@ function source(skew = 0) {
       spans: [{ start: iso(now - 10 * MINUTE), end: iso(now - 5 * MINUTE) }],
       gaps: [],
       events: [{ id: "e1", start: iso(now - 8 * MINUTE), end: iso(now - 7 * MINUTE), reason: "Motion", thumbnail: null }],
+      activity: { spans: [[(now - 9 * MINUTE) / 1000, (now - 8 * MINUTE) / 1000]], join: 5, threshold: 40 },
       now: iso(Date.now() + skew),
     };
   });
@@ -64,6 +65,32 @@ describe("the timeline source", () => {
     vi.spyOn(Date, "now").mockReturnValue(now + 3 * MINUTE);
     await timeline.load({ start: now + 3 * MINUTE - HOUR, end: now + 3 * MINUTE });
     expect(asked).toHaveLength(5);
+  });
+
+  it("has the activity of the range, and fetches it again each minute while the view reaches now", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const { timeline, asked, recorded: now } = source();
+    timeline.connect();
+    await timeline.load({ start: now - HOUR, end: now });
+    expect(timeline.data.activity).toEqual([{ start: now - 9 * MINUTE, end: now - 8 * MINUTE }]);
+    expect(asked).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(ACTIVITY_REFRESH_MS);
+    expect(asked).toHaveLength(2); // the push carries no activity: asked again
+    await timeline.load({ start: now - 5 * HOUR, end: now - 4 * HOUR });
+    expect(asked).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(2 * ACTIVITY_REFRESH_MS);
+    expect(asked).toHaveLength(3); // the past does not change: not asked again
+    timeline.disconnect();
+  });
+
+  it("fetches again when zoomed well inside what it has, for the activity's finer detail", async () => {
+    const { timeline, asked } = source();
+    const now = Date.now();
+    await timeline.load({ start: now - 24 * HOUR, end: now });
+    await timeline.load({ start: now - 12 * HOUR, end: now });
+    expect(asked).toHaveLength(1);
+    await timeline.load({ start: now - HOUR, end: now });
+    expect(asked).toHaveLength(2);
   });
 
   it("keeps the server's clock: now is Home Assistant's, not the browser's", async () => {

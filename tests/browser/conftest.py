@@ -91,6 +91,16 @@ def iso(epoch: float) -> str:
     )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def module_sockets() -> None:
+    """Let each module's own fixtures (more cameras, dashboards) talk to the real HA.
+
+    The HA test plugin disables sockets before every test, and a module fixture is set up
+    before the test's ``socket_enabled``: without this, only the first module's could connect.
+    """
+    pytest_socket.enable_socket()
+
+
 @pytest.fixture(scope="package")
 def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
     """Start the camera and HA, add Heldar through its flows, wait for some recorded footage."""
