@@ -402,6 +402,8 @@ def scene_row(result: dict[str, object]) -> None:
         latency_max_s=max(latencies) if latencies else None,
         windows_missed=len(meter.get("latency_live_s", [])) - len(latencies),
         meter_cpu_s_per_camera_hour=meter.get("cpu_s_per_camera_hour"),
+        meter_peak_python_kb=meter.get("peak_python_kb"),
+        decoder_peak_mb=decoder.get("peak_mb"),
         decoder_recall=decoder.get("recall"),
         decoder_precision=decoder.get("precision"),
         decoder_cpu_s_per_camera_hour=decoder.get("cpu_s_per_camera_hour"),
