@@ -84,8 +84,9 @@ async def test_a_named_segment_needs_no_look_at_the_folder(
     scan = await output.look(1.0, reporting=True, rescan=RESCAN)
     assert (scan.opened, scan.closed) == ([second], [first])
     assert watcher.scans == 1  # taken by name
-    # Without progress reports growth is the evidence: the folder is looked at.
-    third = tmp_path / segment_name(now - 1)
+    # Without progress reports growth is the evidence: the folder is looked at. FFmpeg names
+    # a file by the second it opens it, after the last look (which tries the names since).
+    third = tmp_path / segment_name(time.time())
     third.write_bytes(b"")
     await asyncio.sleep(0.05)
     assert (await output.look(2.0, reporting=False, rescan=RESCAN)).opened == [third]
