@@ -124,22 +124,8 @@ def main() -> None:
             ha.onboard()
             ha.add_camera(ha.add_hub(), "Browser camera", camera.url, SEGMENT_SECONDS)
             info = ha.call_ws({"type": "heldar/cameras"})["cameras"][0]
-            ha.call_ws(
-                {
-                    "type": "lovelace/dashboards/create",
-                    "url_path": DASHBOARD,
-                    "title": "Bench",
-                    "mode": "storage",
-                }
-            )
             card = {"type": "custom:heldar-timeline-card", "cameras": [info["camera"]], "hours": 1}
-            ha.call_ws(
-                {
-                    "type": "lovelace/config/save",
-                    "url_path": DASHBOARD,
-                    "config": {"views": [{"title": "Bench", "cards": [card]}]},
-                }
-            )
+            ha.add_dashboard(DASHBOARD, "Bench", [{"title": "Bench", "cards": [card]}])
             _wait_footage(ha, info["camera"], 6 * SEGMENT_SECONDS)
             card_ms, browser_ms = _measure(ha, info["name"], args.runs)
         finally:
@@ -184,15 +170,7 @@ def _wait_footage(ha: RealHass, camera: str, seconds: float) -> None:
 def _measure(ha: RealHass, camera: str, runs: int) -> tuple[list[float], list[float]]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
-    tokens = {
-        "hassUrl": ha.url,
-        "clientId": ha.client_id,
-        "access_token": ha.access_token,
-        "refresh_token": ha.refresh_token,
-        "token_type": "Bearer",
-        "expires_in": 1800,
-        "expires": int(time.time() * 1000) + 1_700_000,
-    }
+    tokens = ha.frontend_tokens()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

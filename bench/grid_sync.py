@@ -72,14 +72,7 @@ def main() -> None:
                 time.sleep(args.segment_seconds / CAMERAS)  # their boundaries at other instants
             ids = [c["camera"] for c in ha.call_ws({"type": "heldar/cameras"})["cameras"]]
             card = {"type": "custom:heldar-timeline-card", "layout": "grid", "cameras": ids}
-            ha.call_ws(
-                {"type": "lovelace/dashboards/create", "url_path": DASHBOARD,
-                 "title": "Grid", "mode": "storage"}
-            )  # fmt: skip
-            ha.call_ws(
-                {"type": "lovelace/config/save", "url_path": DASHBOARD,
-                 "config": {"views": [{"title": "Grid", "panel": True, "cards": [card]}]}}
-            )  # fmt: skip
+            ha.add_dashboard(DASHBOARD, "Grid", [{"title": "Grid", "panel": True, "cards": [card]}])
             # Footage for the whole run behind the instant played, in every camera.
             needed = args.seconds * args.rate + 3 * args.segment_seconds
             _wait_footage(ha, ids, needed)
@@ -113,15 +106,7 @@ def _wait_footage(ha: RealHass, ids: list[str], seconds: float) -> None:
 def _measure(ha: RealHass, seconds: float, rate: int, back: float) -> list[list[Any]]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
-    tokens = {
-        "hassUrl": ha.url,
-        "clientId": ha.client_id,
-        "access_token": ha.access_token,
-        "refresh_token": ha.refresh_token,
-        "token_type": "Bearer",
-        "expires_in": 1800,
-        "expires": int(time.time() * 1000) + 1_700_000,
-    }
+    tokens = ha.frontend_tokens()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

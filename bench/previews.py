@@ -137,22 +137,8 @@ def measure_latency(scratch: Path, segment_seconds: int, minutes: float) -> None
         ha.onboard()
         ha.add_camera(ha.add_hub(), "Bench camera", camera.url, segment_seconds)
         info = ha.call_ws({"type": "heldar/cameras"})["cameras"][0]
-        ha.call_ws(
-            {
-                "type": "lovelace/dashboards/create",
-                "url_path": DASHBOARD,
-                "title": "Bench",
-                "mode": "storage",
-            }
-        )
         card = {"type": "custom:heldar-timeline-card", "cameras": [info["camera"]], "hours": 1}
-        ha.call_ws(
-            {
-                "type": "lovelace/config/save",
-                "url_path": DASHBOARD,
-                "config": {"views": [{"title": "Bench", "cards": [card]}]},
-            }
-        )
+        ha.add_dashboard(DASHBOARD, "Bench", [{"title": "Bench", "cards": [card]}])
         time.sleep(minutes * 60)
         now = time.time()
         sheets = ha.call_ws(
@@ -198,15 +184,7 @@ def _hover(ha: RealHass, sheets: list[dict[str, str]]) -> tuple[float, list[floa
     from tests.browser.scrub import arm, hover  # noqa: PLC0415
     from tests.browser.test_timeline_card import x_of  # noqa: PLC0415
 
-    tokens = {
-        "hassUrl": ha.url,
-        "clientId": ha.client_id,
-        "access_token": ha.access_token,
-        "refresh_token": ha.refresh_token,
-        "token_type": "Bearer",
-        "expires_in": 1800,
-        "expires": int(time.time() * 1000) + 1_700_000,
-    }
+    tokens = ha.frontend_tokens()
 
     def middle(sheet: dict[str, str]) -> float:
         from datetime import datetime  # noqa: PLC0415

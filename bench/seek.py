@@ -152,17 +152,7 @@ def main() -> None:
                                            "cameras": [ids[name]], "hours": 1}]}
                 for name in SETTINGS
             ]  # fmt: skip
-            ha.call_ws(
-                {
-                    "type": "lovelace/dashboards/create",
-                    "url_path": DASHBOARD,
-                    "title": "Seek",
-                    "mode": "storage",
-                }
-            )
-            ha.call_ws(
-                {"type": "lovelace/config/save", "url_path": DASHBOARD, "config": {"views": views}}
-            )
+            ha.add_dashboard(DASHBOARD, "Seek", views)
             for name in SETTINGS:
                 _wait_footage(ha, ids[name], 150)
             results = _measure(ha, Path(scratch), args.clicks)
@@ -176,15 +166,7 @@ def main() -> None:
 def _measure(ha: RealHass, scratch: Path, clicks: int) -> dict[str, dict[str, list[float]]]:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
-    tokens = {
-        "hassUrl": ha.url,
-        "clientId": ha.client_id,
-        "access_token": ha.access_token,
-        "refresh_token": ha.refresh_token,
-        "token_type": "Bearer",
-        "expires_in": 1800,
-        "expires": int(time.time() * 1000) + 1_700_000,
-    }
+    tokens = ha.frontend_tokens()
     flag = ha.config / "seek_control_whole_files"
     storage = scratch / "media" / "heldar"
     now = time.time()

@@ -258,6 +258,26 @@ class RealHass:
         """Send one websocket command and return its result."""
         return in_thread(self.ws([message]))[0]
 
+    def frontend_tokens(self, login: tuple[str, str] | None = None) -> dict[str, Any]:
+        """The ``hassTokens`` the frontend keeps in local storage, for ``login`` or the owner's."""
+        access_token, refresh_token = login or (self.access_token, self.refresh_token)
+        return {
+            "hassUrl": self.url,
+            "clientId": self.client_id,
+            "access_token": access_token,
+            "refresh_token": refresh_token,
+            "token_type": "Bearer",
+            "expires_in": 1800,
+            "expires": int(time.time() * 1000) + 1_700_000,
+        }
+
+    def add_dashboard(self, url_path: str, title: str, views: list[dict[str, Any]]) -> None:
+        """Create a storage dashboard at ``url_path`` holding ``views``."""
+        create = {"type": "lovelace/dashboards/create", "mode": "storage"}
+        self.call_ws({**create, "url_path": url_path, "title": title})
+        save = {"type": "lovelace/config/save", "url_path": url_path}
+        self.call_ws({**save, "config": {"views": views}})
+
     def add_hub(self, storage: Path | None = None) -> str:
         """Add the Heldar hub through its config flow; return the entry id."""
         flow = self.request("POST", "/api/config/config_entries/flow", {"handler": "heldar"})

@@ -226,16 +226,7 @@ def browser_page(
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
     ha = review.ha
-    access_token, refresh_token = login or (ha.access_token, ha.refresh_token)
-    tokens = {
-        "hassUrl": ha.url,
-        "clientId": ha.client_id,
-        "access_token": access_token,
-        "refresh_token": refresh_token,
-        "token_type": "Bearer",
-        "expires_in": 1800,
-        "expires": int(time.time() * 1000) + 1_700_000,
-    }
+    tokens = ha.frontend_tokens(login)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
