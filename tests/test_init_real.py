@@ -60,6 +60,7 @@ async def test_record_lose_recover_unload(
     assert offline.attributes["reconnects"] >= 1
     assert offline.attributes["last_error"]
     assert not pid_alive(first_pid)
+    first_run = sorted(path.name for path in folder.glob("*.mp4"))  # the stub is gone already
     for state in hass.states.async_all():
         assert PASSWORD not in str(state)
         assert "p%40ss" not in str(state)
@@ -76,6 +77,9 @@ async def test_record_lose_recover_unload(
     files = sorted(folder.glob("*.mp4"))
     durations = [duration(path) for path in files]  # all of them play, the last ones too
     assert len(files) >= 5
+    # The second run wrote a file of its own and left every file of the first one alone.
+    assert set(first_run) <= {path.name for path in files}
+    assert files[-1].name > first_run[-1]
     for middle in durations[1:4]:
         assert abs(middle - 2.0) <= 0.2
 

@@ -10,6 +10,7 @@ from custom_components.heldar.recorder.segments import (
     QUARANTINE_DIR,
     SegmentVerdict,
     SegmentWatcher,
+    newest_recent_segment,
     read_mp4_shape,
     segment_name,
     segment_start,
@@ -72,6 +73,28 @@ def test_watcher_ignores_files_older_than_the_run(tmp_path: Path) -> None:
     watcher = SegmentWatcher(tmp_path, T0)
     assert not watcher.scan(T0 + 1).progressed
     assert watcher.current is None
+
+
+def test_watcher_ignores_the_last_file_of_a_run_in_the_same_second(tmp_path: Path) -> None:
+    """A run that began in the second its predecessor named its last file does not take it."""
+    earlier = tmp_path / segment_name(T0)
+    earlier.write_bytes(HEADER + FRAGMENT)
+    assert newest_recent_segment(tmp_path, T0 + 0.4) == earlier.name
+    watcher = SegmentWatcher(tmp_path, T0 + 0.5, after=earlier.name)
+    assert not watcher.scan(T0 + 0.9).progressed
+    own = tmp_path / segment_name(T0 + 1)
+    own.write_bytes(HEADER)
+    assert watcher.scan(T0 + 1.5).opened == [own]
+    assert watcher.files == [own]
+
+
+def test_newest_recent_segment_looks_only_at_the_last_seconds(tmp_path: Path) -> None:
+    """Only names of the last few seconds can collide with a new run's; older ones are skipped."""
+    (tmp_path / segment_name(T0 - 30)).write_bytes(HEADER)
+    assert newest_recent_segment(tmp_path, T0) is None
+    (tmp_path / segment_name(T0 - 2)).write_bytes(HEADER)
+    (tmp_path / segment_name(T0 - 1)).write_bytes(HEADER)
+    assert newest_recent_segment(tmp_path, T0) == segment_name(T0 - 1)
 
 
 def test_watcher_lists_the_directory_after_a_long_pause(tmp_path: Path) -> None:

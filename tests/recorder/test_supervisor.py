@@ -10,11 +10,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 import itertools
 from pathlib import Path
+import time
 
 import pytest
 
 from custom_components.heldar.recorder.modes import Demand, RecordMode
-from custom_components.heldar.recorder.segments import SEGMENT_RE
+from custom_components.heldar.recorder.segments import SEGMENT_RE, segment_name
 from custom_components.heldar.recorder.supervisor import (
     CameraRecorder,
     CameraSpec,
@@ -225,6 +226,28 @@ async def test_no_media_after_connecting_is_restarted(
     assert status.last_error is not None
     assert "no media arrived" in status.last_error
     assert RecorderState.RECORDING not in log.states
+
+
+async def test_a_run_never_takes_an_earlier_runs_file(fake_ffmpeg: Path, tmp_path: Path) -> None:
+    """A run started in the second an earlier run named its last file leaves that file alone.
+
+    FFmpeg would have written over it (its name is the second it opens a file), and the run
+    would have shown ``recording`` on the earlier run's footage.
+    """
+    log = StatusLog()
+    folder = tmp_path / "cam"
+    folder.mkdir()
+    await asyncio.sleep(1 - time.time() % 1)  # early in a second: the run starts within it
+    earlier = folder / segment_name(time.time())
+    earlier.write_bytes(b"the earlier run's footage")
+    recorder = make_recorder(fake_ffmpeg, tmp_path, log)
+    recorder.start()
+    await log.wait_for(lambda s: s.last_segment is not None)
+    await recorder.stop()
+    assert earlier.read_bytes() == b"the earlier run's footage"
+    named = {segment_name(s.last_segment.timestamp()) for s in log.history if s.last_segment}
+    assert named
+    assert earlier.name not in named
 
 
 async def test_switch_off_and_on(fake_ffmpeg: Path, tmp_path: Path) -> None:

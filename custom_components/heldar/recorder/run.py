@@ -23,7 +23,7 @@ from .health import RunEnd, RunHealth, evidence, reporting
 from .process import FFmpegNotFoundError, FFmpegProcess
 from .progress import MediaClock
 from .run_output import RunOutput, has_footage, make_dir
-from .segments import SegmentWatcher, segment_name, segment_start
+from .segments import SegmentWatcher, newest_recent_segment, segment_name, segment_start
 from .source import SourceUnavailableError, StreamName
 from .status import Board, RecorderState, StatusChanges
 from .streams import AudioMode
@@ -137,6 +137,7 @@ class StreamRun:
             return self._result(0.0)
         self._board.publish(RecorderState.CONNECTING, pid=None)
         command = await self._command(url)
+        earlier = await _wait_past_earlier_names(job.landing)
         self._host.planned(job)
         started_wall = time.time()
         loop = asyncio.get_running_loop()
@@ -161,7 +162,7 @@ class StreamRun:
         following = None
         try:
             births.start()
-            watcher = SegmentWatcher(job.landing, started_wall)
+            watcher = SegmentWatcher(job.landing, started_wall, after=earlier)
             self._output = output = RunOutput(watcher, births, job.buffering, clock, job.stream)
             if camera.activity is not None:
                 following = camera.activity.follow(lambda: output.watcher.current, output.start_of)
@@ -312,3 +313,17 @@ class StreamRun:
         failure = verdict.failure
         state = RecorderState.ERROR if failure.error else RecorderState.OFFLINE
         self._board.fail(state, verdict.words, failure.problem, tail=tail, reason=failure.reason)
+
+
+async def _wait_past_earlier_names(landing: Path) -> str | None:
+    """Wait until FFmpeg's first name cannot be one an earlier run gave; return that name.
+
+    FFmpeg names a segment by the second it opens it, and truncates a file of that name: a run
+    restarted within the second of its predecessor's last segment would erase that footage.
+    """
+    loop = asyncio.get_running_loop()
+    newest = await loop.run_in_executor(None, newest_recent_segment, landing, time.time())
+    named_at = segment_start(newest) if newest is not None else None
+    if named_at is not None and (wait := named_at.timestamp() + 1 - time.time()) > 0:
+        await asyncio.sleep(wait)
+    return newest

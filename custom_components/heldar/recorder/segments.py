@@ -27,6 +27,8 @@ SEGMENT_RE = re.compile(r"^(?P<stamp>\d{8}_\d{6})\.mp4$")
 _STAMP_FORMAT = "%Y%m%d_%H%M%S"
 QUARANTINE_DIR = ".quarantine"
 
+# How many seconds back a new run looks for a name an earlier run may still own.
+_RECENT_NAMES = 3
 # Names of a run's latest segments kept (with its first): a run may last for months.
 _RECENT = 8
 # Beyond this many seconds between scans, listing the directory is cheaper than guessing (a
@@ -79,10 +81,15 @@ class SegmentWatcher:
     ``scan`` is blocking file-system work: call it from an executor.
     """
 
-    def __init__(self, directory: Path, started_at: float) -> None:
-        """Watch ``directory`` for segments opened at or after ``started_at`` (UTC seconds)."""
+    def __init__(self, directory: Path, started_at: float, after: str | None = None) -> None:
+        """Watch ``directory`` for segments opened at or after ``started_at`` (UTC seconds).
+
+        ``after`` is the newest name an earlier run left (see ``newest_recent_segment``): a
+        run that starts in the second its predecessor's last file was named must not take that
+        file, footage or stub, for its own.
+        """
         self.directory = directory
-        self._first_name = segment_name(started_at - 1)
+        self._first_name = max(segment_name(started_at - 1), after or "")
         self._last_scan = started_at - 1
         self._first: str | None = None
         self._files: list[str] = []  # the latest ones only
@@ -172,6 +179,19 @@ class SegmentWatcher:
         except FileNotFoundError:
             return []
         return sorted(name for name in names if name > floor)
+
+
+def newest_recent_segment(directory: Path, now: float) -> str | None:
+    """Return the newest segment named in the last seconds (or just ahead of ``now``), if any.
+
+    FFmpeg names a file by the second it opens it; a run started in the second an earlier run
+    named its last file would write over that file. Blocking: call it from an executor.
+    """
+    for second in range(int(now) + 1, int(now) - _RECENT_NAMES, -1):
+        name = segment_name(second)
+        if (directory / name).exists():
+            return name
+    return None
 
 
 @dataclass(frozen=True, slots=True)
