@@ -32,12 +32,18 @@ DASHBOARD = "heldar-bench"
 # Arms on each click; hooks every <video> (also inside shadow roots, also ones made later) and
 # notes the first frame presented after the armed pointerdown.
 PROBE_JS = """() => {
-  const bench = (window.__bench = { armed: false, t0: null, t1: null });
+  const bench = (window.__bench = { armed: false, t0: null, t1: null, t2: null });
   document.addEventListener("pointerdown", () => {
-    if (bench.armed) { bench.armed = false; bench.t0 = performance.now(); bench.t1 = null; }
+    if (bench.armed) {
+      bench.armed = false; bench.t0 = performance.now(); bench.t1 = null; bench.t2 = null;
+    }
   }, true);
+  // t1: the first frame shown; t2: the first one shown playing (from the instant asked for).
   const onFrame = (video) => (now) => {
-    if (bench.t0 !== null && bench.t1 === null && now >= bench.t0) bench.t1 = now;
+    if (bench.t0 !== null && now >= bench.t0) {
+      if (bench.t1 === null) bench.t1 = now;
+      if (bench.t2 === null && !video.paused) bench.t2 = now;
+    }
     video.requestVideoFrameCallback(onFrame(video));
   };
   const hook = (root) => {
@@ -59,13 +65,13 @@ def arm(page: Page) -> None:
     page.evaluate("() => { window.__bench.armed = true; window.__bench.t0 = null; }")
 
 
-def wait_frame(page: Page, timeout: float = 30) -> float:
-    """Return ms from the armed pointerdown to the first frame shown."""
+def wait_frame(page: Page, timeout: float = 30, mark: str = "t1") -> float:
+    """Return ms from the armed pointerdown to the first frame shown (``t2``: playing)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         bench = page.evaluate("() => window.__bench")
-        if bench["t0"] is not None and bench["t1"] is not None:
-            return float(bench["t1"] - bench["t0"])
+        if bench["t0"] is not None and bench[mark] is not None:
+            return float(bench[mark] - bench["t0"])
         time.sleep(0.02)
     msg = "no frame was shown"
     raise TimeoutError(msg)

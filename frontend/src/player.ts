@@ -58,6 +58,9 @@ export interface MediaPlayer {
 
 export type PlayerFactory = (video: HTMLVideoElement, onError: (message: string) => void) => MediaPlayer;
 
+/** Past this many seconds after its keyframe, an instant is reached by way of the keyframe. */
+const SHOW_KEYFRAME_FIRST = 0.2;
+
 /** HAVE_FUTURE_DATA: the frame at the position and a little after it are decoded. */
 const CAN_PLAY = 3;
 
@@ -92,12 +95,23 @@ export class Player implements MediaPlayer {
         if (started) return;
         started = true;
         const position = positionOf(this.fragments, from) ?? 0;
-        // Play only once the media sits at the instant asked for, so the first frame shown is it.
+        const keyframe = this.fragments[0]?.start ?? position;
+        // Play only once the media sits at the instant asked for, so playback starts there.
+        const place = () => {
+          if (Math.abs(video.currentTime - position) > 0.05) video.currentTime = position;
+          start();
+        };
         video.addEventListener(
           "loadedmetadata",
           () => {
-            if (Math.abs(video.currentTime - position) > 0.05) video.currentTime = position;
-            start();
+            if (position - keyframe <= SHOW_KEYFRAME_FIRST) {
+              place();
+              return;
+            }
+            // The instant's frame needs every frame since the keyframe decoded: show the
+            // keyframe (this GOP's first picture, decoded at once) while the decoder gets there.
+            video.addEventListener("seeked", place, { once: true });
+            video.currentTime = keyframe;
           },
           { once: true },
         );

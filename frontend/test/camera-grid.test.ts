@@ -73,6 +73,7 @@ function loadAll(start: number): void {
     hls.levelLoaded(fragmentsFrom(start, 900));
     Object.defineProperty(hls.media, "readyState", { value: 4, configurable: true });
     hls.media.dispatchEvent(new Event("loadedmetadata"));
+    hls.media.dispatchEvent(new Event("seeked")); // at the keyframe, when the instant is past it
   }
 }
 

@@ -84,5 +84,6 @@ export function loadMedia(start: number, count = 900): FakeHls {
   if (!hls?.media) throw new Error("no player loaded a playlist");
   hls.levelLoaded(fragmentsFrom(start, count));
   hls.media.dispatchEvent(new Event("loadedmetadata"));
+  hls.media.dispatchEvent(new Event("seeked")); // at the keyframe, when the instant is past it
   return hls;
 }

@@ -63,6 +63,37 @@ describe("the playback controller", () => {
     expect(playback.playing).toBe(true);
   });
 
+  it("shows the keyframe first when the instant lies past it, then the instant", async () => {
+    const { playback, video } = controller();
+    const from = NOW - 10 * MINUTE;
+    await playback.playFrom(from);
+    const hls = FakeHls.made[0];
+    hls.levelLoaded([
+      { start: 0, duration: 2, programDateTime: from - 1_500 },
+      { start: 2, duration: 2, programDateTime: from + 500 },
+    ]);
+    video.currentTime = 0.7; // wherever the browser happens to sit
+    video.dispatchEvent(new Event("loadedmetadata"));
+    // The keyframe's picture decodes at once; the instant's needs the frames before it.
+    expect(video.currentTime).toBe(0);
+    expect(playback.wallClock()).toBeNull(); // not at the instant yet: nothing plays
+    expect(video.paused).toBe(true);
+    video.dispatchEvent(new Event("seeked"));
+    expect(video.currentTime).toBe(1.5);
+    expect(playback.wallClock()).toBe(from);
+    expect(video.paused).toBe(false);
+  });
+
+  it("goes straight to an instant at its keyframe", async () => {
+    const { playback, video } = controller();
+    const from = NOW - 10 * MINUTE;
+    await playback.playFrom(from);
+    FakeHls.made[0].levelLoaded([{ start: 0, duration: 2, programDateTime: from - 100 }]);
+    video.dispatchEvent(new Event("loadedmetadata"));
+    expect(video.currentTime).toBe(0.1);
+    expect(playback.wallClock()).toBe(from);
+  });
+
   it("asks for hour-long chunks in the past, and one up to now just past the live reach", async () => {
     const { playback, asked } = controller();
     const past = NOW - 5 * HOUR;
