@@ -109,6 +109,8 @@ async def test_a_file_it_cannot_parse_is_reported_once(
 
     monkeypatch.setattr(FrameReader, "read_new", broken)
     feed = ActivityFeed(tmp_path / "camera", poll=0.01)
+    for name in ("bad.mp4", "good.mp4"):  # growing: each look reads them
+        (tmp_path / name).write_bytes(b"\x00\x00\x00\x08ftyp")
     current = [tmp_path / "bad.mp4"]
     follower = feed.follow(lambda: current[0], lambda _: ORIGIN)
     assert follower is not None

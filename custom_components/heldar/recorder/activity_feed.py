@@ -1,10 +1,13 @@
-"""Feed one camera's activity meter from the fragments FFmpeg writes, and keep the levels.
+"""Feed each camera's activity meter from the fragments FFmpeg writes, and keep the levels.
 
 FFmpeg cuts a fragment at least every second (``command.py``: ``frag_duration``) and flushes
 it at once, so following the segment being written gives a level within about a second of
-the picture changing: a sensor can be ``on`` within 2 s. The follower looks at the file every
-``poll`` seconds; each look is one trip to an executor thread, one open and a few small reads
-of the ``moof`` boxes that landed since (``frame_sizes.FrameReader``), never the media data.
+the picture changing: a sensor can be ``on`` within 2 s. Every camera's segment is looked at
+together, every ``poll`` seconds, in **one** trip to an executor thread (``ActivityTicker``):
+a file that did not grow costs one ``stat``; one that did, a few small reads of the ``moof``
+boxes that landed since (``frame_sizes.FrameReader``), never the media data. The meter runs in
+that thread too, so the event loop's share is one wake-up a tick, whatever the number of
+cameras (one trip per camera per tick made 32 cameras' loop lag 18 times the control's).
 
 The meter lives as long as the camera's recorder (``supervisor.py``), so a new FFmpeg run
 keeps the learnt baseline. One run at a time feeds it: on a dual-stream camera that records
@@ -18,12 +21,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
+from dataclasses import dataclass
 import logging
+import os
 from pathlib import Path
+import threading
+import time
+import weakref
 
 from .activity import UNMEASURED, ActivityMeter
 from .activity_store import ActivityStore
-from .frame_sizes import FragmentFrames, FrameReader
+from .frame_sizes import FrameReader
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,7 +59,11 @@ class ActivityFeed:
         self._listener = listener
         self.poll = poll
         self.save_every = save_every
+        # The meter and the levels not yet stored: touched in the ticker's thread only, and
+        # by a run's last look; the lock keeps those two apart.
+        self.lock = threading.Lock()
         self._pending: list[tuple[int, int]] = []
+        self._saved_at = time.monotonic()
         self._follower: Follower | None = None
 
     def follow(
@@ -65,38 +77,57 @@ class ActivityFeed:
         if self._follower is not None:
             return None
         self._follower = Follower(self, current, start_of)
+        ticker_of(asyncio.get_running_loop(), self.poll).add(self._follower)
         return self._follower
 
-    def take(self, origin: float, fragments: list[FragmentFrames]) -> None:
-        """Meter fragments read from a file whose time zero is ``origin`` (wall clock)."""
+    def meter_fragments(self, reader: FrameReader, origin: float) -> bool:
+        """Read and meter what ``reader``'s file got since the last look. Blocking.
+
+        Returns whether any fragment landed. Raises ``OSError`` if the file is gone.
+        """
+        fragments = reader.read_new()
         for frames in fragments:
             self._pending += self.meter.add(origin, frames)
-        if fragments:
-            self._set_live(self.meter.live_level())
+        return bool(fragments)
 
-    async def save(self) -> None:
-        """Write the levels known since the last save (in the executor)."""
-        pending, self._pending = self._pending, []
-        if not pending:
+    def save_due(self, *, force: bool = False) -> None:
+        """Write the levels known since the last save, if it is time. Blocking."""
+        now = time.monotonic()
+        if not self._pending or not (force or now - self._saved_at >= self.save_every):
             return
+        pending, self._pending, self._saved_at = self._pending, [], now
         try:
-            await asyncio.get_running_loop().run_in_executor(None, self.store.write, pending)
+            self.store.write(pending)
         except OSError as err:
             _LOGGER.warning("Cannot store activity levels in %s: %s", self.store.directory, err)
 
-    def _set_live(self, level: int) -> None:
+    def flush(self) -> None:
+        """Close the second in progress (the run stopped) and store everything. Blocking."""
+        self._pending += self.meter.flush()
+        self.save_due(force=True)
+
+    def set_live(self, level: int) -> None:
+        """Show a new live level (on the event loop)."""
         if level != self.live:
             self.live = level
             if self._listener is not None:
                 self._listener(level)
 
-    async def ended(self, follower: Follower) -> None:
-        """A run stopped: close the second in progress, store it, show nothing live."""
+    def release(self, follower: Follower) -> None:
+        """A run stopped following: the next run may feed the meter."""
         if self._follower is follower:
             self._follower = None
-        self._pending += self.meter.flush()
-        self._set_live(UNMEASURED)
-        await self.save()
+        self.set_live(UNMEASURED)
+
+
+@dataclass(slots=True)
+class _Look:
+    """What one tick asks of one follower, decided on the loop, answered in the thread."""
+
+    follower: Follower
+    path: Path | None  # the segment being written now
+    origin: float | None  # its time zero, if the follower has no reader on it yet
+    level: int | None = None  # the live level after the look, when fragments landed
 
 
 class Follower:
@@ -108,59 +139,146 @@ class Follower:
         current: Callable[[], Path | None],
         start_of: Callable[[Path], float],
     ) -> None:
-        """Start the follower's task at once."""
-        self._feed = feed
+        """Follow ``current()``'s segment; ``start_of`` dates it."""
+        self.feed = feed
         self._current = current
         self._start_of = start_of
         self._reader: FrameReader | None = None
-        self._origin: float | None = None
+        self._origin = 0.0
+        self._size = -1
+        self._metered = False  # whether the reader's file gave a fragment (it is dated then)
         self._unreadable: Path | None = None
-        self._task = asyncio.create_task(self._follow(), name="heldar activity")
+
+    def plan(self) -> _Look:
+        """On the loop: the segment to look at and, until its first fragment, its time zero.
+
+        The time zero is asked again at each look until a fragment lands: the run's first
+        file exists from the connection on, and its footage starts at the first keyframe,
+        which the run's clock learns only from FFmpeg's reports.
+        """
+        path = self._current()
+        reading = self._reader.path if self._reader is not None else None
+        dating = path is not None and path != self._unreadable
+        dating = dating and (path != reading or not self._metered)
+        return _Look(self, path, self._start_of(path) if dating and path is not None else None)
+
+    def look(self, look: _Look) -> None:
+        """In the ticker's thread: read what landed, meter it, store it when due."""
+        feed = self.feed
+        with feed.lock:
+            landed = False
+            if self._reader is not None and look.path != self._reader.path:
+                landed = self._read(force=True)  # the closed file's last fragments
+                self._reader = None
+            if self._reader is None and look.path is not None and look.origin is not None:
+                self._reader, self._size, self._metered = FrameReader(look.path), -1, False
+            if look.origin is not None and not self._metered:
+                self._origin = look.origin
+            landed = self._read() or landed
+            self._metered = self._metered or landed
+            if landed:
+                look.level = feed.meter.live_level()
+            feed.save_due()
 
     async def stop(self) -> None:
         """Read what the last segment still holds, then store every level."""
-        self._task.cancel()
+        ticker = ticker_of(asyncio.get_running_loop(), self.feed.poll)
+        await ticker.remove(self)
         try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
+            await asyncio.get_running_loop().run_in_executor(None, self._last_look)
         except Exception:  # the meter's failure must never fail the recording run
             _LOGGER.exception("Activity metering of %s stopped", self._reader or "a segment")
-        with contextlib.suppress(Exception):
-            await self._read()
-        await self._feed.ended(self)
+        self.feed.release(self)
 
-    async def _follow(self) -> None:
-        loop = asyncio.get_running_loop()
-        saved = loop.time()
-        while True:
-            path = self._current()
-            if self._reader is not None and path != self._reader.path:
-                await self._read()  # the fragments the closed file got since the last look
-                self._reader = None
-            if self._reader is None and path is not None and path != self._unreadable:
-                self._reader, self._origin = FrameReader(path), None
-            await self._read()
-            if loop.time() - saved >= self._feed.save_every:
-                saved = loop.time()
-                await self._feed.save()
-            await asyncio.sleep(self._feed.poll)
+    def _last_look(self) -> None:
+        with self.feed.lock:
+            self._read(force=True)
+            self._reader = None
+            self.feed.flush()
 
-    async def _read(self) -> None:
+    def _read(self, *, force: bool = False) -> bool:
+        """Meter the reader's new fragments; let go of a file gone or not understood."""
         if (reader := self._reader) is None:
-            return
+            return False
         try:
-            fragments = await asyncio.get_running_loop().run_in_executor(None, reader.read_new)
+            size = os.stat(reader.path).st_size  # noqa: PTH116 - one call, no Path object
+            if size == self._size and not force:
+                return False
+            self._size = size
+            return self.feed.meter_fragments(reader, self._origin)
         except OSError:  # moved into an event, or deleted: its last fragments are lost
             self._reader = None
-            return
         except Exception:  # a file the parser does not understand: never stop following
             _LOGGER.exception("Cannot read the frame sizes of %s", reader.path)
             self._reader, self._unreadable = None, reader.path  # said once; the next file
-            return
-        if not fragments:
-            return
-        if self._origin is None:
-            # Asked at the first fragment, when the run's clock knows its first frame.
-            self._origin = self._start_of(reader.path)
-        self._feed.take(self._origin, fragments)
+        return False
+
+
+class ActivityTicker:
+    """Every followed camera of one event loop, looked at together once a tick."""
+
+    def __init__(self, poll: float) -> None:
+        """Look every ``poll`` seconds while anything is followed."""
+        self.poll = poll
+        self._followers: list[Follower] = []
+        self._task: asyncio.Task[None] | None = None
+        self._tick: asyncio.Future[None] | None = None
+
+    def add(self, follower: Follower) -> None:
+        """Follow one more run; the ticker starts with its first."""
+        self._followers.append(follower)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="heldar activity")
+
+    async def remove(self, follower: Follower) -> None:
+        """Stop following a run, once a look at it in flight is over."""
+        with contextlib.suppress(ValueError):
+            self._followers.remove(follower)
+        if self._tick is not None and not self._tick.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._tick)
+        if not self._followers and self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._followers:
+            await asyncio.sleep(self.poll)
+            looks = []
+            for follower in self._followers:
+                try:
+                    looks.append(follower.plan())
+                except Exception:  # a run's own state; the others are still looked at
+                    _LOGGER.exception("Cannot plan the activity look of a run")
+            self._tick = loop.run_in_executor(None, _look_all, looks)
+            try:
+                await self._tick
+            finally:
+                self._tick = None
+            for look in looks:
+                if look.level is not None and look.follower in self._followers:
+                    look.follower.feed.set_live(look.level)
+
+
+def _look_all(looks: list[_Look]) -> None:
+    for look in looks:
+        try:
+            look.follower.look(look)
+        except Exception:  # one camera's failure never stops the others' metering
+            _LOGGER.exception("Activity metering failed for %s", look.path)
+
+
+_TICKERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[float, ActivityTicker]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def ticker_of(loop: asyncio.AbstractEventLoop, poll: float) -> ActivityTicker:
+    """The loop's ticker for followers looked at every ``poll`` seconds."""
+    tickers = _TICKERS.setdefault(loop, {})
+    if (ticker := tickers.get(poll)) is None:
+        ticker = tickers[poll] = ActivityTicker(poll)
+    return ticker
