@@ -41,6 +41,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "clock": ("clock.py", (), "30 min"),
     "previews": ("previews.py", (), "8 min"),
     "activity": ("activity.py", (), "7 min"),
+    "activity_sensor": ("activity_sensor.py", (), "6 min"),
     "soak": ("soak.py", (), "6 h (--soak-minutes for a short run)"),
 }
 
