@@ -98,9 +98,10 @@ async def test_a_broken_segment_loses_nothing(
     started: list[list[str]] = []
     start = previews.FFmpegProcess.start
 
-    async def counted(argv: list[str]) -> previews.FFmpegProcess:
+    async def counted(argv: list[str], *, idle: bool = False) -> previews.FFmpegProcess:
+        assert idle  # a sheet can wait: it never takes the CPU from the loop or a recording
         started.append(argv)
-        return await start(argv)
+        return await start(argv, idle=idle)
 
     monkeypatch.setattr(previews.FFmpegProcess, "start", counted)
     assert not await maker.make(broken, 60)

@@ -214,3 +214,18 @@ async def test_a_helper_that_exits_gives_its_output() -> None:
     process = await start_child([sys.executable, "-c", "print('ok')"])
     assert await finish_child(process, 30) == b"ok\n"
     assert process.returncode == 0
+
+
+async def test_an_idle_child_gets_the_cpu_only_when_nothing_else_wants_it() -> None:
+    """Work that may wait (preview sheets) runs at the lowest priority; recording does not."""
+    idle = await FFmpegProcess.start(["sleep", "30"], idle=True)
+    normal = await FFmpegProcess.start(["sleep", "30"])
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, idle.pid) == 19
+        assert os.sched_getscheduler(idle.pid) == os.SCHED_IDLE
+        assert os.getpriority(os.PRIO_PROCESS, normal.pid) == os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.sched_getscheduler(normal.pid) == os.SCHED_OTHER
+    finally:
+        for process in (idle, normal):
+            process.kill()
+            await process.wait()

@@ -50,22 +50,33 @@ def _load_prctl() -> Callable[..., int] | None:
 _PRCTL = _load_prctl()  # looked up before any fork: the child only calls it
 
 
-def _die_with(parent: int) -> Callable[[], None] | None:
+def _die_with(parent: int, *, idle: bool = False) -> Callable[[], None] | None:
     """Return the pre-exec hook that ties a child's life to ``parent``'s starting thread.
 
     Runs in the child between fork and exec. If the parent died before the hook ran, the
-    signal would never come: the child then ends itself.
+    signal would never come: the child then ends itself. ``idle``: the child gets the CPU
+    only when nothing else wants it (``SCHED_IDLE``, else the lowest nice), for work that
+    may wait, so that it never delays Home Assistant's loop or a recording.
     """
     prctl = _PRCTL
-    if prctl is None:
-        return None
 
     def hook() -> None:
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        if os.getppid() != parent:
-            os.kill(os.getpid(), signal.SIGTERM)
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+            if os.getppid() != parent:
+                os.kill(os.getpid(), signal.SIGTERM)
+        if idle:
+            _lowest_priority()
 
-    return hook
+    return hook if prctl is not None or idle else None
+
+
+def _lowest_priority() -> None:
+    """Take the lowest CPU priority the system offers (in a child, before exec)."""
+    with contextlib.suppress(OSError):
+        os.nice(19)
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 class FFmpegNotFoundError(FileNotFoundError):
@@ -177,8 +188,9 @@ class FFmpegProcess:
         *,
         env: dict[str, str] | None = None,
         media_clock: MediaClock | None = None,
+        idle: bool = False,
     ) -> Self:
-        """Start ``argv`` with stdin closed and stderr piped.
+        """Start ``argv`` with stdin closed and stderr piped (``idle``: at the lowest priority).
 
         stdout is piped into ``media_clock`` when one is given (``argv`` must then ask for
         ``-progress pipe:1``), else closed. The child gets its own session, so a Ctrl-C aimed
@@ -200,7 +212,7 @@ class FFmpegProcess:
                     start_new_session=True,
                     close_fds=True,
                     # asyncio forks in the loop's own thread, which lives as long as HA does.
-                    preexec_fn=_die_with(os.getpid()),
+                    preexec_fn=_die_with(os.getpid(), idle=idle),
                 )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as err:
             msg = f"FFmpeg binary {argv[0]!r} cannot be run: {err.strerror}"
