@@ -7,7 +7,7 @@ together, every ``poll`` seconds, in **one** trip to an executor thread (``Activ
 a file that did not grow costs one ``stat``; one that did, a few small reads of the ``moof``
 boxes that landed since (``frame_sizes.FrameReader``), never the media data. The meter runs in
 that thread too, so the event loop's share is one wake-up a tick, whatever the number of
-cameras (one trip per camera per tick made 32 cameras' loop lag 18 times the control's).
+cameras.
 
 The meter lives as long as the camera's recorder (``supervisor.py``), so a new FFmpeg run
 keeps the learnt baseline. One run at a time feeds it: on a dual-stream camera that records

@@ -185,8 +185,7 @@ class PreviewMaker:
         partial = target.with_name(f".{target.name}")
         argv = sheet_command(self.ffmpeg, segment, partial, layout)
         try:
-            # At the lowest priority: a sheet can wait, the loop and the recordings cannot
-            # (32 cameras' sheets at normal priority made HA's loop lag 14 times the control's).
+            # At the lowest priority: a sheet can wait, the loop and the recordings cannot.
             process = await FFmpegProcess.start(argv, idle=True)
         except OSError as err:  # FFmpeg missing (FFmpegNotFoundError), no processes left...
             _LOGGER.debug("No preview for %s: %s", segment.name, err)
