@@ -30,7 +30,7 @@ from custom_components.heldar.recorder.tiering import (
     Throttle,
     claim,
 )
-from custom_components.heldar.recorder.tiering_share import PARTIAL_SUFFIX
+from custom_components.heldar.recorder.tiering_share import PARTIAL_SUFFIX, discard_partials
 from tests.footage import make_segments, sha256
 from tests.media import ROOT, RtspCamera, duration, require_media_tools, video_packets
 from tests.netfs import SshfsShare, network_share
@@ -477,3 +477,20 @@ async def test_recording_goes_on_while_footage_moves(
         rate = (len(times) - 1) / (times[-1] - times[0])
         assert 23.5 <= rate <= 26.5, (segment.name, rate)
         assert max(b - a for a, b in itertools.pairwise(times)) < 0.5, segment.name
+
+
+def test_leftovers_of_interrupted_copies_are_discarded_and_footage_is_not(tmp_path: Path) -> None:
+    """Partial copies and FUSE's hidden names for them go; finished files and others stay."""
+    folder = tmp_path / CAMERA
+    (folder / "event_1").mkdir(parents=True)
+    leftovers = [
+        folder / f".20270113_080000.mp4{PARTIAL_SUFFIX}",
+        folder / ".fuse_hidden0000000500000001",
+        folder / "event_1" / f".clip.mp4{PARTIAL_SUFFIX}",
+    ]
+    kept = [folder / "20270113_075900.mp4", folder / "event_1" / "clip.mp4", folder / ".notes"]
+    for path in leftovers + kept:
+        path.write_bytes(b"x")
+    assert discard_partials(tmp_path, CAMERA) == len(leftovers)
+    assert not any(path.exists() for path in leftovers)
+    assert all(path.exists() for path in kept)

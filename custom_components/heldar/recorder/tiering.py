@@ -206,6 +206,9 @@ class ArchiveTier:
                 )
                 report.state, report.error = problem.state, problem.message
                 self._tidy = False  # a move may have left a partial copy behind
+                for camera in {d.camera for d in due}:  # best effort, now rather than next run
+                    with contextlib.suppress(Exception):
+                        await worker.call(discard_partials, self.root, camera)
             except StoppedError:
                 pass
             except BaseException:

@@ -170,7 +170,10 @@ def discard_partials(root: Path, camera: str) -> int:
     """
     removed = 0
     for path, _ in _walk(root / camera):
-        if path.name.startswith(".") and path.name.endswith(PARTIAL_SUFFIX):
+        # FUSE (sshfs) renames a file unlinked while its close is still in flight to
+        # ``.fuse_hidden…``, and may fail to delete it later (a full share): a partial too.
+        partial = path.name.startswith(".") and path.name.endswith(PARTIAL_SUFFIX)
+        if partial or path.name.startswith(".fuse_hidden"):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed += 1
