@@ -248,6 +248,16 @@ def browser_page(
             browser.close()
 
 
+def goto_ha(page: Page, url: str) -> None:
+    """Open an HA page and wait until its launch screen has faded away.
+
+    The launch screen covers the page while it fades (250 ms, longer on a loaded machine); a
+    tap or a hit test made in that time lands on it, as a user's would.
+    """
+    page.goto(url)
+    page.wait_for_function("() => !document.getElementById('ha-launch-screen')", timeout=60_000)
+
+
 @pytest.fixture
 def page(review: Review, socket_enabled: None) -> Iterator[Page]:
     """A logged-in desktop page."""

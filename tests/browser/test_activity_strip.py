@@ -28,6 +28,7 @@ from .conftest import (
     KEYFRAME_SECONDS,
     SEGMENT_SECONDS,
     Review,
+    goto_ha,
     iso,
     parse,
 )
@@ -108,7 +109,7 @@ def moving(review: Review, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 def open_moving(page: Page, review: Review, moving: Moving) -> Locator:
     """Open the moving camera's view and wait for its activity strip to show both windows."""
-    page.goto(f"{review.ha.url}/{DASHBOARD}/{moving.view}")
+    goto_ha(page, f"{review.ha.url}/{DASHBOARD}/{moving.view}")
     panel = page.locator("heldar-camera-timeline")
     try:
         panel.locator(".activity-strip .active").nth(len(WINDOWS) - 1).wait_for(

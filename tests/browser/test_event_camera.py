@@ -25,7 +25,16 @@ import pytest
 
 from tests.media import RtspCamera, duration
 
-from .conftest import DASHBOARD, KEYFRAME_SECONDS, PHONE_WIDTH, Review, browser_page, iso, parse
+from .conftest import (
+    DASHBOARD,
+    KEYFRAME_SECONDS,
+    PHONE_WIDTH,
+    Review,
+    browser_page,
+    goto_ha,
+    iso,
+    parse,
+)
 from .test_timeline_card import DUMP_JS, x_of
 
 if TYPE_CHECKING:
@@ -173,7 +182,7 @@ def an_event(review: Review, camera: dict[str, Any]) -> dict[str, Any]:
 
 def open_view(page: Page, review: Review, cameras: Cameras, name: str) -> Locator:
     """Open the dashboard view of camera ``name`` and wait for its timeline."""
-    page.goto(f"{review.ha.url}/{DASHBOARD}/{cameras.view(name)}")
+    goto_ha(page, f"{review.ha.url}/{DASHBOARD}/{cameras.view(name)}")
     panel = page.locator("heldar-camera-timeline")
     try:
         panel.locator(".track").wait_for(state="visible", timeout=60_000)

@@ -21,7 +21,7 @@ import pytest
 
 from tests.media import RtspCamera
 
-from .conftest import DASHBOARD, PHONE_WIDTH, Review, iso, parse
+from .conftest import DASHBOARD, PHONE_WIDTH, Review, goto_ha, iso, parse
 from .test_event_camera import wait_for_cameras
 from .test_timeline_card import DUMP_JS, x_of
 
@@ -135,7 +135,7 @@ def grid(review: Review) -> Iterator[Grid]:
 
 def open_grid(page: Page, review: Review, grid: Grid) -> Locator:
     """Open the grid's view; wait until every camera's lane shows footage."""
-    page.goto(f"{review.ha.url}/{DASHBOARD}/{grid.view}")
+    goto_ha(page, f"{review.ha.url}/{DASHBOARD}/{grid.view}")
     element = page.locator("heldar-camera-grid")
     try:
         for camera in grid.ids:

@@ -22,6 +22,7 @@ from .conftest import (
     PHONE_WIDTH,
     SEGMENT_SECONDS,
     Review,
+    goto_ha,
     iso,
     parse,
     wait_for_footage,
@@ -73,7 +74,7 @@ DUMP_JS = """() => {
 
 def open_card(page: Page, review: Review) -> Locator:
     """Open the dashboard and wait for the card to show recorded footage."""
-    page.goto(f"{review.ha.url}/{DASHBOARD}/0")
+    goto_ha(page, f"{review.ha.url}/{DASHBOARD}/0")
     panel = page.locator("heldar-camera-timeline")
     try:
         panel.locator(".span").first.wait_for(state="attached", timeout=60_000)
@@ -137,7 +138,7 @@ def test_card_offered_in_picker_and_renders_recent_spans(page: Page, review: Rev
     labels = " ".join(panel.locator(".tick").all_inner_texts())
     assert re.search(rf"\b{ha_hour}:\d\d", labels), labels
 
-    page.goto(f"{review.ha.url}/{DASHBOARD}/0?edit=1")
+    goto_ha(page, f"{review.ha.url}/{DASHBOARD}/0?edit=1")
     page.get_by_role("button", name="Add card").click()
     by_card = page.get_by_text("By card")
     offered = page.get_by_text("Heldar timeline")
@@ -288,7 +289,7 @@ def test_trigger_shows_as_event_without_reload(page: Page, review: Review) -> No
 
 def test_hour_item_plays_in_media_browser(page: Page, review: Review) -> None:
     """The hour's "whole hour" item plays as one video in HA's own media browser."""
-    page.goto(f"{review.ha.url}/media-browser/browser")
+    goto_ha(page, f"{review.ha.url}/media-browser/browser")
     steps = ["Heldar", review.camera["name"], str(datetime.now().year), ":00-", "whole hour"]  # noqa: DTZ005
     for title, following in zip(steps, [*steps[1:], None], strict=True):
         item = page.locator(".title", has_text=title).first
