@@ -2,6 +2,7 @@
 
 Every child dies with Home Assistant, short helpers too (ffprobe: ``start_child``): the kernel
 sends it SIGTERM when the thread that started it, HA's event loop, ends (``PR_SET_PDEATHSIG``).
+The one exception is an ``idle`` child (a preview sheet), which ends by itself within seconds.
 Each carries an ``HELDAR_OWNER`` mark, by which ``orphans.py`` knows one that outlived it anyway.
 
 Stopping asks FFmpeg to finish first (SIGINT makes it write the trailer of the open segment),
@@ -50,33 +51,35 @@ def _load_prctl() -> Callable[..., int] | None:
 _PRCTL = _load_prctl()  # looked up before any fork: the child only calls it
 
 
-def _die_with(parent: int, *, idle: bool = False) -> Callable[[], None] | None:
+def _die_with(parent: int) -> Callable[[], None] | None:
     """Return the pre-exec hook that ties a child's life to ``parent``'s starting thread.
 
     Runs in the child between fork and exec. If the parent died before the hook ran, the
-    signal would never come: the child then ends itself. ``idle``: the child gets the CPU
-    only when nothing else wants it (``SCHED_IDLE``, else the lowest nice), for work that
-    may wait, so that it never delays Home Assistant's loop or a recording.
+    signal would never come: the child then ends itself.
     """
     prctl = _PRCTL
+    if prctl is None:
+        return None
 
     def hook() -> None:
-        if prctl is not None:
-            prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-            if os.getppid() != parent:
-                os.kill(os.getpid(), signal.SIGTERM)
-        if idle:
-            _lowest_priority()
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
 
-    return hook if prctl is not None or idle else None
+    return hook
 
 
-def _lowest_priority() -> None:
-    """Take the lowest CPU priority the system offers (in a child, before exec)."""
+def _lowest_priority(pid: int) -> None:
+    """Give a started child the lowest CPU priority the system offers.
+
+    Set from the parent once the child has exec'd, never in the child before exec: the loop
+    waits for that exec, and a child already at the lowest priority could keep it waiting
+    for as long as anything else wants the CPU (seconds, on a busy host).
+    """
     with contextlib.suppress(OSError):
-        os.nice(19)
+        os.setpriority(os.PRIO_PROCESS, pid, 19)
     with contextlib.suppress(AttributeError, OSError):
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
 
 
 class FFmpegNotFoundError(FileNotFoundError):
@@ -196,6 +199,14 @@ class FFmpegProcess:
         ``-progress pipe:1``), else closed. The child gets its own session, so a Ctrl-C aimed
         at Home Assistant's terminal reaches HA, which then stops FFmpeg in order, rather than
         FFmpeg directly.
+
+        An ``idle`` child is for short work that may wait (a preview sheet). It gets only its
+        own process group (Ctrl-C still misses it) and stays in HA's session: where the kernel
+        schedules each session as a group (autogroup), a child in a session of its own is a
+        group with a full share of the CPU whatever its priority. It has no pre-exec hook, so
+        Python starts it with ``vfork``, not a ``fork`` that copies HA's page tables on the
+        loop, and so no death signal: it reads a finished file and ends by itself, and
+        ``orphans.py`` knows it by its mark if HA dies first.
         """
         loop = asyncio.get_running_loop()
         full_env = {**os.environ, **(env or {}), **owner_env()}
@@ -209,14 +220,17 @@ class FFmpegProcess:
                     stdout=subprocess.PIPE if media_clock else subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
                     env=full_env,
-                    start_new_session=True,
+                    start_new_session=not idle,
+                    process_group=0 if idle else None,
                     close_fds=True,
                     # asyncio forks in the loop's own thread, which lives as long as HA does.
-                    preexec_fn=_die_with(os.getpid(), idle=idle),
+                    preexec_fn=None if idle else _die_with(os.getpid()),
                 )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as err:
             msg = f"FFmpeg binary {argv[0]!r} cannot be run: {err.strerror}"
             raise FFmpegNotFoundError(msg) from err
+        if idle:
+            _lowest_priority(transport.get_pid())
         return cls(transport, protocol, tail, media_clock)
 
     @property
