@@ -70,16 +70,25 @@ def _die_with(parent: int) -> Callable[[], None] | None:
 
 
 def _lowest_priority(pid: int) -> None:
-    """Give a started child the lowest CPU priority the system offers.
+    """Give a started child, alone in its session, the lowest CPU priority the system offers.
 
     Set from the parent once the child has exec'd, never in the child before exec: the loop
     waits for that exec, and a child already at the lowest priority could keep it waiting
-    for as long as anything else wants the CPU (seconds, on a busy host).
+    for as long as anything else wants the CPU (seconds, on a busy host). Where the kernel
+    schedules each session as a group (autogroup), the group's own niceness is what counts
+    against Home Assistant's, so that is lowered too.
     """
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, pid, 19)
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+    with contextlib.suppress(OSError):
+        # A write to procfs, no disk: a plain descriptor, not a file object.
+        handle = os.open(f"/proc/{pid}/autogroup", os.O_WRONLY)
+        try:
+            os.write(handle, b"19")
+        finally:
+            os.close(handle)
 
 
 class FFmpegNotFoundError(FileNotFoundError):
@@ -200,13 +209,11 @@ class FFmpegProcess:
         at Home Assistant's terminal reaches HA, which then stops FFmpeg in order, rather than
         FFmpeg directly.
 
-        An ``idle`` child is for short work that may wait (a preview sheet). It gets only its
-        own process group (Ctrl-C still misses it) and stays in HA's session: where the kernel
-        schedules each session as a group (autogroup), a child in a session of its own is a
-        group with a full share of the CPU whatever its priority. It has no pre-exec hook, so
-        Python starts it with ``vfork``, not a ``fork`` that copies HA's page tables on the
-        loop, and so no death signal: it reads a finished file and ends by itself, and
-        ``orphans.py`` knows it by its mark if HA dies first.
+        An ``idle`` child is for short work that may wait (a preview sheet): it runs at the
+        lowest priority. It has no pre-exec hook, so Python starts it with ``vfork``, not a
+        ``fork`` that copies HA's page tables on the loop, and so no death signal: it reads a
+        finished file and ends by itself, and ``orphans.py`` knows it by its mark if HA dies
+        first.
         """
         loop = asyncio.get_running_loop()
         full_env = {**os.environ, **(env or {}), **owner_env()}
@@ -220,8 +227,7 @@ class FFmpegProcess:
                     stdout=subprocess.PIPE if media_clock else subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
                     env=full_env,
-                    start_new_session=not idle,
-                    process_group=0 if idle else None,
+                    start_new_session=True,
                     close_fds=True,
                     # asyncio forks in the loop's own thread, which lives as long as HA does.
                     preexec_fn=None if idle else _die_with(os.getpid()),
