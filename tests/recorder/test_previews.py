@@ -99,7 +99,6 @@ async def test_a_broken_segment_loses_nothing(
     start = previews.FFmpegProcess.start
 
     async def counted(argv: list[str], *, idle: bool = False) -> previews.FFmpegProcess:
-        assert idle  # a sheet can wait: it never takes the CPU from the loop or a recording
         started.append(argv)
         return await start(argv, idle=idle)
 
@@ -114,6 +113,27 @@ async def test_a_broken_segment_loses_nothing(
     assert len(started) == 2  # tried again later (the file may have been repaired)
     missing = PreviewMaker(str(tmp_path / "no-ffmpeg"))
     assert not await missing.make(broken, 60)
+
+
+async def test_only_a_sheet_a_viewer_waits_for_takes_the_normal_priority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sheets made as segments are filed can wait; one asked for by the card cannot."""
+    filed = mp4(tmp_path / "cam" / "20270115_080000.mp4")
+    asked = mp4(tmp_path / "cam" / "20270115_080100.mp4")
+    priorities: dict[str, bool] = {}
+
+    async def noted(argv: list[str], *, idle: bool = False) -> previews.FFmpegProcess:
+        priorities[next(a for a in argv if a.endswith(".mp4"))] = idle
+        raise FileNotFoundError(argv[0])
+
+    monkeypatch.setattr(previews.FFmpegProcess, "start", noted)
+    maker = PreviewMaker("ffmpeg")
+    maker.submit(filed, 60)
+    while maker.queued:
+        await asyncio.sleep(0.01)
+    assert await maker.ensure(asked, 60) is None
+    assert priorities == {str(filed): True, str(asked): False}
 
 
 async def test_a_kept_sheet_is_not_made_again(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ segment whose sheet is missing (recorded before, or a failed make) gets it on fi
 
 Making one never delays recording: one FFmpeg at a time on one thread, a short backlog
 (beyond it, new segments wait to be asked for), and a failure loses nothing: it is only
-logged at debug level and the card shows no preview there.
+logged at debug level and the card shows no preview there. Sheets made as segments are filed
+run at the lowest CPU priority (they can wait); one a viewer asked for runs at the normal one.
 """
 
 from __future__ import annotations
@@ -149,12 +150,13 @@ class PreviewMaker:
         loop = asyncio.get_running_loop()
         if await loop.run_in_executor(None, target.is_file):
             return target
-        return target if await self.make(segment, seconds) else None
+        return target if await self.make(segment, seconds, asked=True) else None
 
-    async def make(self, segment: Path, seconds: float) -> bool:
+    async def make(self, segment: Path, seconds: float, *, asked: bool = False) -> bool:
         """Make (or remake) a segment's sheet; two callers for one segment share one FFmpeg.
 
-        A segment that just failed is not tried again for ``FAILURE_MEMORY`` seconds.
+        ``asked``: a viewer waits for it, so its FFmpeg runs at the normal CPU priority, not
+        the lowest. A segment that just failed is not tried again for ``FAILURE_MEMORY`` s.
         """
         if (pending := self._running.get(segment)) is not None:
             return await asyncio.shield(pending)
@@ -166,7 +168,7 @@ class PreviewMaker:
         made = False
         try:
             async with self._slots:
-                made = await self._run(segment, SheetLayout.for_duration(seconds))
+                made = await self._run(segment, SheetLayout.for_duration(seconds), idle=not asked)
         finally:
             del self._running[segment]
             future.set_result(made)
@@ -178,15 +180,15 @@ class PreviewMaker:
                 del self._failed[next(iter(self._failed))]
         return made
 
-    async def _run(self, segment: Path, layout: SheetLayout) -> bool:
+    async def _run(self, segment: Path, layout: SheetLayout, *, idle: bool) -> bool:
         loop = asyncio.get_running_loop()
         target = preview_path(segment)
         # Written under a hidden name and renamed, so a reader never sees half a sheet.
         partial = target.with_name(f".{target.name}")
         argv = sheet_command(self.ffmpeg, segment, partial, layout)
         try:
-            # At the lowest priority: a sheet can wait, the loop and the recordings cannot.
-            process = await FFmpegProcess.start(argv, idle=True)
+            # In the background at the lowest priority: the loop and the recordings cannot wait.
+            process = await FFmpegProcess.start(argv, idle=idle)
         except OSError as err:  # FFmpeg missing (FFmpegNotFoundError), no processes left...
             _LOGGER.debug("No preview for %s: %s", segment.name, err)
             return False
