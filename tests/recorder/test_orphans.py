@@ -20,6 +20,7 @@ from custom_components.heldar.recorder.orphans import (
     find_orphans,
     this_process,
 )
+from custom_components.heldar.recorder.previews import SheetLayout, preview_path, sheet_command
 from tests.media import pid_alive
 
 SLEEPER = "import time, sys; time.sleep(120)"
@@ -119,3 +120,16 @@ def test_orphan_that_ignores_sigterm_is_killed(
     assert [o.pid for o in end_orphans((camera,))] == [process.pid]
     assert process.wait(1) == -signal.SIGKILL
     assert time.monotonic() - started < 6
+
+
+def test_a_preview_sheet_left_running_is_ended(
+    tmp_path: Path, spawn: list[subprocess.Popen[bytes]]
+) -> None:
+    """A sheet's FFmpeg has no death signal; the next start's sweep finds it by its arguments."""
+    camera = tmp_path / "front"
+    segment = camera / "20270115_080000.mp4"
+    argv = sheet_command("ffmpeg", segment, preview_path(segment), SheetLayout(31))
+    orphan = start(spawn, *argv[1:], owner=dead_owner(spawn))
+    time.sleep(0.3)  # let the sleeper exec, so /proc shows its final command line
+    assert [identity.pid for identity in end_orphans((camera,))] == [orphan]
+    assert not pid_alive(orphan)
