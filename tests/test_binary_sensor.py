@@ -63,6 +63,11 @@ async def test_on_at_once_off_after_the_hold(
 
     data: HeldarData = entry.runtime_data
     camera = data.cameras[yard]
+    # Only the camera whose sensor is enabled has its segments looked at on the fast cadence.
+    for key, wanted in ((yard, True), (gate, False)):
+        recorder = data.cameras[key].recorder
+        assert recorder is not None
+        assert recorder.activity.live_wanted() is wanted
     active, quiet = threshold(0.5), threshold(0.5) - 1
     camera.async_set_activity(active)
     assert hass.states.get(ENTITY).state == STATE_ON  # type: ignore[union-attr]

@@ -88,6 +88,11 @@ class CameraHandle:
         return self._activity_listeners.add(listener)
 
     @callback
+    def activity_wanted(self) -> bool:
+        """Whether anything listens to the live level (the Activity sensor is enabled)."""
+        return bool(self._activity_listeners)
+
+    @callback
     def async_set_activity(self, level: int) -> None:
         """Take the live activity level the recorder measured (0: not measured)."""
         self.activity_level = level

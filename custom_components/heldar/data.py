@@ -98,6 +98,7 @@ class HeldarData:
                 store=camera.store,
                 make_room=self.recordings.async_make_room,
                 activity_listener=camera.async_set_activity,
+                activity_wanted=camera.activity_wanted,
             )
         except ManagerClosedError:
             _LOGGER.debug("Not starting %s: Heldar is shutting down", config.name)

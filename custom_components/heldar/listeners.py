@@ -14,6 +14,10 @@ class Listeners[**P]:
         """Start with no listener."""
         self._callbacks: list[Callable[P, None]] = []
 
+    def __len__(self) -> int:
+        """Return how many listeners there are now."""
+        return len(self._callbacks)
+
     @callback
     def add(self, listener: Callable[P, None]) -> CALLBACK_TYPE:
         """Call ``listener`` on every change; returns the unsubscribe callback."""

@@ -121,3 +121,39 @@ async def test_a_file_it_cannot_parse_is_reported_once(
     assert calls.count(tmp_path / "bad.mp4") == 1
     assert tmp_path / "good.mp4" in calls
     assert caplog.text.count("Cannot read the frame sizes") == 1
+
+
+async def test_a_camera_nobody_watches_live_is_looked_at_less_often(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a live listener a segment is read at the idle cadence; with one, every tick.
+
+    The Activity sensor is off by default, and most cameras need only the stored levels, so
+    their looks (a thread trip, a stat, a read) are spaced out; enabling the sensor brings
+    the fast looks back without a restart.
+    """
+    reads: list[Path] = []
+
+    def counted(self: FrameReader) -> list[object]:
+        reads.append(self.path)
+        return []
+
+    monkeypatch.setattr(FrameReader, "read_new", counted)
+    segment = tmp_path / "segment.mp4"
+    segment.write_bytes(b"\x00\x00\x00\x08ftyp")
+    wanted = [False]
+    feed = ActivityFeed(tmp_path / "camera", poll=0.01, idle_poll=60.0, wanted=lambda: wanted[0])
+    follower = feed.follow(lambda: segment, lambda _: ORIGIN)
+    assert follower is not None
+    for size in range(16):  # growing: every look would read it
+        with segment.open("ab") as out:
+            out.write(bytes(size + 1))
+        await asyncio.sleep(0.01)
+    assert reads == [], "a camera nobody watches live was looked at on the fast cadence"
+    wanted[0] = True
+    for size in range(16):
+        with segment.open("ab") as out:
+            out.write(bytes(size + 1))
+        await asyncio.sleep(0.01)
+    await follower.stop()
+    assert len(reads) >= 3

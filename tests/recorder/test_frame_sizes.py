@@ -118,6 +118,19 @@ def test_tfhd_defaults_and_first_sample_flags() -> None:
     assert frames.keyframes == (False, False)
 
 
+def test_two_track_runs_in_one_fragment_are_one_series() -> None:
+    """A muxer may split a fragment's samples over several truns: they follow each other."""
+    tfhd = full_box(b"tfhd", 0x38, struct.pack(">IIII", 1, 40, 500, 0x0101_0000))
+    first = full_box(b"trun", 0x204, struct.pack(">II", 2, 0) + struct.pack(">2I", 900, 30))
+    second = full_box(b"trun", 0x200, struct.pack(">I", 2) + struct.pack(">2I", 20, 10))
+    frames = parse_frames(box(b"traf", tfhd + first + second), LAYOUT, 1.0)
+    assert frames is not None
+    assert frames.sizes == (900, 30, 20, 10)
+    assert frames.keyframes == (True, False, False, False)
+    assert frames.times == pytest.approx((1.0, 1.04, 1.08, 1.12))
+    assert frames.end == pytest.approx(1.16)
+
+
 def test_other_tracks_are_skipped() -> None:
     """Only the video track's samples count (audio shares the moof)."""
     audio = full_box(b"tfhd", 0x08, struct.pack(">II", 2, 1024))

@@ -49,6 +49,11 @@ _STEPS = 8  # level steps per standard deviation
 _MAX_LEVEL = 255
 _SIZE_OFFSET = 64  # bytes added before taking the log: a frame of skips is ~50 bytes
 _MIN_FRAMES = 3  # a second with fewer scored P-frames is not scored from them
+# The spread of idle seconds is a sort of up to 300 values: worked out again after each new
+# idle second while few are known, then after every ``_SPREAD_REFRESH``th, which it barely
+# moves, since that sort was most of the meter's CPU.
+_SPREAD_EXACT_BELOW = 60
+_SPREAD_REFRESH = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,26 +104,22 @@ class _Baseline:
         self.positions: dict[int, Rolling] = {}  # only the positions a GOP reaches
         self.seconds = Rolling(tuning.second_history)
         self.keyframes = Rolling(tuning.keyframe_history)
-        self._spreads: dict[str, float] = {}
+        self._spread: float | None = None
+        self._seconds_since_spread = 0
 
     def reset(self) -> None:
         self.positions.clear()
         self.seconds.clear()
         self.keyframes.clear()
-        self._spreads.clear()
-
-    def frame_ratio(self, position: int, logsize: float) -> float | None:
-        """Return a P-frame's log-ratio to its GOP position's usual size (None: learning)."""
-        usual = self.positions.get(position)
-        if usual is None or len(usual) < self.tuning.warmup_gops:
-            return None
-        return logsize - usual.median()
+        self._spread = None
 
     def second_sigmas(self, ratios: list[float]) -> float | None:
         """Return how unusual a second's frames are, in sigmas of idle seconds."""
         if len(ratios) < _MIN_FRAMES or len(self.seconds) < self.tuning.warmup_seconds:
             return None
-        spread = self._spread("seconds", self.seconds, self.tuning.spread_floor)
+        if (spread := self._spread) is None:
+            spread = self._spread = max(self.seconds.sigma(), self.tuning.spread_floor)
+            self._seconds_since_spread = 0
         return (_trimmed_mean(ratios, self.tuning.trim) - self.seconds.median()) / spread
 
     def learn_second(self, frames: list[tuple[int, float]], ratios: list[float]) -> None:
@@ -128,12 +129,12 @@ class _Baseline:
             usual.add(logsize)
         if len(ratios) >= _MIN_FRAMES:
             self.seconds.add(_trimmed_mean(ratios, self.tuning.trim))
-            self._spreads.pop("seconds", None)
-
-    def _spread(self, name: str, rolling: Rolling, floor: float) -> float:
-        if (spread := self._spreads.get(name)) is None:
-            spread = self._spreads[name] = max(rolling.sigma(), floor)
-        return spread
+            self._seconds_since_spread += 1
+            if (
+                len(self.seconds) < _SPREAD_EXACT_BELOW
+                or self._seconds_since_spread >= _SPREAD_REFRESH
+            ):
+                self._spread = None
 
 
 class ActivityMeter:
@@ -156,12 +157,17 @@ class ActivityMeter:
         self._learnt: list[tuple[int, float]] = []  # this second's (position, log size)
         self._recent: deque[tuple[float, float]] = deque()  # (wall time, log-ratio), last 1 s
         self._active_seconds = 0
+        # A P-frame at least this big may be a new picture (``_is_shock``); worked out at each
+        # keyframe rather than at each frame. Infinite while no keyframe is known.
+        self._shock_size = math.inf
+        self._shock_log_jump = math.log(self.tuning.shock_jump)
 
     def reset(self) -> None:
         """Forget the baseline, as after a change of the whole picture."""
         self._baseline.reset()
         self._ratios, self._learnt = [], []
         self._recent.clear()
+        self._shock_size = math.inf
 
     def add(self, origin: float, frames: FragmentFrames) -> list[tuple[int, int]]:
         """Take one fragment; return the (wall second, level byte) of each second it closed.
@@ -207,15 +213,23 @@ class ActivityMeter:
     def _take_keyframe(self, size: int) -> None:
         self._position = 0
         self._blind = False
-        self._baseline.keyframes.add(math.log(size))
+        keyframes = self._baseline.keyframes
+        keyframes.add(math.log(size))
+        self._shock_size = self.tuning.shock_ratio * math.exp(keyframes.median())
 
     def _take_frame(self, wall: float, size: int) -> None:
-        tuning = self.tuning
-        self._position += 1
-        position = min(self._position, tuning.max_position)
+        # Run for every frame of every camera, so inlined: the log-ratio to the usual size of
+        # the frame's GOP position, None while that position is being learnt.
+        self._position = position = self._position + 1
+        position = min(position, self.tuning.max_position)
         logsize = math.log(size + _SIZE_OFFSET)
-        ratio = self._baseline.frame_ratio(position, logsize)
-        if self._is_shock(size, ratio):
+        usual = self._baseline.positions.get(position)
+        ratio = (
+            logsize - usual.median()
+            if usual is not None and len(usual) >= self.tuning.warmup_gops
+            else None
+        )
+        if size >= self._shock_size and self._is_shock(ratio):
             # The whole picture changed (a cloud, the IR filter, the encoder restarting): the
             # rest of this GOP is coded against the new picture, and the old baseline no
             # longer describes it. Learn again from the next keyframe.
@@ -227,17 +241,15 @@ class ActivityMeter:
             self._ratios.append(ratio)
             self._recent.append((wall, ratio))
 
-    def _is_shock(self, size: int, ratio: float | None) -> bool:
-        """Whether a P-frame is nearly a keyframe, far above its usual size: a new picture.
+    def _is_shock(self, ratio: float | None) -> bool:
+        """Whether a P-frame nearly a keyframe's size is also far above its usual size.
 
         Both, because an encoder at its bitrate cap sends P-frames of any size: a quarter of
         a keyframe, ten times the usual, is then nothing unusual. While the baseline is being
-        learnt there is no usual size, and no old baseline to forget.
+        learnt there is no usual size, and no old baseline to forget. The size half is
+        ``_shock_size``, checked by the caller first since it rules out nearly every frame.
         """
-        keyframes = self._baseline.keyframes
-        if not keyframes or size < self.tuning.shock_ratio * math.exp(keyframes.median()):
-            return False
-        return ratio is not None and ratio >= math.log(self.tuning.shock_jump)
+        return ratio is not None and ratio >= self._shock_log_jump
 
     def _close(self) -> int:
         """Score the second that just ended and let it teach the baseline if it was idle."""

@@ -2,8 +2,13 @@
 
 FFmpeg cuts a fragment at least every second (``command.py``: ``frag_duration``) and flushes
 it at once, so following the segment being written gives a level within about a second of
-the picture changing: a sensor can be ``on`` within 2 s. Every camera's segment is looked at
-together, every ``poll`` seconds, in **one** trip to an executor thread (``ActivityTicker``):
+the picture changing: a sensor can be ``on`` within 2 s. That takes a look every ``poll``
+seconds, which only a camera whose live level somebody wants (its Activity sensor is enabled,
+and it is off by default) pays for; the others are looked at every ``idle_poll`` seconds, which
+is soon enough for the stored levels the timeline draws, each at its own tick so that every
+tick carries a share of them. The cameras due are looked at together in **one** trip to an
+executor thread (``ActivityTicker``), which lets the event loop's thread have the GIL back
+between cameras:
 a file that did not grow costs one ``stat``; one that did, a few small reads of the ``moof``
 boxes that landed since (``frame_sizes.FrameReader``), never the media data. The meter runs in
 that thread too, so the event loop's share is one wake-up a tick, whatever the number of
@@ -36,6 +41,7 @@ from .frame_sizes import FrameReader
 _LOGGER = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5  # with ~1 s fragments: a level at most this long after FFmpeg wrote it
+IDLE_POLL_SECONDS = 5.0  # nobody wants the live level: only the stored ones, every 10 s
 SAVE_SECONDS = 10.0
 
 type ActivityListener = Callable[[int], None]
@@ -50,14 +56,22 @@ class ActivityFeed:
         listener: ActivityListener | None = None,
         *,
         poll: float = POLL_SECONDS,
+        idle_poll: float = IDLE_POLL_SECONDS,
         save_every: float = SAVE_SECONDS,
+        wanted: Callable[[], bool] | None = None,
     ) -> None:
-        """Keep levels beside the camera's footage; tell ``listener`` each new live level."""
+        """Keep levels beside the camera's footage; tell ``listener`` each new live level.
+
+        ``wanted`` says whether anybody wants the live level now (None: always); while
+        nobody does, the camera is looked at every ``idle_poll`` seconds instead of ``poll``.
+        """
         self.meter = ActivityMeter()
         self.store = ActivityStore(camera_dir)
         self.live = UNMEASURED
         self._listener = listener
+        self.live_wanted: Callable[[], bool] = wanted or _always
         self.poll = poll
+        self.idle_poll = idle_poll
         self.save_every = save_every
         # The meter and the levels not yet stored: touched in the ticker's thread only, and
         # by a run's last look; the lock keeps those two apart.
@@ -77,8 +91,12 @@ class ActivityFeed:
         if self._follower is not None:
             return None
         self._follower = Follower(self, current, start_of)
-        ticker_of(asyncio.get_running_loop(), self.poll).add(self._follower)
+        self.ticker().add(self._follower)
         return self._follower
+
+    def ticker(self) -> ActivityTicker:
+        """The ticker that looks at this camera on the running loop."""
+        return ticker_of(asyncio.get_running_loop(), self.poll, self.idle_poll)
 
     def meter_fragments(self, reader: FrameReader, origin: float) -> bool:
         """Read and meter what ``reader``'s file got since the last look. Blocking.
@@ -182,8 +200,7 @@ class Follower:
 
     async def stop(self) -> None:
         """Read what the last segment still holds, then store every level."""
-        ticker = ticker_of(asyncio.get_running_loop(), self.feed.poll)
-        await ticker.remove(self)
+        await self.feed.ticker().remove(self)
         try:
             await asyncio.get_running_loop().run_in_executor(None, self._last_look)
         except Exception:  # the meter's failure must never fail the recording run
@@ -215,11 +232,18 @@ class Follower:
 
 
 class ActivityTicker:
-    """Every followed camera of one event loop, looked at together once a tick."""
+    """Every followed camera of one event loop, those due looked at together once a tick."""
 
-    def __init__(self, poll: float) -> None:
-        """Look every ``poll`` seconds while anything is followed."""
+    def __init__(self, poll: float, idle_poll: float) -> None:
+        """Tick every ``poll`` seconds while anything is followed.
+
+        A follower whose live level nobody wants is due every ``idle_poll`` seconds only, at
+        the same tick as every other such follower, so they share one trip to the thread.
+        """
         self.poll = poll
+        self._idle_every = max(1, round(idle_poll / poll))
+        self._phases: dict[Follower, int] = {}  # the tick, modulo ``_idle_every``, of each
+        self._next_phase = 0
         self._followers: list[Follower] = []
         self._task: asyncio.Task[None] | None = None
         self._tick: asyncio.Future[None] | None = None
@@ -227,6 +251,8 @@ class ActivityTicker:
     def add(self, follower: Follower) -> None:
         """Follow one more run; the ticker starts with its first."""
         self._followers.append(follower)
+        self._phases[follower] = self._next_phase
+        self._next_phase = (self._next_phase + 1) % self._idle_every
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="heldar activity")
 
@@ -234,6 +260,7 @@ class ActivityTicker:
         """Stop following a run, once a look at it in flight is over."""
         with contextlib.suppress(ValueError):
             self._followers.remove(follower)
+        self._phases.pop(follower, None)
         if self._tick is not None and not self._tick.done():
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._tick)
@@ -245,14 +272,19 @@ class ActivityTicker:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        ticks = 0
         while self._followers:
             await asyncio.sleep(self.poll)
+            ticks = (ticks + 1) % self._idle_every
             looks = []
             for follower in self._followers:
                 try:
-                    looks.append(follower.plan())
+                    if self._phases.get(follower) == ticks or follower.feed.live_wanted():
+                        looks.append(follower.plan())
                 except Exception:  # a run's own state; the others are still looked at
                     _LOGGER.exception("Cannot plan the activity look of a run")
+            if not looks:
+                continue
             self._tick = loop.run_in_executor(None, _look_all, looks)
             try:
                 await self._tick
@@ -269,16 +301,24 @@ def _look_all(looks: list[_Look]) -> None:
             look.follower.look(look)
         except Exception:  # one camera's failure never stops the others' metering
             _LOGGER.exception("Activity metering failed for %s", look.path)
+        # Give the GIL up between cameras: the event loop's thread waits for it otherwise
+        # until the interpreter's switch interval (5 ms), which shows as loop lag.
+        time.sleep(0)
 
 
-_TICKERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[float, ActivityTicker]] = (
+def _always() -> bool:
+    return True
+
+
+type _Polls = tuple[float, float]
+_TICKERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[_Polls, ActivityTicker]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def ticker_of(loop: asyncio.AbstractEventLoop, poll: float) -> ActivityTicker:
-    """The loop's ticker for followers looked at every ``poll`` seconds."""
+def ticker_of(loop: asyncio.AbstractEventLoop, poll: float, idle_poll: float) -> ActivityTicker:
+    """The loop's ticker for followers looked at every ``poll`` (or ``idle_poll``) seconds."""
     tickers = _TICKERS.setdefault(loop, {})
-    if (ticker := tickers.get(poll)) is None:
-        ticker = tickers[poll] = ActivityTicker(poll)
+    if (ticker := tickers.get((poll, idle_poll))) is None:
+        ticker = tickers[poll, idle_poll] = ActivityTicker(poll, idle_poll)
     return ticker

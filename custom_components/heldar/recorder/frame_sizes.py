@@ -13,6 +13,7 @@ recorder. Blocking: run it in an executor.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import accumulate, chain
 from pathlib import Path
 import struct
 import sys
@@ -82,10 +83,11 @@ def _tfhd_defaults(data: bytes, start: int) -> tuple[int, _Defaults]:
     return track, (defaults[0], defaults[1], defaults[2])
 
 
-def _trun_samples(
-    data: bytes, start: int, end: int, defaults: _Defaults
-) -> list[tuple[int, int, int]]:
-    """Return (duration, size, flags) of each sample a ``trun`` lists.
+type _Columns = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+
+
+def _trun_samples(data: bytes, start: int, end: int, defaults: _Defaults) -> _Columns:
+    """Return the durations, the sizes and the flags of the samples a ``trun`` lists.
 
     A field the ``trun`` leaves out takes the ``tfhd`` default, or 0 when there is none (a
     muxer that relies on the ``trex`` defaults in ``moov``; FFmpeg always writes them here).
@@ -114,7 +116,7 @@ def _trun_samples(
     durations, sizes, sample_flags = columns
     if first_flags is not None and not fields[2] and count:
         sample_flags = (first_flags, *sample_flags[1:])
-    return list(zip(durations, sizes, sample_flags, strict=True))
+    return durations, sizes, sample_flags
 
 
 def parse_frames(moof: bytes, layout: Layout, start: float) -> FragmentFrames | None:
@@ -135,30 +137,31 @@ def parse_frames(moof: bytes, layout: Layout, start: float) -> FragmentFrames | 
             track, defaults = _tfhd_defaults(moof, tfhd[1])
             if layout.video_track and track != layout.video_track:
                 continue
-            samples = [
-                sample
+            runs = [
+                _trun_samples(moof, run_start, run_end, defaults)
                 for name, run_start, run_end in boxes
                 if name == "trun"
-                for sample in _trun_samples(moof, run_start, run_end, defaults)
             ]
-            return _frames(samples, layout.timescale, start) if samples else None
+            return _frames(runs, layout.timescale, start) if any(r[0] for r in runs) else None
     except struct.error:
         return None
     return None
 
 
-def _frames(samples: list[tuple[int, int, int]], timescale: int, start: float) -> FragmentFrames:
-    times = []
-    ticks = 0
-    for duration, _, _ in samples:
-        times.append(start + ticks / timescale)
-        ticks += duration
+def _frames(runs: list[_Columns], timescale: int, start: float) -> FragmentFrames:
+    durations, sizes, flags = runs[0]
+    if len(runs) > 1:  # FFmpeg writes one trun a fragment; other muxers may write more
+        durations = tuple(chain.from_iterable(run[0] for run in runs))
+        sizes = tuple(chain.from_iterable(run[1] for run in runs))
+        flags = tuple(chain.from_iterable(run[2] for run in runs))
+    ticks = list(accumulate(durations, initial=0))
+    last = ticks.pop()
     return FragmentFrames(
         start=start,
-        times=tuple(times),
-        sizes=tuple(size for _, size, _ in samples),
-        keyframes=tuple(not flags & _NON_SYNC for _, _, flags in samples),
-        end=start + ticks / timescale,
+        times=tuple(start + tick / timescale for tick in ticks),
+        sizes=sizes,
+        keyframes=tuple(not flag & _NON_SYNC for flag in flags),
+        end=start + last / timescale,
     )
 
 

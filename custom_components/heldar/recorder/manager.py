@@ -69,6 +69,7 @@ class RecorderManager:
         store: CameraStore | None = None,
         make_room: MakeRoom | None = None,
         activity_listener: Callable[[int], None] | None = None,
+        activity_wanted: Callable[[], bool] | None = None,
     ) -> CameraRecorder:
         """Start recording ``spec``, first stopping any recorder the camera already has.
 
@@ -97,6 +98,7 @@ class RecorderManager:
                 store=store,
                 make_room=make_room,
                 activity_listener=activity_listener,
+                activity_wanted=activity_wanted,
             )
             recorder.start(self._task_factory)
             self._recorders[key] = recorder

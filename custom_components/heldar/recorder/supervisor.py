@@ -73,12 +73,14 @@ class CameraRecorder:
         store: CameraStore | None = None,
         make_room: MakeRoom | None = None,
         activity_listener: ActivityListener | None = None,
+        activity_wanted: Callable[[], bool] | None = None,
     ) -> None:
         """Prepare the recorder; nothing runs until ``start``.
 
         ``store`` indexes footage and events and asks which files retention must leave alone;
         ``make_room`` frees space when the disk is full, before the next attempt;
-        ``activity_listener`` hears the live activity level after each fragment.
+        ``activity_listener`` hears the live activity level after each fragment, soon after it
+        lands while ``activity_wanted`` says somebody wants it (None: always).
         """
         self._make_room = make_room
         self.spec = spec
@@ -114,7 +116,7 @@ class CameraRecorder:
         self._board = StatusBoard(spec.name, initial, listener, _LOGGER)
         self._planner = MediaPlanner(spec, lambda words: self._board.publish(media=words))
         # One meter for the recorder's life: a new FFmpeg run keeps the learnt baseline.
-        self.activity = ActivityFeed(spec.output_dir, activity_listener)
+        self.activity = ActivityFeed(spec.output_dir, activity_listener, wanted=activity_wanted)
         self._camera = Camera(
             spec, ffmpeg_binary, self._timing, self._archive, self._planner, self.activity
         )
