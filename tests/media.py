@@ -22,6 +22,8 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 from typing import Any
 
@@ -95,6 +97,9 @@ class RtspCamera:
         self.options = options
         self.port = 0
         self._process: subprocess.Popen[str] | None = None
+        # The server's stderr, kept in a file so that a camera that dies mid-test says why
+        # (``stop`` prints its tail, which pytest shows with the failing test, then drops it).
+        self._stderr: Path | None = None
 
     @property
     def url(self) -> str:
@@ -114,9 +119,12 @@ class RtspCamera:
         for key, value in self.options.items():
             flag = f"--{key.replace('_', '-')}"
             argv += [flag] if value is True else [flag, str(value)]
-        process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
+        descriptor, name = tempfile.mkstemp(prefix="rtsp-camera-", suffix=".log")
+        self._stderr = Path(name)
+        try:
+            process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=descriptor, text=True)
+        finally:
+            os.close(descriptor)
         self._process = process
         assert process.stdout is not None
         deadline = time.monotonic() + 15
@@ -131,8 +139,16 @@ class RtspCamera:
                     break
             if process.poll() is not None:
                 break
+        tail = self.stderr_tail()
         self.stop()
-        pytest.fail(f"the RTSP test camera did not start: {argv}")
+        pytest.fail(f"the RTSP test camera did not start: {argv}\n{tail}")
+
+    def stderr_tail(self, lines: int = 30) -> str:
+        """Return the last lines the server wrote to stderr since it last started."""
+        if self._stderr is None or not self._stderr.exists():
+            return ""
+        text = self._stderr.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
 
     def pause(self) -> None:
         """Freeze the server (SIGSTOP): connections stay open, no packet flows."""
@@ -149,6 +165,12 @@ class RtspCamera:
         if (process := self._process) is None:
             return
         self._process = None
+        if (code := process.poll()) is not None:  # it died by itself: say why, for the test
+            print(  # noqa: T201 - pytest shows a failing test's captured stderr
+                f"The RTSP test camera on port {self.port} had exited by itself ({code}):\n"
+                f"{self.stderr_tail()}",
+                file=sys.stderr,
+            )
         process.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
         process.terminate()
         try:
@@ -158,6 +180,9 @@ class RtspCamera:
             process.wait()
         if process.stdout is not None:
             process.stdout.close()
+        if self._stderr is not None:
+            self._stderr.unlink(missing_ok=True)
+            self._stderr = None
 
 
 def closed_port() -> int:

@@ -130,7 +130,7 @@ async def test_a_camera_nobody_watches_live_is_looked_at_less_often(
 
     The Activity sensor is off by default, and most cameras need only the stored levels, so
     their looks (a thread trip, a stat, a read) are spaced out; enabling the sensor brings
-    the fast looks back without a restart.
+    the fast looks back from the next idle look on, without a restart.
     """
     reads: list[Path] = []
 
@@ -142,18 +142,43 @@ async def test_a_camera_nobody_watches_live_is_looked_at_less_often(
     segment = tmp_path / "segment.mp4"
     segment.write_bytes(b"\x00\x00\x00\x08ftyp")
     wanted = [False]
-    feed = ActivityFeed(tmp_path / "camera", poll=0.01, idle_poll=60.0, wanted=lambda: wanted[0])
+    feed = ActivityFeed(tmp_path / "camera", poll=0.01, idle_poll=1.0, wanted=lambda: wanted[0])
     follower = feed.follow(lambda: segment, lambda _: ORIGIN)
     assert follower is not None
-    for size in range(16):  # growing: every look would read it
+    for size in range(10):  # growing: every look would read it
         with segment.open("ab") as out:
             out.write(bytes(size + 1))
         await asyncio.sleep(0.01)
     assert reads == [], "a camera nobody watches live was looked at on the fast cadence"
     wanted[0] = True
-    for size in range(16):
+    deadline = asyncio.get_running_loop().time() + 5
+    while len(reads) < 5 and asyncio.get_running_loop().time() < deadline:
         with segment.open("ab") as out:
-            out.write(bytes(size + 1))
+            out.write(b"\x00")
         await asyncio.sleep(0.01)
     await follower.stop()
-    assert len(reads) >= 3
+    assert len(reads) >= 5, "the fast looks did not come back once the level was wanted"
+
+
+async def test_the_loop_is_woken_only_when_a_camera_is_due(tmp_path: Path) -> None:
+    """With no live listener, the ticker sleeps through the ticks where nobody is due.
+
+    Two cameras, due at ticks 0 and 1 of every 10: from tick 0 the next look is one tick away,
+    from tick 1 nine; a camera whose sensor is enabled brings back every tick.
+    """
+    wanted = [False]
+    feeds = [
+        ActivityFeed(tmp_path / name, poll=1.5, idle_poll=15.0, wanted=lambda: wanted[0])
+        for name in ("a", "b")
+    ]
+    followers = [feed.follow(lambda: None, lambda _: ORIGIN) for feed in feeds]
+    ticker = feeds[0].ticker()
+    assert ticker is feeds[1].ticker()
+    assert ticker._ticks_to_next_look(0) == 1
+    assert ticker._ticks_to_next_look(1) == 9
+    assert ticker._ticks_to_next_look(5) == 5
+    wanted[0] = True
+    assert ticker._ticks_to_next_look(1) == 1
+    for follower in followers:
+        assert follower is not None
+        await follower.stop()

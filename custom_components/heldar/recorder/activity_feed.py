@@ -270,12 +270,27 @@ class ActivityTicker:
                 await self._task
             self._task = None
 
+    def _ticks_to_next_look(self, ticks: int) -> int:
+        """Return how many ticks from ``ticks`` the next one with a follower due is.
+
+        While nobody wants a live level the loop is not woken for ticks with nothing to look
+        at: one camera costs one wake-up every ``idle_poll`` seconds. A sensor enabled
+        meanwhile is heard at the next wake-up.
+        """
+        if any(follower.feed.live_wanted() for follower in self._followers):
+            return 1
+        every = self._idle_every
+        return min(
+            (((phase - ticks - 1) % every) + 1 for phase in self._phases.values()), default=1
+        )
+
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         ticks = 0
         while self._followers:
-            await asyncio.sleep(self.poll)
-            ticks = (ticks + 1) % self._idle_every
+            step = self._ticks_to_next_look(ticks)
+            await asyncio.sleep(self.poll * step)
+            ticks = (ticks + step) % self._idle_every
             looks = []
             for follower in self._followers:
                 try:
