@@ -14,6 +14,10 @@ import { fire, placer } from "./ui";
 
 /** A pop-up opened by hovering waits this long after the pointer leaves, so it can be reached. */
 export const POPUP_GRACE_MS = 500;
+/** A mark's touch target, as its `::before` draws it on a touch screen (`styles.ts`). */
+const FINGER_PX = 44;
+const FINGER_ABOVE_PX = 10;
+const FINGER_BELOW_PX = 4;
 
 /** An event on the bar; with several cameras, its camera's colour. */
 export interface BarEvent extends TimelineEvent {
@@ -59,6 +63,27 @@ export class HeldarEventStrip extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has("_popup")) fire(this, "heldar-popup", { event: this._popup });
+  }
+
+  /**
+   * Open the event whose finger-wide target holds the point (clientX, clientY); return whether
+   * one did. A tap on a mark can reach the timeline bar's host instead of the mark: Chromium's
+   * touch adjustment picks the host of the nested shadow roots the marks are in, so the bar
+   * hands such a tap here (`timeline-bar.ts`).
+   */
+  openAt(x: number, y: number): boolean {
+    let best: { event: BarEvent; distance: number } | null = null;
+    for (const mark of this.renderRoot.querySelectorAll<HTMLElement>(".event")) {
+      const box = mark.getBoundingClientRect();
+      const distance = Math.abs(x - (box.left + box.width / 2));
+      const reach = Math.max(box.width, FINGER_PX) / 2;
+      if (distance > reach || y < box.top - FINGER_ABOVE_PX || y > box.bottom + FINGER_BELOW_PX) continue;
+      const event = this.events.find((e) => e.id === mark.dataset.id);
+      if (event && (best === null || distance < best.distance)) best = { event, distance };
+    }
+    if (best === null) return false;
+    this._open(best.event, true);
+    return true;
   }
 
   /** Close the pop-up (the track was pressed, Escape, its ×, or its Play). */

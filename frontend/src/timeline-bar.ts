@@ -91,11 +91,20 @@ export class HeldarTimelineBar extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this._resize.observe(this);
+    this.addEventListener("click", this._clickOnHost);
   }
+
+  /** A tap that Chromium gave to this host rather than to the event mark under it opens the mark. */
+  private readonly _clickOnHost = (event: MouseEvent): void => {
+    if (event.composedPath()[0] !== this) return;
+    if (event instanceof PointerEvent && event.pointerType === "mouse") return;
+    this.renderRoot.querySelector("heldar-event-strip")?.openAt(event.clientX, event.clientY);
+  };
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this._resize.disconnect();
+    this.removeEventListener("click", this._clickOnHost);
   }
 
   /** Show now at the right edge and follow it (going live). */
