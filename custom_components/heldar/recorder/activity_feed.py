@@ -41,7 +41,7 @@ from .frame_sizes import FrameReader
 _LOGGER = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.5  # with ~1 s fragments: a level at most this long after FFmpeg wrote it
-IDLE_POLL_SECONDS = 5.0  # nobody wants the live level: only the stored ones, every 10 s
+IDLE_POLL_SECONDS = 5.0  # nobody wants the live level: the stored levels are saved every 10 s
 SAVE_SECONDS = 10.0
 
 type ActivityListener = Callable[[int], None]
@@ -238,7 +238,7 @@ class ActivityTicker:
         """Tick every ``poll`` seconds while anything is followed.
 
         A follower whose live level nobody wants is due every ``idle_poll`` seconds only, at
-        the same tick as every other such follower, so they share one trip to the thread.
+        a tick of its own (its phase), so that many cameras' looks are spread over the ticks.
         """
         self.poll = poll
         self._idle_every = max(1, round(idle_poll / poll))
