@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from playwright.sync_api import Error as PlaywrightError
 import pytest
 
+from custom_components.heldar.recorder.activity_feed import IDLE_POLL_SECONDS, SAVE_SECONDS
 from tests.media import RtspCamera
 
 from .conftest import (
@@ -92,8 +93,10 @@ def moving(review: Review, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         while len(windows := logged_windows(log)) < len(WINDOWS):
             assert time.monotonic() < deadline, f"the camera logged {windows}\n{ha.tail()}"
             time.sleep(0.5)
-        # The second window's last fragments, and the idle after it, reach the index.
-        time.sleep(SEGMENT_SECONDS + 2)
+        # The second window's last fragments, and the idle after it, reach the index: with
+        # the Activity sensor disabled (the default) a camera's new fragments are read every
+        # IDLE_POLL_SECONDS and its levels saved every SAVE_SECONDS.
+        time.sleep(IDLE_POLL_SECONDS + SAVE_SECONDS + SEGMENT_SECONDS)
         yield Moving(len(saved["views"]), camera["camera"], windows)
         ha.call_ws({"type": "lovelace/config/save", "url_path": DASHBOARD, "config": saved})
         ha.call_ws(

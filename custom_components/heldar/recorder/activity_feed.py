@@ -167,6 +167,18 @@ class Follower:
         self._metered = False  # whether the reader's file gave a fragment (it is dated then)
         self._unreadable: Path | None = None
 
+    def moved_on(self) -> bool:
+        """On the loop: whether the segment being written is not the one being read.
+
+        Such a follower is looked at in the next tick whatever its cadence: the look reads the
+        closed file's last fragments before it follows the new one, so no segment is skipped
+        however short segments are (2 s in a pre-roll buffer) against ``idle_poll``.
+        """
+        path = self._current()
+        if path is None or path == self._unreadable:
+            return False
+        return self._reader is None or path != self._reader.path
+
     def plan(self) -> _Look:
         """On the loop: the segment to look at and, until its first fragment, its time zero.
 
@@ -270,31 +282,20 @@ class ActivityTicker:
                 await self._task
             self._task = None
 
-    def _ticks_to_next_look(self, ticks: int) -> int:
-        """Return how many ticks from ``ticks`` the next one with a follower due is.
-
-        While nobody wants a live level the loop is not woken for ticks with nothing to look
-        at: one camera costs one wake-up every ``idle_poll`` seconds. A sensor enabled
-        meanwhile is heard at the next wake-up.
-        """
-        if any(follower.feed.live_wanted() for follower in self._followers):
-            return 1
-        every = self._idle_every
-        return min(
-            (((phase - ticks - 1) % every) + 1 for phase in self._phases.values()), default=1
-        )
-
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         ticks = 0
         while self._followers:
-            step = self._ticks_to_next_look(ticks)
-            await asyncio.sleep(self.poll * step)
-            ticks = (ticks + step) % self._idle_every
+            await asyncio.sleep(self.poll)
+            ticks = (ticks + 1) % self._idle_every
             looks = []
             for follower in self._followers:
                 try:
-                    if self._phases.get(follower) == ticks or follower.feed.live_wanted():
+                    if (
+                        self._phases.get(follower) == ticks
+                        or follower.feed.live_wanted()
+                        or follower.moved_on()
+                    ):
                         looks.append(follower.plan())
                 except Exception:  # a run's own state; the others are still looked at
                     _LOGGER.exception("Cannot plan the activity look of a run")
