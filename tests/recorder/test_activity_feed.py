@@ -130,7 +130,7 @@ async def test_a_camera_nobody_watches_live_is_looked_at_less_often(
 
     The Activity sensor is off by default, and most cameras need only the stored levels, so
     their looks (a thread trip, a stat, a read) are spaced out; enabling the sensor brings
-    the fast looks back from the next idle look on, without a restart.
+    the fast looks back at the next tick, without a restart.
     """
     reads: list[Path] = []
 
