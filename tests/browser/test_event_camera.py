@@ -38,7 +38,7 @@ from .conftest import (
 from .test_timeline_card import DUMP_JS, x_of
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import FloatRect, Locator, Page
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -191,6 +191,16 @@ def open_view(page: Page, review: Review, cameras: Cameras, name: str) -> Locato
     return panel
 
 
+def event_mark(panel: Locator, event: dict[str, Any]) -> tuple[Locator, FloatRect]:
+    """Return the event's mark on the strip, scrolled into view, and its box on screen."""
+    mark = panel.locator(f'.event[data-id="{event["id"]}"]')
+    mark.wait_for(state="attached", timeout=10_000)
+    mark.scroll_into_view_if_needed()
+    box = mark.bounding_box()
+    assert box is not None
+    return mark, box
+
+
 def first_frame(panel: Locator) -> Locator:
     """Start noting the first frame the panel plays; return the panel, to read it from."""
     panel.evaluate(FIRST_FRAME_JS)
@@ -248,11 +258,7 @@ def test_play_the_event_with_a_tap(phone: Page, review: Review, cameras: Cameras
     camera = cameras.by_name[EVENT]
     event = an_event(review, camera)
     panel = open_view(phone, review, cameras, EVENT)
-    bar = panel.locator(f'.event[data-id="{event["id"]}"]')
-    bar.wait_for(state="attached", timeout=10_000)
-    bar.scroll_into_view_if_needed()
-    box = bar.bounding_box()
-    assert box is not None
+    bar, box = event_mark(panel, event)
     # A finger 20 px beside a narrow bar (on the side the screen has room) still lands on it.
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     beside = -20 if x + 20 > PHONE_WIDTH - 1 else 20
@@ -291,11 +297,7 @@ def test_a_tap_given_to_the_bar_opens_the_event_under_it(
     camera = cameras.by_name[EVENT]
     event = an_event(review, camera)
     panel = open_view(phone, review, cameras, EVENT)
-    mark = panel.locator(f'.event[data-id="{event["id"]}"]')
-    mark.wait_for(state="attached", timeout=10_000)
-    mark.scroll_into_view_if_needed()
-    box = mark.bounding_box()
-    assert box is not None
+    _, box = event_mark(panel, event)
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     tap_host = """(bar, [x, y]) => bar.dispatchEvent(new PointerEvent("click",
         {clientX: x, clientY: y, pointerType: "touch", bubbles: true, composed: true}))"""
